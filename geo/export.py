@@ -1,0 +1,184 @@
+"""Writing layers to GeoJSON, GeoPackage, CSV and GeoParquet, atomically.
+
+Every file is first written beside its destination under a temporary name and moved into
+place only when all of them are complete: a failed run leaves no partial file and never
+replaces a good one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+from geo.geojson import prepare_geometries, to_geojson_bytes
+from reemap.errors import InputError
+
+__all__ = ["EXTENSIONS", "export_bytes", "format_for", "output_paths", "write_layers"]
+
+#: Format name -> file extension.
+EXTENSIONS: dict[str, str] = {
+    "geojson": ".geojson",
+    "gpkg": ".gpkg",
+    "csv": ".csv",
+    "parquet": ".parquet",
+}
+_BY_EXTENSION = {v: k for k, v in EXTENSIONS.items()} | {".json": "geojson"}
+
+
+def format_for(path: Path, fmt: str | None) -> str:
+    """Return the output format: the one asked for, else the path's extension, else GeoJSON."""
+    if fmt is not None:
+        if fmt not in EXTENSIONS:
+            raise InputError(f"unknown format {fmt!r}; use one of {', '.join(EXTENSIONS)}")
+        return fmt
+    return _BY_EXTENSION.get(path.suffix.lower(), "geojson")
+
+
+def output_paths(path: Path, layers: list[str], fmt: str) -> dict[str, Path]:
+    """Map each layer to the file it goes to (design.md's export contract).
+
+    One layer writes one file at ``path``; several layers write ``path/NAME.EXT``, except
+    GeoPackage, where one file at ``path`` holds them all as layers.
+    """
+    if len(layers) == 1 or fmt == "gpkg":
+        return dict.fromkeys(layers, path)
+    return {name: path / f"{name}{EXTENSIONS[fmt]}" for name in layers}
+
+
+def _json_text(value: Any) -> Any:
+    if isinstance(value, list | dict | tuple):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, np.ndarray):
+        return json.dumps(value.tolist(), ensure_ascii=False)
+    return value
+
+
+def _flat(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Lists and objects as JSON text; geometry prepared as in GeoJSON (split, oriented)."""
+    columns = [c for c in gdf.columns if c != gdf.geometry.name]
+    data = pd.DataFrame(
+        {c: [_json_text(v) for v in gdf[c].to_numpy(dtype=object)] for c in columns},
+        index=gdf.index,
+    )
+    for c in columns:
+        if gdf[c].dtype != object:
+            data[c] = gdf[c]
+    geoms = prepare_geometries(np.asarray(gdf.geometry.values))
+    return gpd.GeoDataFrame(data, geometry=geoms, crs=gdf.crs)
+
+
+def _geometry_type(gdf: gpd.GeoDataFrame) -> str:
+    types = set(gdf.geometry.dropna().geom_type)
+    if not types:
+        return "Unknown"
+    if types <= {"LineString", "MultiLineString"}:
+        return "MultiLineString" if "MultiLineString" in types else "LineString"
+    if types <= {"Polygon", "MultiPolygon"}:
+        return "MultiPolygon" if "MultiPolygon" in types else "Polygon"
+    return types.pop() if len(types) == 1 else "Unknown"
+
+
+def _write_csv(gdf: gpd.GeoDataFrame, target: Path) -> None:
+    flat = _flat(gdf)
+    table = pd.DataFrame(flat.drop(columns=flat.geometry.name))
+    table["geometry"] = shapely.to_wkt(np.asarray(flat.geometry.values), rounding_precision=-1)
+    table.to_csv(target, index=False, encoding="utf-8")
+
+
+def _write_parquet(gdf: gpd.GeoDataFrame, target: Path) -> None:
+    _flat(gdf).to_parquet(target, index=False)
+
+
+def _write_gpkg(frames: Mapping[str, gpd.GeoDataFrame], target: Path) -> None:
+    for name, gdf in frames.items():
+        flat = _flat(gdf)
+        pyogrio.write_dataframe(
+            flat,
+            target,
+            layer=name,
+            driver="GPKG",
+            geometry_type=_geometry_type(gdf),
+            append=target.exists() and target.stat().st_size > 0,
+        )
+
+
+def export_bytes(gdf: gpd.GeoDataFrame, fmt: str, *, layer: str) -> bytes:
+    """Return one layer encoded in ``fmt``: the bytes ``write_layers`` writes for it."""
+    with tempfile.TemporaryDirectory(prefix="reemap-") as tmp:
+        target = Path(tmp) / f"{layer}{EXTENSIONS[fmt]}"
+        write_layers({layer: gdf}, target, fmt=fmt)
+        return target.read_bytes()
+
+
+@contextlib.contextmanager
+def _staging(final: Path) -> Iterator[Path]:
+    final.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=final.suffix, dir=final.parent)
+    os.close(fd)
+    tmp = Path(name)
+    tmp.unlink()  # GDAL wants to create the file itself
+    try:
+        yield tmp
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_layers(
+    frames: Mapping[str, gpd.GeoDataFrame], path: str | Path, *, fmt: str | None = None
+) -> list[Path]:
+    """Write layers to ``path`` in one format, atomically.
+
+    Parameters
+    ----------
+    frames
+        Layer name -> features in EPSG:4326.
+    path
+        A file (one layer, or a GeoPackage) or a folder (several layers).
+    fmt
+        ``geojson``, ``gpkg``, ``csv`` or ``parquet``; from the extension when omitted.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    base = Path(path)
+    fmt = format_for(base, fmt)
+    if not frames:
+        raise InputError("nothing to export: no layer selected")
+    targets = output_paths(base, list(frames), fmt)
+    if len(set(targets.values())) > 1 and base.exists() and not base.is_dir():
+        raise InputError(f"{base}: several layers go to a folder, but this is a file")
+    staged: list[tuple[Path, Path]] = []
+    with contextlib.ExitStack() as stack:
+        if fmt == "gpkg":
+            final = next(iter(targets.values()))
+            tmp = stack.enter_context(_staging(final))
+            _write_gpkg(frames, tmp)
+            staged.append((tmp, final))
+        else:
+            for name, final in targets.items():
+                tmp = stack.enter_context(_staging(final))
+                gdf = frames[name]
+                if fmt == "geojson":
+                    tmp.write_bytes(to_geojson_bytes(gdf))
+                elif fmt == "csv":
+                    _write_csv(gdf, tmp)
+                else:
+                    _write_parquet(gdf, tmp)
+                staged.append((tmp, final))
+        for tmp, final in staged:
+            tmp.replace(final)
+    return [final for _, final in staged]

@@ -1,0 +1,172 @@
+"""Checking a raw frame against its layer schema, collecting every problem before raising.
+
+The one validator behind loading the curated data, ``reemap validate`` and users' imports.
+It reports, per feature, the field and what is wrong: schema errors from the pydantic
+models, geometry that is missing, of the wrong type, invalid or out of range, points that
+fall outside their country, and duplicate ids.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pydantic import ValidationError
+
+from geo.coords import country_mismatches, out_of_range, to_wgs84
+from layers.schema import GEOMETRY_TYPES, MODELS, Feature
+from reemap import settings
+from reemap.errors import DataError, Problem
+
+__all__ = ["country_outlines", "validate_frame"]
+
+
+@cache
+def country_outlines() -> gpd.GeoDataFrame:
+    """The Natural Earth 1:110m country outlines bundled in ``data/countries.geojson``."""
+    from geo.io import read_features
+
+    return read_features(settings.DATA_DIR / "countries.geojson")
+
+
+def _feature_label(props: dict[str, Any], position: int) -> str:
+    fid = props.get("id")
+    if isinstance(fid, str) and fid.strip():
+        return fid.strip()[:80]
+    return f"#{position}"
+
+
+def _pydantic_messages(exc: ValidationError) -> list[str]:
+    out = []
+    for err in exc.errors(include_url=False, include_input=False):
+        loc = ".".join(str(part) for part in err["loc"])
+        msg = err["msg"].removeprefix("Value error, ")
+        out.append(f"{loc}: {msg}" if loc else msg)
+    return out
+
+
+def _geometry_problem(geom: Any, allowed: frozenset[str]) -> str | None:
+    if geom is None or shapely.is_missing(geom):
+        return "geometry: missing (null)"
+    if geom.is_empty:
+        return "geometry: empty"
+    if geom.geom_type not in allowed:
+        return f"geometry: {geom.geom_type}, but this layer holds {' or '.join(sorted(allowed))}"
+    if not geom.is_valid:
+        return f"geometry: invalid ({shapely.is_valid_reason(geom)})"
+    return None
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return value
+
+
+def validate_frame(
+    raw: gpd.GeoDataFrame,
+    layer: str,
+    *,
+    label: str,
+    check_countries: bool = True,
+) -> gpd.GeoDataFrame:
+    """Validate a raw frame and return it typed, in EPSG:4326.
+
+    Parameters
+    ----------
+    raw
+        Features as read (``geo.io.read_features``), in any CRS the frame declares.
+    layer
+        The layer whose schema applies (a key of ``layers.schema.MODELS``).
+    label
+        The file name used in messages.
+    check_countries
+        Check points against their country's outline (off for offshore layers always).
+
+    Returns
+    -------
+    GeoDataFrame
+        One row per feature with every schema property (defaults filled), in EPSG:4326.
+
+    Raises
+    ------
+    DataError
+        With one problem per feature and field, when anything is wrong.
+    ValueError
+        When the layer is unknown or the frame has no CRS and projected coordinates.
+    """
+    if layer not in MODELS:
+        raise ValueError(f"unknown layer {layer!r}; layers are {', '.join(MODELS)}")
+    model: type[Feature] = MODELS[layer]
+    try:
+        gdf = to_wgs84(raw, label=label)
+    except ValueError as exc:
+        raise DataError([Problem(label, "(file)", str(exc).removeprefix(f"{label}: "))]) from None
+    problems: list[Problem] = []
+    columns = [c for c in gdf.columns if c != gdf.geometry.name]
+    records = pd.DataFrame(gdf[columns]).astype(object).to_dict("records")
+    allowed = GEOMETRY_TYPES[layer]
+    ranges = out_of_range(gdf.geometry)
+    rows: list[dict[str, Any]] = []
+    labels: list[str] = []
+    for position, (props, geom, range_msg) in enumerate(
+        zip(records, gdf.geometry.to_numpy(), ranges.to_numpy(), strict=True), start=1
+    ):
+        props = {k: _clean(v) for k, v in props.items()}
+        props.setdefault("layer", layer)
+        name = _feature_label(props, position)
+        labels.append(name)
+        messages: list[str] = []
+        if props["layer"] != layer:
+            messages.append(f"layer: {props['layer']!r}, but the file is read as {layer!r}")
+        geom_msg = _geometry_problem(geom, allowed)
+        if geom_msg:
+            messages.append(geom_msg)
+        elif range_msg:
+            messages.append(range_msg)
+        try:
+            rows.append(model.model_validate(props).model_dump())
+        except ValidationError as exc:
+            messages.extend(_pydantic_messages(exc))
+        problems.extend(Problem(label, name, m) for m in messages)
+    problems.extend(_duplicates(labels, label))
+    if check_countries and layer not in settings.OFFSHORE_LAYERS and not problems:
+        problems.extend(_countries(gdf, rows, labels, label))
+    if problems:
+        raise DataError(problems)
+    typed = pd.DataFrame.from_records(rows) if rows else pd.DataFrame(columns=list(model.model_fields))
+    return gpd.GeoDataFrame(typed, geometry=gdf.geometry.to_numpy(), crs=settings.WGS84)
+
+
+def _duplicates(labels: list[str], label: str) -> list[Problem]:
+    seen: dict[str, int] = {}
+    out = []
+    for position, name in enumerate(labels, start=1):
+        if name.startswith("#"):
+            continue
+        if name in seen:
+            out.append(Problem(label, name, f"id: duplicate (also feature #{seen[name]})"))
+        else:
+            seen[name] = position
+    return out
+
+
+def _countries(
+    gdf: gpd.GeoDataFrame, rows: list[dict[str, Any]], labels: list[str], label: str
+) -> list[Problem]:
+    points = gdf.geometry.reset_index(drop=True)
+    if not (points.geom_type == "Point").any():
+        return []
+    codes = pd.Series([r["country"] for r in rows])
+    messages = country_mismatches(points, codes, country_outlines())
+    return [
+        Problem(label, labels[i], m) for i, m in enumerate(messages.to_numpy()) if m is not None
+    ]

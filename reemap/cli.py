@@ -1,0 +1,218 @@
+"""The ``reemap`` command line (design.md's contract).
+
+Exit codes: 0 success; 1 invalid data (one line per problem on stderr, ``PATH: FEATURE:
+problem``); 2 usage error or unreadable file; 3 a bug in reemap (one line, no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from reemap import settings
+from reemap.errors import DataError, InputError
+
+__all__ = ["main"]
+
+Handler = Callable[[argparse.Namespace], int]
+_COMMANDS: dict[str, Handler] = {}
+
+
+def command(name: str) -> Callable[[Handler], Handler]:
+    """Register a sub-command handler under ``name``."""
+
+    def register(func: Handler) -> Handler:
+        _COMMANDS[name] = func
+        return func
+
+    return register
+
+
+def _out(text: str) -> None:
+    sys.stdout.write(text + "\n")
+
+
+def _err(text: str) -> None:
+    sys.stderr.write(text + "\n")
+
+
+@command("layers")
+def _layers(args: argparse.Namespace) -> int:
+    from layers.catalog import LAYER_FILES, layer_path, load_layer
+
+    rows = []
+    for name in LAYER_FILES:
+        path = layer_path(name, args.data_dir)
+        count = len(load_layer(name, path)) if path.exists() else 0
+        shown = path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
+        rows.append((name, str(count), str(shown) if path.exists() else "(no file)"))
+    width = [max(len(r[i]) for r in [("layer", "features", "file"), *rows]) for i in range(3)]
+    for row in [("layer", "features", "file"), *rows]:
+        _out(f"{row[0]:<{width[0]}}  {row[1]:>{width[1]}}  {row[2]}")
+    return 0
+
+
+def _query_from(args: argparse.Namespace) -> object:
+    from layers.query import Query, parse_values
+
+    return Query(
+        layers=parse_values(args.layer),
+        elements=parse_values(args.element),
+        owners=parse_values(args.owner),
+        countries=parse_values(args.country),
+        statuses=parse_values(args.status),
+        stages=parse_values(args.stage),
+        min_hree=args.min_hree,
+        state_backed=args.state_backed,
+    )
+
+
+@command("export")
+def _export(args: argparse.Namespace) -> int:
+    from geo.export import write_layers
+    from layers.catalog import load_dataset
+    from layers.query import Query, apply_query
+
+    query = _query_from(args)
+    assert isinstance(query, Query)
+    dataset = load_dataset(args.data_dir)
+    selected = apply_query(dataset.frames, query, dataset.graph)
+    written = write_layers(selected, args.output, fmt=args.format)
+    counts = ", ".join(f"{name} {len(gdf)}" for name, gdf in selected.items())
+    for path in dict.fromkeys(written):
+        _err(f"wrote {path} ({counts})")
+    return 0
+
+
+@command("validate")
+def _validate(args: argparse.Namespace) -> int:
+    from geo.io import read_features
+    from layers.catalog import infer_layer
+    from layers.schema import NESTED_PROPERTIES
+    from layers.validate import validate_frame
+
+    path = Path(args.path)
+    raw = read_features(path, nested=NESTED_PROPERTIES)
+    layer = args.layer or infer_layer(path, raw)
+    typed = validate_frame(raw, layer, label=str(path))
+    _out(f"{path}: {len(typed)} features, valid as layer {layer}")
+    return 0
+
+
+@command("check")
+def _check(args: argparse.Namespace) -> int:
+    from layers.catalog import LAYER_FILES, layer_path, load_layer
+    from layers.ownership import load_graph
+
+    problems = []
+    frames = {}
+    for name in LAYER_FILES:
+        path = layer_path(name, args.data_dir)
+        if not path.exists():
+            continue
+        try:
+            frames[name] = load_layer(name, path)
+        except DataError as exc:
+            problems.extend(exc.problems)
+    try:
+        load_graph(frames, data_dir=args.data_dir)
+    except DataError as exc:
+        problems.extend(exc.problems)
+    if problems:
+        raise DataError(problems)
+    total = sum(len(f) for f in frames.values())
+    _out(f"data: {total} features in {len(frames)} layers and the ownership graph are valid")
+    return 0
+
+
+@command("app")
+def _app(args: argparse.Namespace) -> int:
+    app = settings.ROOT / "app.py"
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(app),
+        "--server.port", str(args.port),
+        "--server.headless", "true",
+        "--server.enableStaticServing", "true",
+        "--browser.gatherUsageStats", "false",
+    ]
+    env = dict(os.environ)
+    if args.data_dir:
+        env["REEMAP_DATA_DIR"] = str(args.data_dir)
+    return subprocess.call(cmd, cwd=settings.ROOT, env=env)
+
+
+def _filters(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("filters (AND between kinds, OR within one)")
+    group.add_argument("--layer", action="append", metavar="NAME", help="layer (repeatable)")
+    group.add_argument("--element", action="append", metavar="SYM", help="element symbol, e.g. Dy")
+    group.add_argument(
+        "--owner", action="append", metavar="TEXT",
+        help="owner id or name; matches up the ownership chain",
+    )
+    group.add_argument("--country", action="append", metavar="ISO3", help="ISO 3166 alpha-3")
+    group.add_argument("--status", action="append", metavar="S", help="status, e.g. operating")
+    group.add_argument("--stage", action="append", metavar="S", help="processing stage")
+    group.add_argument(
+        "--min-hree", type=float, metavar="PCT", help="minimum heavy-REE share of TREO, %"
+    )
+    group.add_argument(
+        "--state-backed", action="store_true", help="only assets a state entity holds"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser, with one sub-parser per command."""
+    parser = argparse.ArgumentParser(
+        prog="reemap", description="Map the rare-earth supply chain: layers, filters, exports."
+    )
+    parser.add_argument(
+        "--data-dir", type=Path, default=None, help="the data folder (default: the bundled data)"
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("layers", help="name, feature count and source file of each layer")
+    export = sub.add_parser("export", help="write filtered layers to a file")
+    export.add_argument("--output", required=True, type=Path, metavar="PATH")
+    export.add_argument("--format", choices=["geojson", "gpkg", "csv", "parquet"])
+    _filters(export)
+    validate = sub.add_parser("validate", help="check a file against a layer's schema")
+    validate.add_argument("path", metavar="PATH")
+    validate.add_argument("--layer", metavar="NAME")
+    sub.add_parser("check", help="validate every bundled layer and the ownership graph together")
+    app = sub.add_parser("app", help="start the web app")
+    app.add_argument("--port", type=int, default=8501)
+    for extension in _EXTENSIONS:
+        extension(sub)
+    return parser
+
+
+#: Functions that add further sub-commands (analysis, routes, import) to the parser.
+_EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = []  # type: ignore[type-arg]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return _COMMANDS[args.command](args)
+    except DataError as exc:
+        for problem in exc.problems:
+            _err(str(problem))
+        return 1
+    except InputError as exc:
+        _err(f"reemap: {exc}")
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the contract: never a traceback
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        _err(f"reemap: internal error: {type(exc).__name__}: {first}")
+        return 3
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

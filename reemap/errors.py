@@ -1,0 +1,54 @@
+"""The error hierarchy: every failure a user can cause has its own class and one-line text.
+
+``DataError`` collects every problem in a file before it is raised, so a user fixes a file
+in one pass. The CLI turns ``DataError`` into exit code 1 and ``InputError`` into 2.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+class ReemapError(Exception):
+    """Base class of reemap's own errors."""
+
+
+class InputError(ReemapError):
+    """A file cannot be read at all (missing, empty, not the format, too large), or a usage error."""
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One problem in one feature of one file.
+
+    Parameters
+    ----------
+    path
+        The file (or a label for in-memory data).
+    feature
+        The feature's id, or ``#N`` (1-based position) when it has no usable id.
+    message
+        What is wrong, naming the field and the fix where there is one.
+    """
+
+    path: str
+    feature: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.feature}: {self.message}"
+
+
+class DataError(ReemapError):
+    """A file was read but its contents break the layer schema.
+
+    Parameters
+    ----------
+    problems
+        Every problem found, in file order.
+    """
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems: list[Problem] = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))

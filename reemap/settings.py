@@ -1,0 +1,47 @@
+"""Settings in one place: where the data lives, the CRSs, and the limits.
+
+Every value can be read by any module; none is mutated at run time. Environment variables
+override the few a user may want to change (``REEMAP_DATA_DIR``, ``REEMAP_STORE``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Final
+
+#: The repository (or installed project) root: ``data/`` and ``static/`` hang off it.
+ROOT: Final[Path] = Path(__file__).resolve().parent.parent
+
+#: The curated layers, one file per layer (see ``data/README.md``).
+DATA_DIR: Final[Path] = Path(os.environ.get("REEMAP_DATA_DIR", ROOT / "data"))
+
+#: Where users' imported layers are kept (an embedded GeoPackage).
+STORE_PATH: Final[Path] = Path(
+    os.environ.get(
+        "REEMAP_STORE",
+        Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share"))
+        / "reemap"
+        / "imported.gpkg",
+    )
+)
+
+#: The CRS every layer is held in, and the one the map and GeoJSON use.
+WGS84: Final[str] = "EPSG:4326"
+
+#: An equal-area CRS for areas (World Mollweide) and the ellipsoid for geodesic lengths.
+EQUAL_AREA: Final[str] = "ESRI:54009"
+ELLPS: Final[str] = "WGS84"
+
+#: Decimal places kept in GeoJSON output: 7 decimals is about 1 cm at the equator.
+GEOJSON_PRECISION: Final[int] = 7
+
+#: The largest file ``validate``/``import`` will read; larger files are refused unread.
+MAX_INPUT_BYTES: Final[int] = 200 * 1024 * 1024
+
+#: How far (km) a point may lie outside its country's 1:110m outline before it is flagged;
+#: the outlines are coarse, and coastal sites sit on generalised shores.
+COUNTRY_TOLERANCE_KM: Final[float] = 30.0
+
+#: Layers whose features lie at sea by nature: never checked against land outlines.
+OFFSHORE_LAYERS: Final[frozenset[str]] = frozenset({"seabed", "routes", "chokepoints"})
