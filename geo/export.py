@@ -57,6 +57,8 @@ def output_paths(path: Path, layers: list[str], fmt: str) -> dict[str, Path]:
 
 
 def _json_text(value: Any) -> Any:
+    if value is pd.NA:
+        return None
     if isinstance(value, list | dict | tuple):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, np.ndarray):

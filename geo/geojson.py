@@ -59,7 +59,7 @@ def prepare_geometries(
 
 
 def _plain(value: Any) -> Any:
-    if value is None:
+    if value is None or value is pd.NA:
         return None
     if isinstance(value, float) and np.isnan(value):
         return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Annotated, Final, Literal
+from typing import Annotated, Final, Literal, get_args, get_origin
 
 import pycountry
 from pydantic import (
@@ -269,6 +269,10 @@ def _integral(value: object) -> object:
 
 
 Year = Annotated[int, BeforeValidator(_integral), Field(ge=1900, le=2100)]
+#: The properties typed ``Year``: nullable integers in frames (2025, never 2025.0).
+INTEGER_FIELDS: Final[frozenset[str]] = frozenset(
+    {"capacity_year", "resource_year", "production_year"}
+)
 NonEmpty = Annotated[str, Field(min_length=1)]
 
 
@@ -447,3 +451,19 @@ def layer_fields(layer: str) -> tuple[str, ...]:
     """Return the schema's property names for a layer, common ones first."""
     own = [f for f in MODELS[layer].model_fields if f not in COMMON_FIELDS]
     return (*COMMON_FIELDS, *own)
+
+
+def _is_number(annotation: object) -> bool:
+    if annotation is float:
+        return True
+    if get_origin(annotation) in (dict, list):
+        return False
+    return any(_is_number(arg) for arg in get_args(annotation) if arg is not bool)
+
+
+def number_fields(model: type[Feature]) -> frozenset[str]:
+    """The properties of a model that hold a (nullable) float."""
+    return frozenset(
+        name for name, info in model.model_fields.items()
+        if _is_number(info.annotation) and name not in INTEGER_FIELDS
+    )

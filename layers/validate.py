@@ -18,7 +18,7 @@ import shapely
 from pydantic import ValidationError
 
 from geo.coords import country_mismatches, out_of_range, to_wgs84
-from layers.schema import GEOMETRY_TYPES, MODELS, Feature
+from layers.schema import GEOMETRY_TYPES, INTEGER_FIELDS, MODELS, Feature, number_fields
 from reemap import settings
 from reemap.errors import DataError, Problem
 
@@ -114,6 +114,9 @@ def validate_frame(
     columns = [c for c in gdf.columns if c != gdf.geometry.name]
     records = pd.DataFrame(gdf[columns]).astype(object).to_dict("records")
     allowed = GEOMETRY_TYPES[layer]
+    collections = {
+        name for name, info in model.model_fields.items() if info.default_factory is not None
+    }
     ranges = out_of_range(gdf.geometry)
     rows: list[dict[str, Any]] = []
     labels: list[str] = []
@@ -121,6 +124,8 @@ def validate_frame(
         zip(records, gdf.geometry.to_numpy(), ranges.to_numpy(), strict=True), start=1
     ):
         props = {k: _clean(v) for k, v in props.items()}
+        # a missing value in a column other features fill reads as None: let defaults apply
+        props = {k: v for k, v in props.items() if v is not None or k not in collections}
         props.setdefault("layer", layer)
         name = _feature_label(props, position)
         labels.append(name)
@@ -142,8 +147,18 @@ def validate_frame(
         problems.extend(_countries(gdf, rows, labels, label))
     if problems:
         raise DataError(problems)
-    typed = pd.DataFrame.from_records(rows) if rows else pd.DataFrame(columns=list(model.model_fields))
-    return gpd.GeoDataFrame(typed, geometry=gdf.geometry.to_numpy(), crs=settings.WGS84)
+    return gpd.GeoDataFrame(_typed(rows, model), geometry=gdf.geometry.to_numpy(),
+                            crs=settings.WGS84)
+
+
+def _typed(rows: list[dict[str, Any]], model: type[Feature]) -> pd.DataFrame:
+    """Rows as a frame whose integer fields are nullable integers (2025, not 2025.0)."""
+    frame = pd.DataFrame.from_records(rows, columns=list(model.model_fields) if not rows else None)
+    for name in number_fields(model) & set(frame.columns):
+        frame[name] = pd.to_numeric(frame[name], errors="coerce").astype(float)
+    for name in INTEGER_FIELDS & set(frame.columns):
+        frame[name] = pd.array(frame[name].tolist(), dtype="Int64")
+    return frame
 
 
 def _duplicates(labels: list[str], label: str) -> list[Problem]:

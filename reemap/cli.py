@@ -83,8 +83,8 @@ def _export(args: argparse.Namespace) -> int:
     selected = apply_query(dataset.frames, query, dataset.graph)
     written = write_layers(selected, args.output, fmt=args.format)
     counts = ", ".join(f"{name} {len(gdf)}" for name, gdf in selected.items())
-    for path in dict.fromkeys(written):
-        _err(f"wrote {path} ({counts})")
+    where = written[0] if len(set(written)) == 1 else Path(args.output)
+    _err(f"wrote {where}: {counts} features")
     return 0
 
 

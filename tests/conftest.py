@@ -1,0 +1,155 @@
+"""Shared fixtures: the small hand-made dataset, a free port, the app server, Chromium.
+
+Browser tests skip when /usr/bin/chromium is missing, except where REEMAP_REQUIRE_BROWSER
+is set (CI sets it): there a missing browser fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_DATA = Path(__file__).resolve().parent / "data"
+MINI = TEST_DATA / "mini"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+
+
+@pytest.fixture
+def mini_dir() -> Path:
+    """A tiny dataset (a few mines, plants, one seabed area, routes, an ownership chain)."""
+    return MINI
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    """A folder for screenshots and other test artefacts (ignored by git)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with code {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"streamlit did not become healthy at {url} within {timeout:.0f} s")
+
+
+def start_app(data_dir: Path | None = None, env: dict[str, str] | None = None) -> tuple[
+    str, subprocess.Popen[bytes]
+]:
+    """Start ``streamlit run app.py`` on a free loopback port; return its URL and process."""
+    port = free_port()
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    if data_dir is not None:
+        full_env["REEMAP_DATA_DIR"] = str(data_dir)
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+        "--server.port", str(port),
+        "--server.address", "127.0.0.1",
+        "--server.headless", "true",
+        "--server.enableStaticServing", "true",
+        "--browser.gatherUsageStats", "false",
+        "--server.fileWatcherType", "none",
+    ]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, proc)
+    except RuntimeError:
+        proc.kill()
+        raise
+    return url, proc
+
+
+def stop_app(proc: subprocess.Popen[bytes]) -> None:
+    """Stop a server started by :func:`start_app`."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="session")
+def app_url() -> Iterator[str]:
+    """The app on the bundled data, served once for the whole session."""
+    url, proc = start_app()
+    yield url
+    stop_app(proc)
+
+
+def _require_browser() -> None:
+    if not CHROMIUM.exists():
+        if os.environ.get("REEMAP_REQUIRE_BROWSER"):
+            pytest.fail("Chromium is required here (REEMAP_REQUIRE_BROWSER) but /usr/bin/chromium "
+                        "is missing: apt-get install chromium")
+        pytest.skip("no /usr/bin/chromium (apt-get install chromium)")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Headless Debian Chromium driven by Playwright (never `playwright install`)."""
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: object) -> Iterator[object]:
+    """A fresh page whose requests outside loopback fail (tests never fetch)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
+    external: list[str] = []
+
+    def guard(route: object) -> None:
+        url = route.request.url  # type: ignore[attr-defined]
+        if url.startswith(("http://127.0.0.1", "http://localhost", "data:", "blob:", "about:")):
+            route.continue_()  # type: ignore[attr-defined]
+        else:
+            external.append(url)
+            route.abort()  # type: ignore[attr-defined]
+
+    context.route("**/*", guard)
+    pg = context.new_page()
+    pg.external_requests = external  # type: ignore[attr-defined]
+    yield pg
+    context.close()
