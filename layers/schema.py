@@ -316,6 +316,7 @@ class Feature(_Strict):
     operator: str | None = None
     elements: list[Element] = Field(default_factory=list)
     hree_share_pct: Percent | None = None
+    hree_basis: str | None = None
     capacity: NonNegative | None = None
     capacity_unit: CapacityUnit | None = None
     capacity_year: Year | None = None
