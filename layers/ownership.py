@@ -6,11 +6,17 @@ size is not sourced). Entity-to-entity stakes come from ``data/ownership/stakes.
 asset stakes from each feature's ``owners`` list, whose names resolve to entities by name
 or id (an owner named in a user's file but absent from the entity table becomes a node of
 its own). Offtake agreements are loaded beside it, never mixed into equity.
+
+A stake of unknown size stays unknown: look-through gives a :class:`StakeRange`, whose
+upper bound lets an unknown stake take what the known stakes in the same node leave (at
+most 100%), and whose lower bound counts it as nothing. Only stakes current on the date
+asked count (``from_date`` inclusive, ``to_date`` exclusive).
 """
 
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,11 +29,23 @@ from layers.schema import ENTITY_TYPES, STATE_ENTITY_TYPES
 from reemap import settings
 from reemap.errors import DataError, InputError, Problem
 
-__all__ = ["Entity", "OwnershipGraph", "asset_key", "load_graph", "read_table"]
+__all__ = [
+    "Entity",
+    "Offtake",
+    "OwnershipGraph",
+    "StakeRange",
+    "asset_key",
+    "load_graph",
+    "read_table",
+]
 
 ENTITY_COLUMNS = ("id", "name", "country", "type", "state_backed")
 STAKE_COLUMNS = ("owner_id", "owned_id", "stake_pct", "from_date", "to_date")
-OFFTAKE_COLUMNS = ("id", "buyer_id", "seller_id", "asset_id", "product")
+OFFTAKE_COLUMNS = (
+    "id", "buyer_id", "seller_id", "asset_id", "product", "elements", "volume", "volume_unit",
+    "period_from", "period_to",
+)
+_EPS = 1e-9
 
 
 @dataclass(frozen=True)
@@ -39,6 +57,48 @@ class Entity:
     country: str | None = None
     type: str | None = None
     state_backed: bool = False
+
+
+@dataclass(frozen=True)
+class Offtake:
+    """An agreement to buy output: a commercial tie, not equity (never part of a stake)."""
+
+    id: str
+    buyer_id: str
+    seller_id: str
+    asset: str | None
+    product: str
+    elements: tuple[str, ...]
+    volume: float | None
+    volume_unit: str | None
+    period_from: str
+    period_to: str
+
+
+@dataclass(frozen=True)
+class StakeRange:
+    """A look-through stake in percent, from ``low`` to ``high`` (equal when exact)."""
+
+    low: float
+    high: float
+
+    @property
+    def exact(self) -> bool:
+        """True when no stake of unknown size lies on any path."""
+        return abs(self.high - self.low) < _EPS
+
+    @property
+    def any(self) -> bool:
+        """True when some path of ownership exists (even of unknown size)."""
+        return self.high > _EPS
+
+    def text(self) -> str:
+        """``"5%"``, ``"at least 40% (at most 70%)"`` or ``"up to 2.7%"``."""
+        if self.exact:
+            return f"{self.low:.4g}%"
+        if self.low > _EPS:
+            return f"at least {self.low:.4g}% (at most {self.high:.4g}%)"
+        return f"up to {self.high:.4g}% (size not sourced)"
 
 
 def asset_key(layer: str, feature_id: str) -> str:
@@ -56,12 +116,14 @@ def read_table(path: Path, required: Iterable[str]) -> pd.DataFrame:
     """
     try:
         with path.open(newline="", encoding="utf-8") as fh:
-            rows = list(csv.DictReader(fh))
+            reader = csv.DictReader(fh)
+            rows = list(reader)
+            columns = list(reader.fieldnames or [])
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except (UnicodeDecodeError, csv.Error) as exc:
         raise InputError(f"{path}: not a readable UTF-8 CSV ({exc})") from None
-    frame = pd.DataFrame(rows, dtype=object)
+    frame = pd.DataFrame(rows, columns=columns, dtype=object)  # a header-only table is valid
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise InputError(f"{path}: missing column(s) {', '.join(missing)}")
@@ -72,11 +134,13 @@ def _number(text: str) -> float | None:
     return float(text) if text.strip() else None
 
 
-def _is_current(row: Mapping[str, str], on: date) -> bool:
-    start, end = row.get("from_date", ""), row.get("to_date", "")
-    if start and start[:10] > on.isoformat():
+def _is_current(row: Mapping[str, str] | Mapping[object, str], on: date) -> bool:
+    # from_date inclusive, to_date exclusive: a stake ending on the day the next one starts
+    # is never counted twice. A partial date ("2023-03") stands for its first day.
+    start, end, day = row.get("from_date", ""), row.get("to_date", ""), on.isoformat()
+    if start and start[:10] > day:
         return False
-    return not (end and end[:10] < on.isoformat())
+    return not (end and day >= end[:10])
 
 
 @dataclass
@@ -89,10 +153,13 @@ class OwnershipGraph:
         Entity id -> :class:`Entity`.
     owners_of
         Node -> list of (owner node, stake in % or None): the edges, stored upwards.
+    offtakes
+        Offtake agreements, kept apart from equity.
     """
 
     entities: dict[str, Entity] = field(default_factory=dict)
     owners_of: dict[str, list[tuple[str, float | None]]] = field(default_factory=dict)
+    offtakes: list[Offtake] = field(default_factory=list)
 
     # -- building ----------------------------------------------------------------------
 
@@ -137,40 +204,82 @@ class OwnershipGraph:
             stack.extend(owner for owner, _ in self.owners_of.get(current, []))
         return seen
 
+    def assets(self) -> list[str]:
+        """Every asset node (``layer/id``) in the graph."""
+        return [n for n in self.owners_of if "/" in n]
+
     def assets_of(self, entity: str) -> set[str]:
         """Asset keys (``layer/id``) that ``entity`` owns directly or up the chain."""
-        return {n for n in self.owners_of if "/" in n and entity in self.upstream(n)}
+        return {n for n in self.assets() if entity in self.upstream(n)}
+
+    def holdings(self, entity: str) -> list[tuple[str, float | None]]:
+        """The direct stakes ``entity`` holds: (owned node, stake in % or None)."""
+        return [
+            (node, pct)
+            for node, edges in self.owners_of.items()
+            for owner, pct in edges
+            if owner == entity
+        ]
+
+    def stake_ranges(self, entity: str) -> dict[str, StakeRange]:
+        """Look-through stakes of ``entity`` in every node it reaches (assets and entities).
+
+        Along a path stakes multiply; across paths they add. An unknown stake counts 0 in
+        the lower bound and, in the upper bound, what the known stakes in the same node
+        leave; no node is held more than 100% in total.
+        """
+        memo: dict[str, tuple[float, float]] = {entity: (1.0, 1.0)}
+
+        def share(node: str) -> tuple[float, float]:
+            if node in memo:
+                return memo[node]
+            memo[node] = (0.0, 0.0)  # guards a cycle; load_graph rejects cycles anyway
+            edges = self.owners_of.get(node, [])
+            known = sum(p for _, p in edges if p is not None)
+            headroom = max(0.0, 100.0 - known) / 100.0
+            low = high = 0.0
+            for owner, pct in edges:
+                own_low, own_high = share(owner)
+                if pct is None:
+                    high += headroom * own_high
+                else:
+                    low += pct / 100.0 * own_low
+                    high += pct / 100.0 * own_high
+            memo[node] = (min(low, 1.0), min(high, 1.0))
+            return memo[node]
+
+        out = {}
+        for node in self.owners_of:
+            low, high = share(node)
+            if node != entity and high > _EPS:
+                out[node] = StakeRange(100.0 * low, 100.0 * high)
+        return out
+
+    def stake_range(self, entity: str, node: str) -> StakeRange:
+        """Look-through stake of ``entity`` in ``node`` as a range (0..0 when none)."""
+        return self.stake_ranges(entity).get(node, StakeRange(0.0, 0.0))
 
     def effective_stake(self, entity: str, node: str) -> float | None:
         """Look-through stake of ``entity`` in ``node`` (%): products along each path, summed.
 
         Returns ``None`` when some path carries a stake of unknown size, and 0.0 when no
-        path exists.
+        path exists. :meth:`stake_range` gives the bounds in the unknown case.
         """
-        total = 0.0
-        unknown = False
-        for path_stake in self._paths(entity, node, frozenset()):
-            if path_stake is None:
-                unknown = True
-            else:
-                total += path_stake
-        return None if unknown else total
-
-    def _paths(self, entity: str, node: str, on_path: frozenset[str]) -> Iterable[float | None]:
-        for owner, pct in self.owners_of.get(node, []):
-            if owner in on_path:
-                continue  # cycles are rejected when the graph is built
-            share = None if pct is None else pct / 100.0
-            if owner == entity:
-                yield None if share is None else share * 100.0
-                continue
-            for rest in self._paths(entity, owner, on_path | {node}):
-                yield None if share is None or rest is None else share * rest
+        found = self.stake_range(entity, node)
+        return found.low if found.exact else None
 
     def is_state_backed(self, node: str) -> bool:
         """True when the node is, or is owned up the chain by, a state-backed entity."""
+        return bool(self.state_backers(node))
+
+    def state_backers(self, node: str) -> list[str]:
+        """The state-backed entities among ``node`` and its owners up the chain, sorted."""
         ids = {node} | self.upstream(node)
-        return any(self.entities[i].state_backed for i in ids if i in self.entities)
+        return sorted(i for i in ids if i in self.entities and self.entities[i].state_backed)
+
+    def offtakes_of(self, entity: str) -> list[Offtake]:
+        """Offtakes where ``entity`` is the buyer or the seller."""
+        return [o for o in self.offtakes if entity in (o.buyer_id, o.seller_id)]
 
     def cycles(self) -> list[list[str]]:
         """Every ownership cycle, as the list of entity ids around it."""
@@ -191,6 +300,15 @@ class OwnershipGraph:
                 visit(start, [start])
         return found
 
+    def overfull(self) -> list[tuple[str, float]]:
+        """Nodes (entities or assets) whose known stakes add up to over 100%, with the sum."""
+        out = []
+        for node, edges in self.owners_of.items():
+            total = sum(p for _, p in edges if p is not None)
+            if total > 100.0 + 1e-6:
+                out.append((node, total))
+        return out
+
 
 def _entities(frame: pd.DataFrame, label: str) -> tuple[dict[str, Entity], list[Problem]]:
     out: dict[str, Entity] = {}
@@ -205,9 +323,8 @@ def _entities(frame: pd.DataFrame, label: str) -> tuple[dict[str, Entity], list[
             problems.append(Problem(label, eid, f"id: duplicate (line {i})"))
             continue
         if row["type"] not in ENTITY_TYPES:
-            problems.append(
-                Problem(label, eid, f"type: {row['type']!r} is not one of {', '.join(ENTITY_TYPES)}")
-            )
+            kinds = ", ".join(ENTITY_TYPES)
+            problems.append(Problem(label, eid, f"type: {row['type']!r} is not one of {kinds}"))
         flag = row["state_backed"].strip().lower()
         if flag not in {"true", "false", ""}:
             problems.append(Problem(label, eid, f"state_backed: {flag!r} is not true or false"))
@@ -241,7 +358,8 @@ def load_graph(
     Raises
     ------
     DataError
-        Unknown entity ids, bad stakes, stakes over 100% in one entity, or cycles.
+        Unknown entity ids, bad stakes or offtakes, stakes over 100% in one entity or
+        asset, or cycles: one problem each, naming the entities.
     """
     folder = (data_dir or settings.DATA_DIR) / "ownership"
     graph = OwnershipGraph()
@@ -257,6 +375,18 @@ def load_graph(
     for layer, frame in assets.items():
         if len(frame):
             graph.add_assets(layer, frame)
+    offtake_path = folder / "offtakes.csv"
+    if offtake_path.exists():
+        ids = {fid: asset_key(layer, fid) for layer, f in assets.items() for fid in f.get("id", [])}
+        problems.extend(
+            _add_offtakes(graph, read_table(offtake_path, OFFTAKE_COLUMNS), str(offtake_path), ids)
+        )
+    for node, total in graph.overfull():
+        owners = ", ".join(f"{graph.name(o)} {p:g}%" for o, p in graph.owners_of[node] if p)
+        label = str(stake_path) if node in graph.entities else node.split("/")[0]
+        problems.append(
+            Problem(label, node, f"stakes in {graph.name(node)} add up to {total:g}%: {owners}")
+        )
     for cycle in graph.cycles():
         names = " -> ".join(graph.name(n) for n in cycle)
         problems.append(Problem(str(stake_path), cycle[0], f"ownership cycle: {names}"))
@@ -269,7 +399,6 @@ def _add_stakes(
     graph: OwnershipGraph, frame: pd.DataFrame, label: str, on: date
 ) -> list[Problem]:
     problems = []
-    totals: dict[str, float] = {}
     for i, row in enumerate(frame.to_dict("records"), start=2):
         owner, owned = row["owner_id"].strip(), row["owned_id"].strip()
         where = f"{owner}->{owned} (line {i})"
@@ -280,19 +409,41 @@ def _add_stakes(
         try:
             pct = _number(row["stake_pct"])
         except ValueError:
-            problems.append(Problem(label, where, f"stake_pct: {row['stake_pct']!r} is not a number"))
+            text = row["stake_pct"]
+            problems.append(Problem(label, where, f"stake_pct: {text!r} is not a number"))
             continue
         if pct is not None and not 0 <= pct <= 100:
             problems.append(Problem(label, where, f"stake_pct: {pct:g} is outside 0..100"))
             continue
-        if not _is_current(row, on):
+        if _is_current(row, on):
+            graph.owners_of.setdefault(owned, []).append((owner, pct))
+    return problems
+
+
+def _add_offtakes(
+    graph: OwnershipGraph, frame: pd.DataFrame, label: str, asset_ids: Mapping[str, str]
+) -> list[Problem]:
+    problems = []
+    for i, row in enumerate(frame.to_dict("records"), start=2):
+        oid = row["id"].strip() or f"line {i}"
+        bad = [x for x in (row["buyer_id"], row["seller_id"]) if x.strip() not in graph.entities]
+        if bad:
+            problems.append(Problem(label, oid, f"unknown entity id(s): {', '.join(bad)}"))
             continue
-        graph.owners_of.setdefault(owned, []).append((owner, pct))
-        totals[owned] = totals.get(owned, 0.0) + (pct or 0.0)
-    for owned, total in totals.items():
-        if total > 100.0 + 1e-6:
-            owners = ", ".join(f"{graph.name(o)} {p:g}%" for o, p in graph.owners_of[owned] if p)
-            problems.append(
-                Problem(label, owned, f"stakes in {graph.name(owned)} add up to {total:g}%: {owners}")
-            )
+        asset = row["asset_id"].strip()
+        if asset and asset not in asset_ids:
+            problems.append(Problem(label, oid, f"asset_id: {asset!r} is no feature's id"))
+            continue
+        try:
+            elements = tuple(json.loads(row["elements"] or "[]"))
+            volume = _number(row["volume"])
+        except (ValueError, TypeError):
+            problems.append(Problem(label, oid, "elements (a JSON list) or volume is malformed"))
+            continue
+        graph.offtakes.append(Offtake(
+            id=oid, buyer_id=row["buyer_id"].strip(), seller_id=row["seller_id"].strip(),
+            asset=asset_ids.get(asset), product=row["product"], elements=elements,
+            volume=volume, volume_unit=row["volume_unit"] or None,
+            period_from=row["period_from"], period_to=row["period_to"],
+        ))
     return problems
