@@ -48,6 +48,8 @@ class Query:
     min_hree: float | None = None
     state_backed: bool = False
     text: str = ""
+    capacity_min: float | None = None
+    capacity_max: float | None = None
 
     def checked(self) -> Query:
         """Return the query with its values checked and normalised.
@@ -71,6 +73,9 @@ class Query:
                 raise InputError(f"unknown status {s!r}; statuses are {', '.join(STATUSES)}")
         if self.min_hree is not None and not 0 <= self.min_hree <= 100:
             raise InputError(f"min-hree {self.min_hree:g} is outside 0..100 (a percentage)")
+        low, high = self.capacity_min, self.capacity_max
+        if low is not None and high is not None and low > high:
+            raise InputError(f"capacity range {low:g}..{high:g} is empty (minimum above maximum)")
         return replace(
             self,
             elements=tuple(elements),
@@ -126,6 +131,12 @@ def _mask(
         hree = pd.to_numeric(gdf["hree_share_pct"], errors="coerce").to_numpy(dtype=float)
         with np.errstate(invalid="ignore"):
             keep &= hree >= query.min_hree
+    if query.capacity_min is not None or query.capacity_max is not None:
+        capacity = pd.to_numeric(gdf["capacity"], errors="coerce").to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            keep &= capacity >= (query.capacity_min if query.capacity_min is not None else 0.0)
+            if query.capacity_max is not None:
+                keep &= capacity <= query.capacity_max
     if owned is not None:
         keys = np.array([asset_key(layer, i) for i in gdf["id"]], dtype=object)
         keep &= np.isin(keys, list(owned)) if len(keys) else keep

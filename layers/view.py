@@ -1,0 +1,455 @@
+"""What the web app shows, as pure functions: no Streamlit here.
+
+The app's state is a :class:`View` (a :class:`~layers.query.Query` plus display choices),
+hashable so it can key a cache. This module turns a URL query string into a View and
+back (design.md's permalink keys), counts what each filter option would keep, sums the
+current selection, lays out the table, and packs the downloads with the CLI's writer.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import tempfile
+import zipfile
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Final
+
+import geopandas as gpd
+import pandas as pd
+
+from geo.export import EXTENSIONS, write_layers
+from layers.ownership import OwnershipGraph, asset_key
+from layers.query import Query, apply_query, parse_values
+from layers.schema import ELEMENTS, LAYERS, STAGES, STATUSES
+
+__all__ = [
+    "BASEMAPS",
+    "COLOR_BY",
+    "KINDS",
+    "MIME",
+    "Summary",
+    "View",
+    "download",
+    "feature_bounds",
+    "filter_summary",
+    "from_params",
+    "option_counts",
+    "summarise",
+    "table_rows",
+    "to_params",
+]
+
+#: How points are coloured on the map: heavy-REE share (a ramp) or status (categories).
+COLOR_BY: Final[tuple[str, ...]] = ("hree", "status")
+#: Basemaps: the offline country outlines (always there) or web tiles for users online.
+BASEMAPS: Final[tuple[str, ...]] = ("countries", "osm", "carto")
+
+#: The multi-valued filters: Query field -> URL key (design.md's permalink contract).
+KINDS: Final[dict[str, str]] = {
+    "layers": "layer",
+    "elements": "element",
+    "owners": "owner",
+    "countries": "country",
+    "statuses": "status",
+    "stages": "stage",
+}
+#: The single-valued keys: Query field (or View field) -> URL key.
+_NUMBERS: Final[dict[str, str]] = {
+    "min_hree": "min_hree",
+    "capacity_min": "min_capacity",
+    "capacity_max": "max_capacity",
+}
+_TRUE: Final[frozenset[str]] = frozenset({"1", "true", "yes", "on"})
+
+#: Download format -> MIME type (a zip when several layers go to several files).
+MIME: Final[dict[str, str]] = {
+    "geojson": "application/geo+json",
+    "gpkg": "application/geopackage+sqlite3",
+    "csv": "text/csv",
+    "parquet": "application/vnd.apache.parquet",
+    "zip": "application/zip",
+}
+
+
+@dataclass(frozen=True)
+class View:
+    """Everything a permalink restores: the filter and how the map draws it."""
+
+    query: Query = field(default_factory=Query)
+    color_by: str = "hree"
+    basemap: str = "countries"
+
+
+def _values(params: Mapping[str, str | Sequence[str]], key: str) -> tuple[str, ...]:
+    raw = params.get(key)
+    if raw is None:
+        return ()
+    return parse_values([raw] if isinstance(raw, str) else raw)
+
+
+def _last(params: Mapping[str, str | Sequence[str]], key: str) -> str | None:
+    values = _values(params, key)
+    return values[-1] if values else None
+
+
+def _owner_ids(
+    params: Mapping[str, str | Sequence[str]], graph: OwnershipGraph | None, problems: list[str]
+) -> tuple[str, ...]:
+    if graph is None:
+        return _values(params, "owner")
+    raw = params.get("owner") or ()
+    out: list[str] = []
+    for value in [raw] if isinstance(raw, str) else raw:
+        # A name holding a comma ("Iluka Resources, Ltd") is tried whole before it is split.
+        whole = graph.resolve(value)
+        for text in [value] if whole else parse_values([value]):
+            entity = graph.resolve(text)
+            if entity is None:
+                problems.append(f"owner: no entity is named {text!r}")
+            elif entity not in out:
+                out.append(entity)
+    return tuple(out)
+
+
+def from_params(
+    params: Mapping[str, str | Sequence[str]], *, graph: OwnershipGraph | None = None
+) -> tuple[View, list[str]]:
+    """Read a URL query string into a View, dropping what is not understood.
+
+    Parameters
+    ----------
+    params
+        Key -> value or values (repeated keys); a value may hold several, comma-separated.
+    graph
+        When given, owners resolve to entity ids (by id or name, any case).
+
+    Returns
+    -------
+    View, list of str
+        The view, and one line per value that was dropped (``key: problem``).
+    """
+    problems: list[str] = []
+
+    def pick(key: str, allowed: Mapping[str, str] | Sequence[str]) -> tuple[str, ...]:
+        canon = {a.casefold(): a for a in allowed}
+        kept = []
+        for value in _values(params, key):
+            if value.casefold() not in canon:
+                problems.append(f"{key}: unknown value {value!r}")
+            elif canon[value.casefold()] not in kept:
+                kept.append(canon[value.casefold()])
+        return tuple(kept)
+
+    def number(key: str, low: float, high: float) -> float | None:
+        text = _last(params, key)
+        if text is None:
+            return None
+        try:
+            value = float(text)
+        except ValueError:
+            problems.append(f"{key}: {text!r} is not a number")
+            return None
+        if not (low <= value <= high) or math.isnan(value):
+            problems.append(f"{key}: {text} is outside {low:g}..{high:g}")
+            return None
+        return value
+
+    countries = []
+    for code in _values(params, "country"):
+        if len(code) == 3 and code.isalpha():
+            if code.upper() not in countries:
+                countries.append(code.upper())
+        else:
+            problems.append(f"country: {code!r} is not an ISO 3166 alpha-3 code")
+    low = number("min_capacity", 0.0, math.inf)
+    high = number("max_capacity", 0.0, math.inf)
+    if low is not None and high is not None and low > high:
+        problems.append(f"min_capacity: {low:g} is above max_capacity {high:g}")
+        low = high = None
+    query = Query(
+        layers=pick("layer", LAYERS),
+        elements=pick("element", ELEMENTS),
+        owners=_owner_ids(params, graph, problems),
+        countries=tuple(countries),
+        statuses=pick("status", STATUSES),
+        stages=pick("stage", STAGES),
+        min_hree=number("min_hree", 0.0, 100.0),
+        state_backed=(_last(params, "state_backed") or "").casefold() in _TRUE,
+        text=(_last(params, "q") or "").strip(),
+        capacity_min=low,
+        capacity_max=high,
+    )
+    color = pick("color_by", COLOR_BY)
+    basemap = pick("basemap", BASEMAPS)
+    view = View(
+        query=query,
+        color_by=color[-1] if color else View.color_by,
+        basemap=basemap[-1] if basemap else View.basemap,
+    )
+    return view, problems
+
+
+def to_params(view: View) -> dict[str, str | list[str]]:
+    """Write a View as URL parameters: only what differs from the default view.
+
+    Several values of one kind become a repeated key, so that a name holding a comma
+    survives; :func:`from_params` reads both forms.
+    """
+    q = view.query
+    out: dict[str, str | list[str]] = {}
+    for attr, key in KINDS.items():
+        values = list(getattr(q, attr))
+        if values:
+            out[key] = values[0] if len(values) == 1 else values
+    for attr, key in _NUMBERS.items():
+        value = getattr(q, attr)
+        if value is not None:
+            out[key] = f"{value:g}"
+    if q.state_backed:
+        out["state_backed"] = "1"
+    if q.text:
+        out["q"] = q.text
+    if view.color_by != View.color_by:
+        out["color_by"] = view.color_by
+    if view.basemap != View.basemap:
+        out["basemap"] = view.basemap
+    return out
+
+
+def _feature_stages(gdf: gpd.GeoDataFrame) -> list[set[str]]:
+    if "stage" not in gdf.columns:
+        return [set() for _ in range(len(gdf))]
+    stages = gdf["stages"] if "stages" in gdf.columns else [None] * len(gdf)
+    return [
+        ({s} if isinstance(s, str) else set()) | set(extra if isinstance(extra, list) else [])
+        for s, extra in zip(gdf["stage"], stages, strict=True)
+    ]
+
+
+def option_counts(
+    frames: Mapping[str, gpd.GeoDataFrame], query: Query, graph: OwnershipGraph, kind: str
+) -> dict[str, int]:
+    """Count, for each value of one filter kind, the features it would keep.
+
+    The other kinds' filters apply; this kind's own selection is ignored, so the count is
+    what choosing that value (alone) would show. Owners count through the chain: an
+    entity counts every asset it holds directly or through other entities.
+
+    Parameters
+    ----------
+    frames
+        Layer name -> typed features.
+    query
+        The current filter.
+    graph
+        The ownership graph.
+    kind
+        A key of :data:`KINDS` (``layers``, ``elements``, ``owners``, ``countries``,
+        ``statuses``, ``stages``).
+
+    Returns
+    -------
+    dict
+        Value -> feature count (layer names, element symbols, entity ids, ISO3 codes,
+        statuses or stages); values that keep nothing are absent.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown filter kind {kind!r}; use one of {', '.join(KINDS)}")
+    cleared: dict[str, Any] = {kind: ()}
+    selected = apply_query(frames, replace(query, **cleared), graph)
+    counts: Counter[str] = Counter()
+    for layer, gdf in selected.items():
+        if kind == "layers":
+            if len(gdf):
+                counts[layer] += len(gdf)
+        elif kind == "elements":
+            counts.update(e for v in gdf["elements"] if isinstance(v, list) for e in set(v))
+        elif kind == "countries":
+            counts.update(gdf["country"].dropna())
+        elif kind == "statuses":
+            counts.update(gdf["status"].dropna())
+        elif kind == "stages":
+            counts.update(s for stages in _feature_stages(gdf) for s in stages)
+        else:
+            counts.update(e for fid in gdf["id"] for e in graph.upstream(asset_key(layer, fid)))
+    return dict(counts)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Figures for the current view.
+
+    Attributes
+    ----------
+    features
+        Layer name -> feature count (layers with none left out).
+    capacity
+        Capacity unit -> total capacity, and the number of features it sums.
+    """
+
+    features: dict[str, int]
+    capacity: dict[str, tuple[float, int]]
+
+    @property
+    def total(self) -> int:
+        """All features shown."""
+        return sum(self.features.values())
+
+
+def summarise(frames: Mapping[str, gpd.GeoDataFrame]) -> Summary:
+    """Sum the selection: features per layer, total capacity per unit."""
+    features = {name: len(gdf) for name, gdf in frames.items() if len(gdf)}
+    capacity: dict[str, tuple[float, int]] = {}
+    for gdf in frames.values():
+        if not len(gdf):
+            continue
+        values = pd.to_numeric(gdf["capacity"], errors="coerce")
+        has = values.notna() & gdf["capacity_unit"].notna()
+        for unit, group in values[has].groupby(gdf["capacity_unit"][has]):
+            total, count = capacity.get(str(unit), (0.0, 0))
+            capacity[str(unit)] = (total + float(group.sum()), count + len(group))
+    return Summary(features=features, capacity=dict(sorted(capacity.items())))
+
+
+def _web_url(value: object) -> str | None:
+    # Only http(s) links reach a link column: never javascript: or data: from a file.
+    if isinstance(value, str) and value.startswith(("https://", "http://")):
+        return value
+    return None
+
+
+#: The table's columns, in order.
+TABLE_COLUMNS: Final[tuple[str, ...]] = (
+    "layer", "id", "name", "country", "status", "stage", "owners", "elements",
+    "hree_share_pct", "capacity", "capacity_unit", "capacity_year", "as_of", "source", "sources",
+)
+
+
+def table_rows(frames: Mapping[str, gpd.GeoDataFrame]) -> pd.DataFrame:
+    """Lay out the selected features as one table (no geometry), one row per feature.
+
+    Parameters
+    ----------
+    frames
+        Layer name -> features.
+
+    Returns
+    -------
+    DataFrame
+        The columns of :data:`TABLE_COLUMNS`: owners as ``name (pct%)`` text, elements
+        as ``Nd, Pr`` text, ``source`` the first http(s) source URL (or empty), ``sources``
+        every source title.
+    """
+    parts = []
+    for layer, gdf in frames.items():
+        if not len(gdf):
+            continue
+        rows = pd.DataFrame({
+            "layer": layer,
+            "id": gdf["id"].to_numpy(),
+            "name": gdf["name"].to_numpy(),
+            "country": gdf["country"].to_numpy(),
+            "status": gdf["status"].to_numpy(),
+            "stage": gdf["stage"].to_numpy() if "stage" in gdf.columns else None,
+            "owners": ["; ".join(_owner_text(o) for o in owners or [])
+                       for owners in gdf["owners"]],
+            "elements": [", ".join(v) if isinstance(v, list) else "" for v in gdf["elements"]],
+            "hree_share_pct": pd.to_numeric(gdf["hree_share_pct"], errors="coerce").to_numpy(),
+            "capacity": pd.to_numeric(gdf["capacity"], errors="coerce").to_numpy(),
+            "capacity_unit": gdf["capacity_unit"].to_numpy(),
+            "capacity_year": pd.to_numeric(gdf["capacity_year"], errors="coerce").to_numpy(),
+            "as_of": gdf["as_of"].astype(str).to_numpy(),
+            "source": [next((u for s in v or [] if (u := _web_url(s.get("url")))), None)
+                       for v in gdf["sources"]],
+            "sources": ["; ".join(str(s.get("title", "")) for s in v or [])
+                        for v in gdf["sources"]],
+        })
+        parts.append(rows)
+    if not parts:
+        return pd.DataFrame({c: [] for c in TABLE_COLUMNS})
+    return pd.concat(parts, ignore_index=True)[list(TABLE_COLUMNS)]
+
+
+def _owner_text(owner: Mapping[str, object]) -> str:
+    pct = owner.get("stake_pct")
+    return f"{owner['name']} ({pct:g}%)" if isinstance(pct, int | float) else str(owner["name"])
+
+
+def feature_bounds(
+    frames: Mapping[str, gpd.GeoDataFrame], layer: str, feature_id: str, *, pad_deg: float = 0.5
+) -> tuple[float, float, float, float] | None:
+    """Return a feature's bounds (minx, miny, maxx, maxy), padded; None when it is absent.
+
+    A point gets a box of ``pad_deg`` each side, so that zooming to it keeps a region in
+    view.
+    """
+    gdf = frames.get(layer)
+    if gdf is None or not len(gdf):
+        return None
+    hit = gdf[gdf["id"] == feature_id]
+    if not len(hit) or hit.geometry.iloc[0] is None or hit.geometry.iloc[0].is_empty:
+        return None
+    minx, miny, maxx, maxy = (float(v) for v in hit.geometry.iloc[0].bounds)
+    return (
+        max(minx - pad_deg, -180.0), max(miny - pad_deg, -90.0),
+        min(maxx + pad_deg, 180.0), min(maxy + pad_deg, 90.0),
+    )
+
+
+def filter_summary(view: View, *, names: Mapping[str, str] | None = None) -> str:
+    """One line naming the active filters (``all features`` when none), for captions.
+
+    ``names`` maps entity ids to display names for the owner filter.
+    """
+    q = view.query
+    names = names or {}
+    parts = []
+    labels = {"layers": "layer", "elements": "element", "owners": "owner",
+              "countries": "country", "statuses": "status", "stages": "stage"}
+    for attr, label in labels.items():
+        values = getattr(q, attr)
+        if attr == "owners":
+            values = tuple(names.get(v, v) for v in values)
+        if values:
+            parts.append(f"{label}: {', '.join(values)}")
+    if q.min_hree is not None:
+        parts.append(f"heavy REE ≥ {q.min_hree:g}%")
+    if q.capacity_min is not None or q.capacity_max is not None:
+        low = f"{q.capacity_min:g}" if q.capacity_min is not None else "0"
+        high = f"{q.capacity_max:g}" if q.capacity_max is not None else "any"
+        parts.append(f"capacity {low}–{high}")
+    if q.state_backed:
+        parts.append("state-backed only")
+    if q.text:
+        parts.append(f"name contains {q.text!r}")
+    return "; ".join(parts) if parts else "all features"
+
+
+def download(frames: Mapping[str, gpd.GeoDataFrame], fmt: str, *, stem: str = "reemap"
+             ) -> tuple[str, str, bytes]:
+    """Encode the selection as ``reemap export`` writes it for the same filter.
+
+    One layer, or a GeoPackage, is one file; several layers in another format are the
+    files ``reemap export`` writes into a folder, zipped (each member byte-identical).
+
+    Returns
+    -------
+    file name, MIME type, bytes
+    """
+    with tempfile.TemporaryDirectory(prefix="reemap-") as tmp:
+        multi = len(frames) > 1 and fmt != "gpkg"
+        target = Path(tmp) / (stem if multi else f"{stem}{EXTENSIONS[fmt]}")
+        written = write_layers(frames, target, fmt=fmt)
+        if not multi:
+            return target.name, MIME[fmt], written[0].read_bytes()
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in written:
+                info = zipfile.ZipInfo(f"{stem}/{path.name}", date_time=(1980, 1, 1, 0, 0, 0))
+                archive.writestr(info, path.read_bytes(), zipfile.ZIP_DEFLATED)
+        return f"{stem}-{fmt}.zip", MIME["zip"], buffer.getvalue()
+

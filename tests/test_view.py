@@ -1,0 +1,272 @@
+"""The app's pure parts (layers.view) on the mini dataset, with hand-computed expectations.
+
+Mini dataset: mines Mount Weld (AUS, Lynas <- JARE <- JOGMEC, 10,000 t/yr REO), Lofdal
+(NAM, JOGMEC 50%), Mountain Pass (USA, 40,000 t/yr REO), Longnan (CHN, China Rare Earth
+Group), Norra Kärr (SWE, no owner); refineries Lynas Malaysia (10,500 t/yr NdPr oxide) and
+La Rochelle; one seabed area; three routes.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from layers.catalog import Dataset, load_dataset
+from layers.query import Query, apply_query
+from layers.view import (
+    View,
+    download,
+    feature_bounds,
+    filter_summary,
+    from_params,
+    option_counts,
+    summarise,
+    table_rows,
+    to_params,
+)
+from reemap.cli import main as cli
+from reemap.errors import InputError
+
+
+@pytest.fixture(scope="module")
+def mini() -> Dataset:
+    return load_dataset(Path(__file__).resolve().parent / "data" / "mini")
+
+
+def _ids(frames: dict) -> set[str]:
+    return {f"{name}/{fid}" for name, gdf in frames.items() for fid in gdf["id"]}
+
+
+# -- permalinks ------------------------------------------------------------------------
+
+
+def test_design_example_url_reads_into_the_query(mini):
+    params = {"layer": "mines", "element": "Dy", "owner": "JOGMEC", "country": "AUS",
+              "status": "operating", "min_hree": "10"}
+    view, problems = from_params(params, graph=mini.graph)
+    assert problems == []
+    assert view.query == Query(layers=("mines",), elements=("Dy",), owners=("jogmec",),
+                               countries=("AUS",), statuses=("operating",), min_hree=10.0)
+
+
+@pytest.mark.parametrize("params", [
+    {"element": "Dy,Tb"},
+    {"element": ["Dy", "Tb"]},
+    {"element": ["dy", "Tb,DY"]},
+])
+def test_repeated_and_comma_separated_values_are_the_same(params):
+    view, problems = from_params(params)
+    assert problems == []
+    assert view.query.elements == ("Dy", "Tb")
+
+
+def test_every_key_round_trips(mini):
+    view = View(
+        query=Query(layers=("mines", "refineries"), elements=("Dy",), owners=("jogmec", "lynas"),
+                    countries=("AUS", "MYS"), statuses=("operating",), stages=("separation",),
+                    min_hree=12.5, state_backed=True, text="weld", capacity_min=100.0,
+                    capacity_max=5e4),
+        color_by="status",
+        basemap="osm",
+    )
+    params = to_params(view)
+    assert params["owner"] == ["jogmec", "lynas"]
+    assert params["min_capacity"] == "100" and params["max_capacity"] == "50000"
+    assert from_params(params, graph=mini.graph) == (view, [])
+
+
+def test_default_view_has_an_empty_query_string():
+    assert to_params(View()) == {}
+    assert from_params({}) == (View(), [])
+
+
+def test_bad_values_are_dropped_and_named(mini):
+    view, problems = from_params(
+        {"element": "Dy,Xx", "owner": "Nobody Inc", "min_hree": "150", "country": "Australia",
+         "color_by": "rainbow", "status": "maybe", "min_capacity": "abc"},
+        graph=mini.graph,
+    )
+    assert view == View(query=Query(elements=("Dy",)))
+    assert sorted(problems) == [
+        "color_by: unknown value 'rainbow'",
+        "country: 'Australia' is not an ISO 3166 alpha-3 code",
+        "element: unknown value 'Xx'",
+        "min_capacity: 'abc' is not a number",
+        "min_hree: 150 is outside 0..100",
+        "owner: no entity is named 'Nobody Inc'",
+        "status: unknown value 'maybe'",
+    ]
+
+
+def test_owner_names_resolve_to_entity_ids_whole_or_split(mini):
+    view, problems = from_params(
+        {"owner": ["Japan Australia Rare Earths (JARE)", "lynas,JOGMEC"]}, graph=mini.graph
+    )
+    assert problems == []
+    assert view.query.owners == ("jare", "lynas", "jogmec")
+
+
+def test_inverted_capacity_range_is_dropped():
+    view, problems = from_params({"min_capacity": "500", "max_capacity": "10"})
+    assert (view.query.capacity_min, view.query.capacity_max) == (None, None)
+    assert problems == ["min_capacity: 500 is above max_capacity 10"]
+
+
+# -- the capacity range (added to layers.query for the app) -----------------------------
+
+
+def test_capacity_range_keeps_features_within_it(mini):
+    big = apply_query(mini.frames, Query(capacity_min=20_000), mini.graph)
+    assert _ids(big) == {"mines/mountain-pass"}
+    mid = apply_query(mini.frames, Query(capacity_min=10_000, capacity_max=10_500), mini.graph)
+    assert _ids(mid) == {"mines/mount-weld", "refineries/lynas-malaysia"}
+    upto = apply_query(mini.frames, Query(capacity_max=10_000), mini.graph)
+    assert _ids(upto) == {"mines/mount-weld"}  # a feature with no capacity is not "under"
+
+
+def test_empty_capacity_range_is_an_input_error(mini):
+    with pytest.raises(InputError, match=r"capacity range 5\.\.1 is empty"):
+        apply_query(mini.frames, Query(capacity_min=5, capacity_max=1), mini.graph)
+
+
+# -- counts per option -----------------------------------------------------------------
+
+
+def test_element_counts_for_all_features(mini):
+    counts = option_counts(mini.frames, Query(), mini.graph, "elements")
+    assert counts["Dy"] == 5  # Lofdal, Longnan, Norra Kärr, La Rochelle, the seabed mud
+    assert counts["Tb"] == 4
+    assert counts["Nd"] == 5
+    assert "Sc" not in counts
+
+
+def test_counts_ignore_their_own_kind_and_apply_the_others(mini):
+    query = Query(elements=("Dy",), layers=("mines",))
+    assert option_counts(mini.frames, query, mini.graph, "elements")["Nd"] == 3  # mines with Nd
+    assert option_counts(mini.frames, query, mini.graph, "layers") == {
+        "mines": 3, "refineries": 1, "seabed": 1,
+    }
+    assert option_counts(mini.frames, query, mini.graph, "statuses") == {
+        "development": 1, "operating": 1, "exploration": 1,
+    }
+
+
+def test_owner_counts_go_up_the_chain(mini):
+    counts = option_counts(mini.frames, Query(), mini.graph, "owners")
+    # JOGMEC: Lofdal directly; Mount Weld and Lynas Malaysia through JARE and Lynas.
+    assert counts["jogmec"] == 3
+    assert counts["sojitz"] == 2
+    assert counts["lynas"] == 2
+    assert option_counts(mini.frames, Query(elements=("Dy",)), mini.graph, "owners")["jogmec"] == 1
+    # each count is what choosing that owner alone shows
+    for entity, count in counts.items():
+        shown = apply_query(mini.frames, Query(owners=(entity,)), mini.graph)
+        assert sum(len(g) for g in shown.values()) == count
+
+
+def test_stage_counts_only_count_refineries_by_stage_and_stages(mini):
+    # Lynas Malaysia: stage separation, stages [cracking, separation]; La Rochelle: separation.
+    counts = option_counts(mini.frames, Query(), mini.graph, "stages")
+    assert counts == {"separation": 2, "cracking": 1}
+    shown = apply_query(mini.frames, Query(stages=("cracking",)), mini.graph)
+    assert _ids(shown) == {"refineries/lynas-malaysia"}
+
+
+def test_unknown_kind_is_refused(mini):
+    with pytest.raises(ValueError, match="unknown filter kind 'colour'"):
+        option_counts(mini.frames, Query(), mini.graph, "colour")
+
+
+# -- summary, table, bounds, caption ---------------------------------------------------
+
+
+def test_summary_counts_features_and_sums_capacity_per_unit(mini):
+    summary = summarise(mini.frames)
+    assert summary.features == {"seabed": 1, "routes": 3, "refineries": 2, "mines": 5}
+    assert summary.total == 11
+    assert summary.capacity == {"t/yr NdPr oxide": (10_500.0, 1), "t/yr REO": (50_000.0, 2)}
+    selected = apply_query(mini.frames, Query(owners=("jogmec",)), mini.graph)
+    assert summarise(selected).capacity == {
+        "t/yr NdPr oxide": (10_500.0, 1), "t/yr REO": (10_000.0, 1),
+    }
+
+
+def test_table_rows_hold_one_row_per_feature_with_text_columns(mini):
+    selected = apply_query(mini.frames, Query(layers=("mines", "refineries")), mini.graph)
+    rows = table_rows(selected)
+    assert len(rows) == 7
+    lofdal = rows[rows["id"] == "lofdal"].iloc[0]
+    assert lofdal["owners"] == "Namibia Critical Metals (50%); JOGMEC (50%)"
+    assert lofdal["elements"] == "Dy, Tb, Y"
+    assert lofdal["sources"] == "reemap test fixture"
+    assert pd.isna(lofdal["source"])  # the fixture's sources carry no URL
+    assert set(rows[rows["layer"] == "refineries"]["stage"]) == {"separation"}
+    assert rows[rows["layer"] == "mines"]["stage"].isna().all()
+
+
+def test_table_links_only_web_urls(mini):
+    gdf = mini.frames["mines"].head(2).copy()
+    gdf["sources"] = [[{"title": "a", "url": "javascript:alert(1)"}],
+                      [{"title": "b", "url": None}, {"title": "c", "url": "https://example.org/c"}]]
+    rows = table_rows({"mines": gdf})
+    assert pd.isna(rows["source"].iloc[0])
+    assert rows["source"].iloc[1] == "https://example.org/c"
+    assert list(rows["sources"]) == ["a", "b; c"]
+
+
+def test_table_of_nothing_has_the_columns(mini):
+    empty = apply_query(mini.frames, Query(text="no such name"), mini.graph)
+    rows = table_rows(empty)
+    assert len(rows) == 0
+    assert "name" in rows.columns and "source" in rows.columns
+
+
+def test_feature_bounds_pad_a_point(mini):
+    assert feature_bounds(mini.frames, "mines", "mount-weld", pad_deg=1) == pytest.approx(
+        (121.55, -29.86, 123.55, -27.86)
+    )
+    assert feature_bounds(mini.frames, "mines", "nowhere") is None
+
+
+def test_filter_summary_names_each_filter():
+    view = View(query=Query(elements=("Dy", "Tb"), owners=("jogmec",), min_hree=10,
+                            state_backed=True, text="weld", capacity_min=5))
+    assert filter_summary(view, names={"jogmec": "JOGMEC"}) == (
+        "element: Dy, Tb; owner: JOGMEC; heavy REE ≥ 10%; capacity 5–any; "
+        "state-backed only; name contains 'weld'"
+    )
+    assert filter_summary(View()) == "all features"
+
+
+# -- downloads: the CLI's bytes --------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["geojson", "csv", "gpkg"])
+def test_one_layer_download_is_the_cli_file(mini, tmp_path, monkeypatch, fmt):
+    monkeypatch.setenv("OGR_CURRENT_DATE", "2026-01-01T00:00:00Z")  # GeoPackage timestamps
+    data_dir = str(Path(__file__).resolve().parent / "data" / "mini")
+    out = tmp_path / f"x.{fmt}"
+    assert cli(["--data-dir", data_dir, "export", "--output", str(out), "--layer", "mines",
+                "--element", "Dy", "--format", fmt]) == 0
+    selected = apply_query(mini.frames, Query(layers=("mines",), elements=("Dy",)), mini.graph)
+    name, mime, data = download(selected, fmt)
+    assert name == f"reemap.{fmt}"
+    assert mime
+    assert data == out.read_bytes()
+
+
+def test_several_layers_zip_the_cli_folder(mini, tmp_path):
+    data_dir = str(Path(__file__).resolve().parent / "data" / "mini")
+    out = tmp_path / "out"
+    assert cli(["--data-dir", data_dir, "export", "--output", str(out), "--owner", "JOGMEC"]) == 0
+    selected = apply_query(mini.frames, Query(owners=("JOGMEC",)), mini.graph)
+    name, mime, data = download(selected, "geojson")
+    assert (name, mime) == ("reemap-geojson.zip", "application/zip")
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        members = {Path(n).name: archive.read(n) for n in archive.namelist()}
+    assert members == {p.name: p.read_bytes() for p in out.iterdir()}
+    assert len(members) == len(mini.frames)
