@@ -64,6 +64,14 @@ HREE_DEFINITION_TEXT: Final[dict[str, str]] = {
 #: strong when hot.
 MAGNET_ELEMENTS: Final[tuple[str, ...]] = ("Nd", "Pr", "Dy", "Tb")
 
+#: Element groups the capacity analysis reports on: an asset counts in a group when it
+#: lists any of its elements (its capacity is then capacity of assets producing them, not
+#: tonnes of those elements).
+ELEMENT_GROUPS: Final[dict[str, frozenset[str]]] = {
+    "NdPr": frozenset({"Nd", "Pr"}),
+    "Dy/Tb": frozenset({"Dy", "Tb"}),
+}
+
 
 def heavy_elements(definition: str = DEFAULT_HREE_DEFINITION) -> frozenset[str]:
     """Return the heavy rare-earth symbols under a named definition.
@@ -108,6 +116,10 @@ STATUSES: Final[dict[str, str]] = {
     "care-and-maintenance": "built but stopped, kept ready to restart",
     "closed": "stopped for good",
 }
+
+#: Statuses grouped for capacity totals: what produces now, and what is being built.
+CURRENT_STATUSES: Final[tuple[str, ...]] = ("operating", "commissioning")
+PIPELINE_STATUSES: Final[tuple[str, ...]] = ("construction", "development")
 
 #: Processing stages, upstream to downstream.
 STAGES: Final[dict[str, str]] = {
