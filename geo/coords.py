@@ -80,7 +80,7 @@ def out_of_range(geoms: gpd.GeoSeries) -> pd.Series:
             | (bounds[:, 1] < -90.0)
             | (bounds[:, 3] > 90.0)
         )
-    messages = []
+    messages: list[str | None] = []
     for is_bad, (minx, miny, maxx, maxy) in zip(bad, bounds, strict=True):
         if not is_bad:
             messages.append(None)
@@ -153,7 +153,7 @@ def country_mismatches(
         hint = ""
         if abs(y) <= 180 and abs(x) <= 90 and shapely.distance(swapped, area) < 0.3:
             hint = "; latitude and longitude look swapped (GeoJSON wants [lon, lat])"
-        result.iloc[i] = (
+        result.iloc[int(i)] = (
             f"geometry: the point ({x:g}, {y:g}) lies {d:.0f} km outside {code}, "
             f"the feature's country{hint}"
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -24,7 +25,14 @@ import shapely
 from geo.geojson import prepare_geometries, to_geojson_bytes
 from reemap.errors import InputError
 
-__all__ = ["EXTENSIONS", "export_bytes", "format_for", "output_paths", "write_layers"]
+__all__ = [
+    "EXTENSIONS",
+    "export_bytes",
+    "flatten",
+    "format_for",
+    "output_paths",
+    "write_layers",
+]
 
 #: Format name -> file extension.
 EXTENSIONS: dict[str, str] = {
@@ -34,6 +42,7 @@ EXTENSIONS: dict[str, str] = {
     "parquet": ".parquet",
 }
 _BY_EXTENSION = {v: k for k, v in EXTENSIONS.items()} | {".json": "geojson"}
+_SAFE_NAME = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
 
 
 def format_for(path: Path, fmt: str | None) -> str:
@@ -51,9 +60,17 @@ def output_paths(path: Path, layers: list[str], fmt: str) -> dict[str, Path]:
     One layer writes one file at ``path``; several layers write ``path/NAME.EXT``, except
     GeoPackage, where one file at ``path`` holds them all as layers.
     """
+    for name in layers:  # names become file names: a slug never leaves the folder
+        if not _SAFE_NAME.fullmatch(name):
+            raise InputError(f"layer name {name!r} cannot be a file name (use a slug)")
     if len(layers) == 1 or fmt == "gpkg":
         return dict.fromkeys(layers, path)
     return {name: path / f"{name}{EXTENSIONS[fmt]}" for name in layers}
+
+
+def flatten(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return a copy with lists and objects as JSON text, as GeoPackage and CSV hold them."""
+    return _flat(gdf)
 
 
 def _json_text(value: Any) -> Any:

@@ -148,7 +148,7 @@ def _read_csv(path: Path, nested: Collection[str]) -> gpd.GeoDataFrame:
             )
         x = pd.to_numeric(frame[lon], errors="coerce")
         y = pd.to_numeric(frame[lat], errors="coerce")
-        geometry = shapely.points(x.to_numpy(), y.to_numpy())
+        geometry = np.asarray(shapely.points(x.to_numpy(), y.to_numpy()), dtype=object)
         frame = frame.drop(columns=[lon, lat])
     frame = frame.replace({"": None})
     frame = _typed_csv(frame)
@@ -166,9 +166,7 @@ def _typed_csv(frame: pd.DataFrame) -> pd.DataFrame:
         numbers = pd.to_numeric(present, errors="coerce")
         if numbers.notna().all():
             is_int = present.str.fullmatch(r"-?\d+").all()
-            out[column] = [
-                None if v is None else (int(v) if is_int else float(v)) for v in values
-            ]
+            out[column] = [None if v is None else (int(v) if is_int else float(v)) for v in values]
         elif present.isin(["true", "false", "True", "False"]).all():
             out[column] = [None if v is None else v.lower() == "true" for v in values]
     return out
@@ -198,7 +196,7 @@ def _read_with_gdal(
                 frame = gpd.read_parquet(path)
             else:
                 frame = pyogrio.read_dataframe(source, layer=layer)
-    except Exception as exc:  # noqa: BLE001 - GDAL and Arrow raise many types for bad files
+    except Exception as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(f"{path}: cannot read as {fmt} ({message})") from None
     return gpd.GeoDataFrame(

@@ -14,7 +14,16 @@ from layers.validate import validate_frame
 from reemap import settings
 from reemap.errors import InputError
 
-__all__ = ["LAYER_FILES", "Dataset", "load_dataset", "empty_layer", "infer_layer", "layer_path", "load_layer", "load_layers"]
+__all__ = [
+    "LAYER_FILES",
+    "Dataset",
+    "empty_layer",
+    "infer_layer",
+    "layer_path",
+    "load_dataset",
+    "load_layer",
+    "load_layers",
+]
 
 #: The file that holds each curated layer, under the data folder.
 LAYER_FILES: dict[str, str] = {name: f"{name}.geojson" for name in LAYERS}

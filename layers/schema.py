@@ -14,8 +14,8 @@ from typing import Annotated, Final, Literal, get_args, get_origin
 import pycountry
 from pydantic import (
     AfterValidator,
-    BeforeValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     field_validator,
@@ -202,8 +202,16 @@ CORE_LAYERS: Final[tuple[str, ...]] = ("mines", "refineries", "seabed", "routes"
 
 #: Properties holding lists or objects: JSON text in CSV, GeoPackage and GeoParquet.
 NESTED_PROPERTIES: Final[frozenset[str]] = frozenset(
-    {"owners", "elements", "sources", "stages", "feed_sources", "element_shares_pct",
-     "supply_years", "chokepoints"}
+    {
+        "owners",
+        "elements",
+        "sources",
+        "stages",
+        "feed_sources",
+        "element_shares_pct",
+        "supply_years",
+        "chokepoints",
+    }
 )
 
 # --- field types ----------------------------------------------------------------------
@@ -253,19 +261,47 @@ def _slug(value: str) -> str:
 Country = Annotated[str, AfterValidator(_country)]
 Slug = Annotated[str, AfterValidator(_slug)]
 Element = Literal[
-    "Sc", "Y", "La", "Ce", "Pr", "Nd", "Pm", "Sm", "Eu", "Gd", "Tb", "Dy", "Ho", "Er", "Tm",
-    "Yb", "Lu",
+    "Sc",
+    "Y",
+    "La",
+    "Ce",
+    "Pr",
+    "Nd",
+    "Pm",
+    "Sm",
+    "Eu",
+    "Gd",
+    "Tb",
+    "Dy",
+    "Ho",
+    "Er",
+    "Tm",
+    "Yb",
+    "Lu",
 ]
 Status = Literal[
-    "exploration", "development", "construction", "commissioning", "operating",
-    "care-and-maintenance", "closed",
+    "exploration",
+    "development",
+    "construction",
+    "commissioning",
+    "operating",
+    "care-and-maintenance",
+    "closed",
 ]
 Stage = Literal[
     "mining", "cracking", "separation", "refining", "metal", "alloy", "magnet", "recycling"
 ]
 CapacityUnit = Literal[
-    "t/yr REO", "t/yr TREO", "t/yr NdPr oxide", "t/yr concentrate", "t/yr MREC", "t/yr ore",
-    "t/yr metal", "t/yr alloy", "t/yr magnets", "t/yr feed",
+    "t/yr REO",
+    "t/yr TREO",
+    "t/yr NdPr oxide",
+    "t/yr concentrate",
+    "t/yr MREC",
+    "t/yr ore",
+    "t/yr metal",
+    "t/yr alloy",
+    "t/yr magnets",
+    "t/yr feed",
 ]
 AmountUnit = Literal[
     "t", "t metal equivalent", "t REO", "t TREO", "t NdPr oxide", "t concentrate", "USD", "JPY"
@@ -273,6 +309,8 @@ AmountUnit = Literal[
 FlowUnit = Literal["t", "t metal equivalent", "t REO", "USD", "JPY"]
 Percent = Annotated[float, Field(ge=0, le=100)]
 NonNegative = Annotated[float, Field(ge=0)]
+
+
 def _integral(value: object) -> object:
     # Formats without an integer type (and pandas columns with gaps) hold 2024 as 2024.0.
     if isinstance(value, float) and value.is_integer():
@@ -477,6 +515,7 @@ def _is_number(annotation: object) -> bool:
 def number_fields(model: type[Feature]) -> frozenset[str]:
     """The properties of a model that hold a (nullable) float."""
     return frozenset(
-        name for name, info in model.model_fields.items()
+        name
+        for name, info in model.model_fields.items()
         if _is_number(info.annotation) and name not in INTEGER_FIELDS
     )

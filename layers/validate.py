@@ -40,7 +40,7 @@ def _feature_label(props: dict[str, Any], position: int) -> str:
     return f"#{position}"
 
 
-def _pydantic_messages(exc: ValidationError) -> list[str]:
+def pydantic_messages(exc: ValidationError) -> list[str]:
     out = []
     for err in exc.errors(include_url=False, include_input=False):
         loc = ".".join(str(part) for part in err["loc"])
@@ -120,12 +120,13 @@ def validate_frame(
     ranges = out_of_range(gdf.geometry)
     rows: list[dict[str, Any]] = []
     labels: list[str] = []
-    for position, (props, geom, range_msg) in enumerate(
+    for position, (record, geom, range_msg) in enumerate(
         zip(records, gdf.geometry.to_numpy(), ranges.to_numpy(), strict=True), start=1
     ):
-        props = {k: _clean(v) for k, v in props.items()}
         # a missing value in a column other features fill reads as None: let defaults apply
-        props = {k: v for k, v in props.items() if v is not None or k not in collections}
+        props: dict[str, Any] = {
+            str(k): c for k, v in record.items() if (c := _clean(v)) is not None or k not in collections
+        }
         props.setdefault("layer", layer)
         name = _feature_label(props, position)
         labels.append(name)
@@ -140,15 +141,16 @@ def validate_frame(
         try:
             rows.append(model.model_validate(props).model_dump())
         except ValidationError as exc:
-            messages.extend(_pydantic_messages(exc))
+            messages.extend(pydantic_messages(exc))
         problems.extend(Problem(label, name, m) for m in messages)
     problems.extend(_duplicates(labels, label))
     if check_countries and layer not in settings.OFFSHORE_LAYERS and not problems:
         problems.extend(_countries(gdf, rows, labels, label))
     if problems:
         raise DataError(problems)
-    return gpd.GeoDataFrame(_typed(rows, model), geometry=gdf.geometry.to_numpy(),
-                            crs=settings.WGS84)
+    return gpd.GeoDataFrame(
+        _typed(rows, model), geometry=gdf.geometry.to_numpy(), crs=settings.WGS84
+    )
 
 
 def _typed(rows: list[dict[str, Any]], model: type[Feature]) -> pd.DataFrame:

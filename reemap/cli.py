@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from reemap import settings
-from reemap.errors import DataError, InputError
+from reemap.errors import DataError, InputError, Problem
 
 __all__ = ["main"]
 
@@ -122,6 +122,7 @@ def _check(args: argparse.Namespace) -> int:
         load_graph(frames, data_dir=args.data_dir)
     except DataError as exc:
         problems.extend(exc.problems)
+    problems.extend(_check_tables(args.data_dir or settings.DATA_DIR))
     if problems:
         raise DataError(problems)
     total = sum(len(f) for f in frames.values())
@@ -129,15 +130,40 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_tables(data_dir: Path) -> list[Problem]:
+    from layers.tables import load_dependency, load_flows, load_offtakes
+
+    problems: list[Problem] = []
+    for loader, path in (
+        (load_flows, data_dir / "flows.csv"),
+        (load_dependency, data_dir / "dependency.csv"),
+        (load_offtakes, data_dir / "ownership" / "offtakes.csv"),
+    ):
+        if path.exists():
+            try:
+                loader(path)
+            except DataError as exc:
+                problems.extend(exc.problems)
+    return problems
+
+
 @command("app")
 def _app(args: argparse.Namespace) -> int:
     app = settings.ROOT / "app.py"
     cmd = [
-        sys.executable, "-m", "streamlit", "run", str(app),
-        "--server.port", str(args.port),
-        "--server.headless", "true",
-        "--server.enableStaticServing", "true",
-        "--browser.gatherUsageStats", "false",
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app),
+        "--server.port",
+        str(args.port),
+        "--server.headless",
+        "true",
+        "--server.enableStaticServing",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
     ]
     env = dict(os.environ)
     if args.data_dir:
@@ -150,7 +176,9 @@ def _filters(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--layer", action="append", metavar="NAME", help="layer (repeatable)")
     group.add_argument("--element", action="append", metavar="SYM", help="element symbol, e.g. Dy")
     group.add_argument(
-        "--owner", action="append", metavar="TEXT",
+        "--owner",
+        action="append",
+        metavar="TEXT",
         help="owner id or name; matches up the ownership chain",
     )
     group.add_argument("--country", action="append", metavar="ISO3", help="ISO 3166 alpha-3")
@@ -190,7 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 #: Functions that add further sub-commands (analysis, routes, import) to the parser.
-_EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = []  # type: ignore[type-arg]
+_EXTENSIONS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = []
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -208,7 +236,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
-    except Exception as exc:  # noqa: BLE001 - the contract: never a traceback
+    except Exception as exc:
         first = str(exc).splitlines()[0] if str(exc) else ""
         _err(f"reemap: internal error: {type(exc).__name__}: {first}")
         return 3

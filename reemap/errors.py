@@ -15,7 +15,7 @@ class ReemapError(Exception):
 
 
 class InputError(ReemapError):
-    """A file cannot be read at all (missing, empty, not the format, too large), or a usage error."""
+    """A file cannot be read (missing, empty, not the format, too large), or a usage error."""
 
 
 @dataclass(frozen=True, order=True)

@@ -36,8 +36,9 @@ ELLPS: Final[str] = "WGS84"
 #: Decimal places kept in GeoJSON output: 7 decimals is about 1 cm at the equator.
 GEOJSON_PRECISION: Final[int] = 7
 
-#: The largest file ``validate``/``import`` will read; larger files are refused unread.
-MAX_INPUT_BYTES: Final[int] = 200 * 1024 * 1024
+#: The largest file ``validate``/``import`` will read; larger files are refused unread
+#: (env ``REEMAP_MAX_INPUT_BYTES``). The app's upload limit follows it.
+MAX_INPUT_BYTES: Final[int] = int(os.environ.get("REEMAP_MAX_INPUT_BYTES", str(200 * 1024 * 1024)))
 
 #: How far (km) a point may lie outside its country's 1:110m outline before it is flagged;
 #: the outlines are coarse, and coastal sites sit on generalised shores.

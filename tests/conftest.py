@@ -68,9 +68,9 @@ def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0
     raise RuntimeError(f"streamlit did not become healthy at {url} within {timeout:.0f} s")
 
 
-def start_app(data_dir: Path | None = None, env: dict[str, str] | None = None) -> tuple[
-    str, subprocess.Popen[bytes]
-]:
+def start_app(
+    data_dir: Path | None = None, env: dict[str, str] | None = None
+) -> tuple[str, subprocess.Popen[bytes]]:
     """Start ``streamlit run app.py`` on a free loopback port; return its URL and process."""
     port = free_port()
     full_env = dict(os.environ)
@@ -78,16 +78,27 @@ def start_app(data_dir: Path | None = None, env: dict[str, str] | None = None) -
     if data_dir is not None:
         full_env["REEMAP_DATA_DIR"] = str(data_dir)
     cmd = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-        "--server.port", str(port),
-        "--server.address", "127.0.0.1",
-        "--server.headless", "true",
-        "--server.enableStaticServing", "true",
-        "--browser.gatherUsageStats", "false",
-        "--server.fileWatcherType", "none",
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(ROOT / "app.py"),
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--server.enableStaticServing",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
     ]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, proc)
@@ -117,8 +128,10 @@ def app_url() -> Iterator[str]:
 def _require_browser() -> None:
     if not CHROMIUM.exists():
         if os.environ.get("REEMAP_REQUIRE_BROWSER"):
-            pytest.fail("Chromium is required here (REEMAP_REQUIRE_BROWSER) but /usr/bin/chromium "
-                        "is missing: apt-get install chromium")
+            pytest.fail(
+                "Chromium is required here (REEMAP_REQUIRE_BROWSER) but /usr/bin/chromium "
+                "is missing: apt-get install chromium"
+            )
         pytest.skip("no /usr/bin/chromium (apt-get install chromium)")
 
 

@@ -67,7 +67,11 @@ def test_round_trip_through_gdal(
     written = write_layers(frames, tmp_path / ("out.gpkg" if fmt == "gpkg" else "out"), fmt=fmt)
     assert len(set(written)) == (1 if fmt == "gpkg" else len(frames))
     for layer, source in frames.items():
-        path = written[0] if fmt == "gpkg" else tmp_path / "out" / f"{layer}.{ 'geojson' if fmt == 'geojson' else fmt}"
+        path = (
+            written[0]
+            if fmt == "gpkg"
+            else tmp_path / "out" / f"{layer}.{'geojson' if fmt == 'geojson' else fmt}"
+        )
         back = _read_back(path, fmt, layer)
         assert len(back) == len(source), layer
         assert list(back["id"]) == list(source["id"])
@@ -78,8 +82,9 @@ def test_round_trip_through_gdal(
             expected = split_antimeridian(a) if "Line" in a.geom_type else a
             assert expected.geom_type.removeprefix("Multi") == b.geom_type.removeprefix("Multi")
             assert shapely.get_num_geometries(expected) == shapely.get_num_geometries(b)
-            assert np.allclose(shapely.get_coordinates(expected), shapely.get_coordinates(b),
-                               atol=1e-7)
+            assert np.allclose(
+                shapely.get_coordinates(expected), shapely.get_coordinates(b), atol=1e-7
+            )
 
 
 def test_geojson_is_rfc7946(tmp_path: Path, frames: dict[str, gpd.GeoDataFrame]) -> None:
@@ -107,7 +112,9 @@ def test_geojson_is_rfc7946(tmp_path: Path, frames: dict[str, gpd.GeoDataFrame])
 def test_single_layer_writes_one_file_several_write_a_folder(
     tmp_path: Path, frames: dict[str, gpd.GeoDataFrame]
 ) -> None:
-    assert write_layers({"mines": frames["mines"]}, tmp_path / "m.geojson") == [tmp_path / "m.geojson"]
+    assert write_layers({"mines": frames["mines"]}, tmp_path / "m.geojson") == [
+        tmp_path / "m.geojson"
+    ]
     paths = write_layers(frames, tmp_path / "all", fmt="csv")
     assert sorted(p.name for p in paths) == sorted(f"{k}.csv" for k in frames)
     gpkg = write_layers(frames, tmp_path / "all.gpkg")

@@ -35,8 +35,9 @@ def _mine(**overrides: Any) -> dict[str, Any]:
 
 def _write(tmp_path: Path, features: list[dict[str, Any]], name: str = "mines.geojson") -> Path:
     path = tmp_path / name
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}),
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8"
+    )
     return path
 
 
@@ -60,15 +61,22 @@ def test_valid_feature_is_typed(tmp_path: Path) -> None:
 
 
 def test_every_problem_is_reported_once_with_file_feature_and_field(tmp_path: Path) -> None:
-    path = _write(tmp_path, [
-        _feature(_mine(id="a", capacity=-5, capacity_unit="t/yr REO", capacity_year=2025)),
-        _feature(_mine(id="b", elements=["Nd", "Xx"], status="producing")),
-        _feature(_mine(id="c", owners=[{"name": "A", "stake_pct": 70}, {"name": "B", "stake_pct": 40}])),
-        _feature(_mine(id="d", sources=[])),
-        _feature(_mine(id="e", country="XYZ", as_of="June 2025")),
-        _feature(_mine(id="f", capacity=10)),
-        _feature(_mine(id="g", hree_share_pct="12")),
-    ])
+    path = _write(
+        tmp_path,
+        [
+            _feature(_mine(id="a", capacity=-5, capacity_unit="t/yr REO", capacity_year=2025)),
+            _feature(_mine(id="b", elements=["Nd", "Xx"], status="producing")),
+            _feature(
+                _mine(
+                    id="c", owners=[{"name": "A", "stake_pct": 70}, {"name": "B", "stake_pct": 40}]
+                )
+            ),
+            _feature(_mine(id="d", sources=[])),
+            _feature(_mine(id="e", country="XYZ", as_of="June 2025")),
+            _feature(_mine(id="f", capacity=10)),
+            _feature(_mine(id="g", hree_share_pct="12")),
+        ],
+    )
     lines = _problems(path)
     assert any(line.startswith(f"{path}: a: capacity:") for line in lines)
     assert any(line.startswith(f"{path}: b: elements.1:") for line in lines)
@@ -107,20 +115,27 @@ def test_point_in_the_wrong_country_suggests_a_swap(tmp_path: Path) -> None:
 
 def test_missing_and_wrong_geometry(tmp_path: Path) -> None:
     line = {"type": "LineString", "coordinates": [[0, 0], [1, 1]]}
-    path = _write(tmp_path, [
-        _feature(_mine(id="a"), coords=None),
-        {"type": "Feature", "properties": _mine(id="b"), "geometry": line},
-    ])
+    path = _write(
+        tmp_path,
+        [
+            _feature(_mine(id="a"), coords=None),
+            {"type": "Feature", "properties": _mine(id="b"), "geometry": line},
+        ],
+    )
     lines = _problems(path)
     assert f"{path}: a: geometry: missing (null)" in lines
     assert f"{path}: b: geometry: LineString, but this layer holds Point" in lines
 
 
 def test_self_intersecting_polygon_is_refused(tmp_path: Path) -> None:
-    bowtie = {"type": "Polygon", "coordinates": [[[150, 20], [152, 22], [152, 20], [150, 22], [150, 20]]]}
+    bowtie = {
+        "type": "Polygon",
+        "coordinates": [[[150, 20], [152, 22], [152, 20], [150, 22], [150, 20]]],
+    }
     props = _mine(id="bow", layer="seabed", country="JPN", status="exploration")
-    path = _write(tmp_path, [{"type": "Feature", "properties": props, "geometry": bowtie}],
-                  "seabed.geojson")
+    path = _write(
+        tmp_path, [{"type": "Feature", "properties": props, "geometry": bowtie}], "seabed.geojson"
+    )
     lines = _problems(path, "seabed")
     assert len(lines) == 1
     assert "bow: geometry: invalid (Self-intersection" in lines[0]
@@ -159,7 +174,9 @@ def test_javascript_url_in_sources_is_refused(tmp_path: Path) -> None:
 
 
 def test_non_latin_names_round_trip(tmp_path: Path) -> None:
-    gdf = load_layer("mines", _write(tmp_path, [_feature(_mine(name="Norra Kärr", name_local="南鳥島"))]))
+    gdf = load_layer(
+        "mines", _write(tmp_path, [_feature(_mine(name="Norra Kärr", name_local="南鳥島"))])
+    )
     assert gdf.loc[0, "name"] == "Norra Kärr"
     assert gdf.loc[0, "name_local"] == "南鳥島"
 
@@ -191,7 +208,9 @@ def test_hree_definitions_are_switchable() -> None:
     assert "Eu" in heavy_elements("usgs")
     assert "Eu" not in heavy_elements("gd-lu")
     assert "Eu" in light_elements("gd-lu")
-    assert heavy_elements() | light_elements() | {"Sc"} == heavy_elements() | light_elements("usgs") | {"Sc"}
+    assert heavy_elements() | light_elements() | {"Sc"} == heavy_elements() | light_elements(
+        "usgs"
+    ) | {"Sc"}
     shares = {"Nd": 20.0, "Eu": 1.0, "Dy": 5.0, "Y": 30.0}
     assert hree_share(shares, "usgs") == 36.0
     assert hree_share(shares, "gd-lu") == 35.0

@@ -1,0 +1,148 @@
+"""The non-spatial tables of data/: trade flows, the dependency series, offtake agreements.
+
+Each row is checked against a pydantic model (the vocabularies come from
+``layers.schema``); every problem in a file is collected and raised at once, one line per
+row and field, like the layer validator.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import pandas as pd
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from layers.ownership import read_table
+from layers.schema import Country, Element, FlowUnit, Percent, Slug
+from layers.validate import pydantic_messages
+from reemap import settings
+from reemap.errors import DataError, Problem
+
+__all__ = ["load_dependency", "load_flows", "load_offtakes"]
+
+_PERIOD = r"^\d{4}(-(0[1-9]|1[0-2]))?$"
+_DATE = r"^\d{4}(-\d{2}(-\d{2})?)?$"
+_HS = r"^\d{4}(\.\d{2}){0,2}$"
+
+
+def _blank_is_none(value: str | None) -> str | None:
+    return value if value else None
+
+
+Optional = Annotated[str | None, AfterValidator(_blank_is_none)]
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+    source_title: Annotated[str, Field(min_length=1)]
+    source_url: Optional = None
+    source_date: Annotated[str, Field(pattern=_DATE)]
+    source_publisher: Optional = None
+    as_of: Annotated[str, Field(pattern=_DATE)]
+    notes: Optional = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blanks(cls, data: Any) -> Any:
+        # CSV has no null: an empty cell is a missing value
+        if isinstance(data, dict):
+            return {k: (None if v == "" else v) for k, v in data.items()}
+        return data
+
+    @model_validator(mode="after")
+    def _web_link(self) -> _Row:
+        if self.source_url and not self.source_url.startswith(("http://", "https://")):
+            raise ValueError(f"source_url: {self.source_url!r} is not an http(s) URL")
+        return self
+
+
+class Flow(_Row):
+    """One trade flow: origin -> destination, product, tonnage, period."""
+
+    id: Slug
+    origin: Country
+    destination: Country
+    origin_port: Optional = None
+    destination_port: Optional = None
+    origin_site: Optional = None
+    product: Annotated[str, Field(min_length=1)]
+    hs_code: Annotated[str, Field(pattern=_HS)] | None = None
+    tonnage: Annotated[float, Field(ge=0)] | None = None
+    tonnage_unit: FlowUnit | None = None
+    period: Annotated[str, Field(pattern=_PERIOD)]
+
+    @model_validator(mode="after")
+    def _unit(self) -> Flow:
+        if self.tonnage is not None and self.tonnage_unit is None:
+            raise ValueError("tonnage is set without tonnage_unit")
+        return self
+
+
+class DependencyPoint(_Row):
+    """One point of a series of Japan's share of rare-earth imports from China."""
+
+    series_id: Annotated[str, Field(min_length=1)]
+    basis: Literal["metal equivalent", "tonnage", "value", "unstated"]
+    period: Annotated[str, Field(pattern=_PERIOD)]
+    share_pct: Percent
+
+
+class Offtake(_Row):
+    """An offtake agreement: a buyer's right to volumes, not equity."""
+
+    id: Slug
+    buyer_id: Annotated[str, Field(min_length=1)]
+    seller_id: Optional = None
+    asset_id: Optional = None
+    product: Optional = None
+    elements: list[Element] = Field(default_factory=list)
+    volume: Annotated[float, Field(ge=0)] | None = None
+    volume_unit: Optional = None
+    period_from: Annotated[str, Field(pattern=_DATE)] | None = None
+    period_to: Annotated[str, Field(pattern=_DATE)] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _elements_json(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("elements"), str):
+            text = data["elements"].strip()
+            with contextlib.suppress(ValueError):  # else the model reports "not a list"
+                data = {**data, "elements": json.loads(text) if text else []}
+        return data
+
+
+def _load(path: Path, model: type[_Row], key: str) -> pd.DataFrame:
+    frame = read_table(path, [f for f, i in model.model_fields.items() if i.is_required()])
+    rows: list[dict[str, Any]] = []
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for line, record in enumerate(frame.to_dict("records"), start=2):
+        label = record.get(key) or f"line {line}"
+        try:
+            rows.append(model.model_validate(record).model_dump())
+        except ValidationError as exc:
+            problems.extend(Problem(str(path), label, m) for m in pydantic_messages(exc))
+        if key == "id" and label in seen:
+            problems.append(Problem(str(path), label, "id: duplicate"))
+        seen.add(label)
+    if problems:
+        raise DataError(problems)
+    return pd.DataFrame.from_records(rows, columns=list(model.model_fields) if not rows else None)
+
+
+def load_flows(path: Path | None = None) -> pd.DataFrame:
+    """Read and check ``data/flows.csv`` (or another flow table)."""
+    return _load(path or settings.DATA_DIR / "flows.csv", Flow, "id")
+
+
+def load_dependency(path: Path | None = None) -> pd.DataFrame:
+    """Read and check ``data/dependency.csv``: one row per series and period."""
+    return _load(path or settings.DATA_DIR / "dependency.csv", DependencyPoint, "series_id")
+
+
+def load_offtakes(path: Path | None = None) -> pd.DataFrame:
+    """Read and check ``data/ownership/offtakes.csv``."""
+    return _load(path or settings.DATA_DIR / "ownership" / "offtakes.csv", Offtake, "id")
