@@ -1,0 +1,1 @@
+"""Benchmarks with growing sizes: ``python -m bench`` (``make bench``) writes bench/results.md."""
