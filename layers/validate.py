@@ -27,10 +27,15 @@ __all__ = ["country_outlines", "validate_frame"]
 
 @cache
 def country_outlines() -> gpd.GeoDataFrame:
-    """The Natural Earth 1:110m country outlines bundled in ``data/countries.geojson``."""
+    """The Natural Earth 1:110m country outlines bundled in ``data/countries.geojson``.
+
+    A data folder of its own (``REEMAP_DATA_DIR``) may hold its own outlines; without
+    them, the bundled ones apply.
+    """
     from geo.io import read_features
 
-    return read_features(settings.DATA_DIR / "countries.geojson")
+    own = settings.DATA_DIR / "countries.geojson"
+    return read_features(own if own.exists() else settings.ROOT / "data" / "countries.geojson")
 
 
 def _feature_label(props: dict[str, Any], position: int) -> str:

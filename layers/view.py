@@ -31,13 +31,16 @@ __all__ = [
     "COLOR_BY",
     "KINDS",
     "MIME",
+    "PARAM_KEYS",
     "Summary",
     "View",
     "download",
+    "effective_stakes",
     "feature_bounds",
     "filter_summary",
     "from_params",
     "option_counts",
+    "sources_line",
     "summarise",
     "table_rows",
     "to_params",
@@ -63,6 +66,10 @@ _NUMBERS: Final[dict[str, str]] = {
     "capacity_min": "min_capacity",
     "capacity_max": "max_capacity",
 }
+#: Every URL key a View reads and writes (other panels may add keys of their own).
+PARAM_KEYS: Final[tuple[str, ...]] = (
+    *KINDS.values(), *_NUMBERS.values(), "state_backed", "q", "color_by", "basemap",
+)
 _TRUE: Final[frozenset[str]] = frozenset({"1", "true", "yes", "on"})
 
 #: Download format -> MIME type (a zip when several layers go to several files).
@@ -453,3 +460,37 @@ def download(frames: Mapping[str, gpd.GeoDataFrame], fmt: str, *, stem: str = "r
                 archive.writestr(info, path.read_bytes(), zipfile.ZIP_DEFLATED)
         return f"{stem}-{fmt}.zip", MIME["zip"], buffer.getvalue()
 
+
+
+def effective_stakes(
+    frames: Mapping[str, gpd.GeoDataFrame], graph: OwnershipGraph
+) -> dict[str, dict[str, float]]:
+    """Look-through stakes of state-backed entities (JOGMEC, ...) in the shown features.
+
+    Returns
+    -------
+    dict
+        ``layer/id`` -> {entity name: effective stake in %}, for stakes that are known
+        exactly and positive; features no state-backed entity holds are absent.
+    """
+    shown = {asset_key(layer, fid) for layer, gdf in frames.items() for fid in gdf["id"]}
+    out: dict[str, dict[str, float]] = {}
+    for entity in sorted(e.id for e in graph.entities.values() if e.state_backed):
+        for node, stake in graph.stake_ranges(entity).items():
+            if node in shown and stake.exact and stake.low > 0:
+                out.setdefault(node, {})[graph.name(entity)] = stake.low
+    return out
+
+
+def sources_line(frames: Mapping[str, gpd.GeoDataFrame], *, limit: int = 6) -> str:
+    """Name the most cited sources of the shown features, for a snapshot's footer."""
+    counts: Counter[str] = Counter()
+    for gdf in frames.values():
+        for sources in gdf["sources"] if len(gdf) else []:
+            names = {str(s.get("publisher") or s.get("title") or "") for s in sources or []}
+            counts.update(n for n in names if n)
+    if not counts:
+        return ""
+    top = [name for name, _ in counts.most_common(limit)]
+    more = len(counts) - len(top)
+    return "Sources: " + "; ".join(top) + (f"; and {more} more" if more > 0 else "")

@@ -20,10 +20,12 @@ from layers.query import Query, apply_query
 from layers.view import (
     View,
     download,
+    effective_stakes,
     feature_bounds,
     filter_summary,
     from_params,
     option_counts,
+    sources_line,
     summarise,
     table_rows,
     to_params,
@@ -270,3 +272,31 @@ def test_several_layers_zip_the_cli_folder(mini, tmp_path):
         members = {Path(n).name: archive.read(n) for n in archive.namelist()}
     assert members == {p.name: p.read_bytes() for p in out.iterdir()}
     assert len(members) == len(mini.frames)
+
+
+def test_effective_stakes_look_through_the_chain(mini):
+    stakes = effective_stakes(mini.frames, mini.graph)
+    # JOGMEC 50% of JARE, JARE 10% of Lynas, Lynas 100% of Mount Weld: 5%.
+    assert stakes["mines/mount-weld"] == {"JOGMEC": pytest.approx(5.0)}
+    assert stakes["mines/lofdal"] == {"JOGMEC": pytest.approx(50.0)}
+    assert "mines/longnan" not in stakes  # China Rare Earth Group's stake is of unknown size
+    assert "mines/mountain-pass" not in stakes
+
+
+def test_sources_line_names_publishers(mini):
+    assert sources_line(mini.frames) == "Sources: reemap tests"
+    assert sources_line({"mines": mini.frames["mines"].head(0)}) == ""
+
+
+def test_a_data_folder_without_outlines_uses_the_bundled_ones(monkeypatch, tmp_path):
+    # The app and `reemap --data-dir` run on folders like tests/data/mini (no outlines).
+    from layers import validate
+    from reemap import settings
+
+    monkeypatch.setattr(settings, "DATA_DIR", tmp_path)
+    validate.country_outlines.cache_clear()
+    try:
+        outlines = validate.country_outlines()
+    finally:
+        validate.country_outlines.cache_clear()
+    assert len(outlines) > 100
