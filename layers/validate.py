@@ -130,7 +130,9 @@ def validate_frame(
     ):
         # a missing value in a column other features fill reads as None: let defaults apply
         props: dict[str, Any] = {
-            str(k): c for k, v in record.items() if (c := _clean(v)) is not None or k not in collections
+            str(k): c
+            for k, v in record.items()
+            if (c := _clean(v)) is not None or k not in collections
         }
         props.setdefault("layer", layer)
         name = _feature_label(props, position)

@@ -79,7 +79,7 @@ def _export(args: argparse.Namespace) -> int:
 
     query = _query_from(args)
     assert isinstance(query, Query)
-    dataset = load_dataset(args.data_dir)
+    dataset = load_dataset(args.data_dir, include_store=True)
     selected = apply_query(dataset.frames, query, dataset.graph)
     written = write_layers(selected, args.output, fmt=args.format)
     counts = ", ".join(f"{name} {len(gdf)}" for name, gdf in selected.items())
@@ -147,6 +147,20 @@ def _check_tables(data_dir: Path) -> list[Problem]:
     return problems
 
 
+@command("sources")
+def _sources(args: argparse.Namespace) -> int:
+    from layers.catalog import load_layers
+    from layers.sources import collect_sources, sources_markdown
+
+    data_dir = args.data_dir or settings.DATA_DIR
+    sources = collect_sources(load_layers(data_dir=data_dir), data_dir)
+    if args.format == "csv":
+        sys.stdout.write(sources.to_csv(index=False))
+    else:
+        sys.stdout.write(sources_markdown(sources))
+    return 0
+
+
 @command("app")
 def _app(args: argparse.Namespace) -> int:
     app = settings.ROOT / "app.py"
@@ -209,6 +223,8 @@ def build_parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check a file against a layer's schema")
     validate.add_argument("path", metavar="PATH")
     validate.add_argument("--layer", metavar="NAME")
+    sources = sub.add_parser("sources", help="every source the bundled data cites")
+    sources.add_argument("--format", choices=["markdown", "csv"], default="markdown")
     sub.add_parser("check", help="validate every bundled layer and the ownership graph together")
     app = sub.add_parser("app", help="start the web app")
     app.add_argument("--port", type=int, default=8501)
@@ -219,6 +235,129 @@ def build_parser() -> argparse.ArgumentParser:
 
 #: Functions that add further sub-commands (analysis, routes, import) to the parser.
 _EXTENSIONS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = []
+
+
+# --- users' imported layers (layers.imports, geo.store) ---------------------------------
+
+
+@command("import")
+def _import(args: argparse.Namespace) -> int:
+    from layers.imports import UserClaim, import_file
+
+    claim = None
+    if args.source_title or args.source_url or args.as_of:
+        if not (args.source_title and args.as_of):
+            raise InputError("--source-title and --as-of go together (the source and its date)")
+        claim = UserClaim(title=args.source_title, as_of=args.as_of, url=args.source_url)
+    stored = import_file(
+        args.path, label=args.label, layer=args.layer, claim=claim, replace=args.replace
+    )
+    _out(
+        f"{args.path}: {stored.features} features imported as {stored.label!r} "
+        f"(layer {stored.layer}) into {settings.STORE_PATH}"
+    )
+    return 0
+
+
+@command("imported")
+def _imported(args: argparse.Namespace) -> int:
+    from geo.store import delete_layer, list_layers
+
+    if args.delete:
+        delete_layer(args.delete)
+        _out(f"deleted {args.delete!r} from {settings.STORE_PATH}")
+        return 0
+    for entry in list_layers():
+        _out(
+            f"{entry.label}  {entry.layer}  {entry.features} features  "
+            f"from {entry.file}  at {entry.imported_at}"
+        )
+    return 0
+
+
+def _import_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    imp = sub.add_parser("import", help="validate a file and keep it as an imported layer")
+    imp.add_argument("path", metavar="PATH")
+    imp.add_argument("--layer", metavar="NAME", help="the layer schema (default: from the file)")
+    imp.add_argument(
+        "--as",
+        dest="label",
+        required=True,
+        metavar="LABEL",
+        help="the name to keep it under (a slug, e.g. my-sites)",
+    )
+    imp.add_argument("--replace", action="store_true", help="replace a layer of that label")
+    claim = imp.add_argument_group(
+        "your own claim, for features with no sources/as_of (recorded as given by you)"
+    )
+    claim.add_argument("--source-title", metavar="TEXT", help="where the figures come from")
+    claim.add_argument("--source-url", metavar="URL", help="an http(s) link to that source")
+    claim.add_argument("--as-of", metavar="YYYY-MM-DD", help="the date the figures describe")
+    listing = sub.add_parser("imported", help="list imported layers (or delete one)")
+    listing.add_argument("--delete", metavar="LABEL", help="remove this imported layer")
+
+
+_EXTENSIONS.append(_import_commands)
+
+
+# --- trade routes and chokepoints (layers.routes, layers.chokepoints) -------------------
+
+
+@command("build-routes")
+def _build_routes(args: argparse.Namespace) -> int:
+    from geo.export import write_layers
+    from layers.catalog import layer_path
+    from layers.routes import build_from_files
+
+    routes = build_from_files(flows=args.flows, ports=args.ports, data_dir=args.data_dir)
+    output = args.output or layer_path("routes", args.data_dir)
+    written = write_layers({"routes": routes}, output)
+    kinds = routes["route_kind"].value_counts().to_dict()
+    _err(
+        f"wrote {written[0]}: {len(routes)} route legs of {routes['flow_id'].nunique()} flows "
+        f"({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))})"
+    )
+    return 0
+
+
+@command("chokepoints")
+def _chokepoints(args: argparse.Namespace) -> int:
+    from layers.catalog import load_layer
+    from layers.chokepoints import exposure, exposure_text
+
+    routes = load_layer("routes", data_dir=args.data_dir)
+    table = exposure(
+        routes,
+        load_layer("chokepoints", data_dir=args.data_dir),
+        period=args.period,
+        destination=args.destination,
+    )
+    if table.empty:
+        raise InputError(
+            f"no {args.destination} imports with a tonnage unit in period "
+            f"{args.period!r}; periods: {', '.join(sorted(set(routes['period'])))}"
+        )
+    if args.format == "csv":
+        sys.stdout.write(table.to_csv(index=False))
+    elif args.format == "json":
+        _out(table.to_json(orient="records", indent=1))
+    else:
+        _out(exposure_text(table))
+    return 0
+
+
+def _route_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    build = sub.add_parser("build-routes", help="draw the flows along sea lanes into routes")
+    build.add_argument("--flows", type=Path, metavar="PATH", help="default: DATA/flows.csv")
+    build.add_argument("--ports", type=Path, metavar="PATH", help="default: DATA/ports.geojson")
+    build.add_argument("--output", type=Path, metavar="PATH", help="default: DATA/routes.geojson")
+    choke = sub.add_parser("chokepoints", help="tonnage and share of imports through each")
+    choke.add_argument("--period", metavar="P", help="YYYY or YYYY-MM (default: every period)")
+    choke.add_argument("--destination", default="JPN", metavar="ISO3", help="default: JPN")
+    choke.add_argument("--format", choices=["table", "csv", "json"], default="table")
+
+
+_EXTENSIONS.append(_route_commands)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
