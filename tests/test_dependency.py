@@ -1,0 +1,56 @@
+"""Japan's dependency series, imports by origin and the HHI over the origins held."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from layers.dependency import concentration, dependency_series, imports_by_origin
+from layers.tables import load_dependency, load_flows
+
+
+def test_every_sourced_series_stays_its_own_line() -> None:
+    points = load_dependency()
+    series = dependency_series(points)
+    labels = series.groupby("series_id")["label"].unique()
+    # one label per series, and no two series share a label (never merged into one line)
+    assert all(len(v) == 1 for v in labels)
+    assert series["label"].nunique() == points["series_id"].nunique()
+    assert len(series) == len(points)
+    customs = series[series["series_id"] == "discovery-alert-customs"]
+    assert customs["label"].iloc[0] == "Discovery Alert (basis: metal equivalent)"
+
+
+def test_hhi_2026_01_from_the_bundled_flows() -> None:
+    # data/flows.csv, January 2026, t metal equivalent, into JPN:
+    # CHN 1127, VNM 221, FRA 79, MYS 1 -> total 1428
+    # HHI = (1127^2 + 221^2 + 79^2 + 1^2) / 1428^2 * 10,000
+    #     = (1,270,129 + 48,841 + 6,241 + 1) / 2,039,184 * 10,000 = 6498.74
+    imports = imports_by_origin(load_flows())
+    jan = concentration(imports).query("period == '2026-01'").iloc[0]
+    assert jan["origins"] == 4
+    assert jan["total"] == pytest.approx(1428.0)
+    assert jan["hhi"] == pytest.approx(1_325_212 / 2_039_184 * 10_000)
+    assert jan["supplier_share_pct"] == pytest.approx(100 * 1127 / 1428)
+    assert "4 origins the data holds" in jan["note"]
+
+
+def test_one_origin_gives_no_index_and_units_never_mix() -> None:
+    flows = pd.DataFrame({
+        "id": ["a", "b", "c", "d", "e"],
+        "origin": ["CHN", "VNM", "CHN", "CHN", "FRA"],
+        "destination": ["JPN", "JPN", "JPN", "JPN", "USA"],
+        "product": ["rare earths"] * 5,
+        "tonnage": [60.0, 40.0, 5.0, None, 9.0],
+        "tonnage_unit": ["t", "t", "t REO", "t", "t"],
+        "period": ["2024"] * 5,
+    })
+    imports = imports_by_origin(flows)
+    # e goes to the USA, d has no tonnage: neither counts
+    assert set(imports["origin"]) == {"CHN", "VNM"}
+    hhi = concentration(imports).set_index("tonnage_unit")
+    assert hhi.loc["t", "hhi"] == pytest.approx(60**2 + 40**2)  # 3600 + 1600 = 5200
+    assert math.isnan(hhi.loc["t REO", "hhi"])  # one origin: not computed
+    assert "one origin only" in hhi.loc["t REO", "note"]

@@ -1,0 +1,125 @@
+"""Disruption scenarios on the bundled data and on the mini dataset."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import LineString
+
+from layers.catalog import load_dataset, load_layers
+from layers.ownership import load_graph
+from layers.scenario import parse_disruption, run_scenario
+from layers.tables import load_flows
+from reemap.errors import InputError
+
+
+@pytest.fixture(scope="module")
+def bundled() -> tuple[dict[str, gpd.GeoDataFrame], object, pd.DataFrame]:
+    frames = load_layers(("mines", "refineries", "routes", "chokepoints"))
+    return frames, load_graph(frames), load_flows()
+
+
+def _jan_2026(result: pd.DataFrame) -> pd.Series:
+    return result[(result["period"] == "2026-01")
+                  & (result["tonnage_unit"] == "t metal equivalent")].iloc[0]
+
+
+def test_without_china_on_the_bundled_flows(bundled) -> None:
+    frames, graph, flows = bundled
+    # the hand calculation, from data/flows.csv (January 2026, t metal equivalent, into JPN)
+    rows = flows[(flows["period"] == "2026-01") & (flows["destination"] == "JPN")]
+    assert dict(zip(rows["origin"], rows["tonnage"], strict=True)) == {
+        "CHN": 1127, "VNM": 221, "FRA": 79, "MYS": 1}
+    # total 1127 + 221 + 79 + 1 = 1428; China's 1127 / 1428 = 78.92% is lost
+    result = run_scenario(parse_disruption("country:CHN"), frames, graph, flows)
+    jan = _jan_2026(result.imports)
+    assert jan["total"] == pytest.approx(1428.0)
+    assert jan["lost_low"] == jan["lost_high"] == pytest.approx(1127.0)
+    assert jan["lost_pct_high"] == pytest.approx(100 * 1127 / 1428)
+    assert jan["flows_lost"] == "chn-jpn-2026-01"
+    assert "chn-jpn-2026-01" in result.highlight
+    # outside China nothing is lost
+    assert (result.outside_china["after_low"] == result.outside_china["before"]).all()
+
+
+def test_without_vietnam(bundled) -> None:
+    frames, graph, flows = bundled
+    # 221 / 1428 = 15.48%
+    jan = _jan_2026(run_scenario(parse_disruption("country:vnm"), frames, graph, flows).imports)
+    assert jan["lost_pct_low"] == pytest.approx(100 * 221 / 1428)
+
+
+def test_without_a_facility_cuts_its_stage(bundled) -> None:
+    frames, graph, flows = bundled
+    result = run_scenario(parse_disruption("facility:lynas-malaysia"), frames, graph, flows)
+    capacity = result.capacity.set_index(["stage", "capacity_unit", "element_group"])
+    lynas = frames["refineries"].set_index("id").loc["lynas-malaysia"]
+    row = capacity.loc[("separation", lynas["capacity_unit"], "all")]
+    assert row["lost_high"] == pytest.approx(lynas["capacity"])
+    assert row["assets_hit"] == 1
+    outside = result.outside_china.set_index(["stage", "capacity_unit"])
+    after = outside.loc[("separation", lynas["capacity_unit"])]
+    assert after["before"] - after["after_high"] == pytest.approx(lynas["capacity"])
+    assert result.highlight == ["refineries/lynas-malaysia"]
+
+
+def test_without_an_owner_removes_its_look_through_share(mini_dir: Path) -> None:
+    dataset = load_dataset(mini_dir)
+    flows = pd.DataFrame(columns=["id", "origin", "destination", "origin_site", "product",
+                                  "tonnage", "tonnage_unit", "period"])
+    result = run_scenario(parse_disruption("owner:JOGMEC"), dataset.frames, dataset.graph, flows)
+    capacity = result.capacity.set_index(["stage", "capacity_unit", "element_group"])
+    # JOGMEC 50% x JARE 10% of Lynas = 5%: Mount Weld 10,000 t/yr REO -> 500 lost
+    assert capacity.loc[("mining", "t/yr REO", "all"), "lost_low"] == pytest.approx(500.0)
+    assert capacity.loc[("mining", "t/yr REO", "all"), "total"] == pytest.approx(50_000.0)
+    # Lynas Malaysia 10,500 t/yr NdPr oxide x 5% = 525
+    assert capacity.loc[("separation", "t/yr NdPr oxide", "NdPr"), "lost_high"] == pytest.approx(
+        525.0)
+
+
+def _routes(chokepoints: list[list[str]] | None) -> gpd.GeoDataFrame:
+    data = {
+        "id": ["r1", "r2"], "flow_id": ["chn-jpn-2026-01", "vnm-jpn-2026-01"],
+        "origin": ["CHN", "VNM"], "destination": ["JPN", "JPN"],
+        "product": ["x", "x"], "period": ["2026-01"] * 2, "tonnage": [1127.0, 221.0],
+        "tonnage_unit": ["t metal equivalent"] * 2, "route_kind": ["sea", "sea"],
+    }
+    if chokepoints is not None:
+        data["chokepoints"] = chokepoints
+    lines = [LineString([(120, 30), (135, 35)]), LineString([(106, 20), (135, 35)])]
+    return gpd.GeoDataFrame(data, geometry=lines, crs="EPSG:4326")
+
+
+def test_chokepoint_from_the_routes_property(bundled) -> None:
+    frames, graph, flows = bundled
+    # invented routes: only Vietnam's flow passes the Taiwan Strait; FRA and MYS flows have
+    # no route, so the loss is unknown for them and the market total is unknown (NaN)
+    frames = {**frames, "routes": _routes([[], ["taiwan-strait"]])}
+    result = run_scenario(parse_disruption("chokepoint:taiwan-strait"), frames, graph, flows)
+    assert "vnm-jpn-2026-01" in result.highlight
+    assert math.isnan(_jan_2026(result.imports)["lost_high"])
+    assert result.capacity["lost_high"].sum() == 0.0
+
+
+def test_chokepoint_without_route_data_is_unknown_not_zero(bundled) -> None:
+    frames, graph, flows = bundled
+    frames = {**frames, "routes": _routes(None).iloc[0:0]}
+    result = run_scenario(parse_disruption("chokepoint:taiwan-strait"), frames, graph, flows)
+    assert result.imports["lost_high"].isna().all()
+    assert any("no chokepoints" in n for n in result.notes)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("planet:mars", "KIND:ID"), ("country", "KIND:ID"), ("country:XYZ", "alpha-3"),
+     ("facility:no-such-plant", "no mine or plant"), ("owner:Nobody", "unknown owner"),
+     ("chokepoint:nowhere", "unknown; chokepoints are")],
+)
+def test_unknown_kind_or_target_is_a_usage_error(bundled, text: str, message: str) -> None:
+    frames, graph, flows = bundled
+    with pytest.raises(InputError, match=message):
+        run_scenario(parse_disruption(text), frames, graph, flows)
