@@ -112,7 +112,24 @@ class Dataset:
     graph: OwnershipGraph
 
 
-def load_dataset(data_dir: Path | None = None) -> Dataset:
-    """Load every curated layer and build the ownership graph over them."""
+def load_dataset(
+    data_dir: Path | None = None, *, include_store: bool = False, store: Path | None = None
+) -> Dataset:
+    """Load every curated layer and build the ownership graph over them.
+
+    Parameters
+    ----------
+    data_dir
+        The data folder (``settings.DATA_DIR`` when omitted).
+    include_store
+        Add users' imported layers (``layers.imports.merge_imported``): each feature keeps
+        its layer, gains ``source_label``, and its id becomes ``LABEL--id``.
+    store
+        The store file (``settings.STORE_PATH`` when omitted).
+    """
     frames = load_layers(data_dir=data_dir)
+    if include_store:
+        from layers.imports import merge_imported  # imports builds on this module
+
+        frames = merge_imported(frames, store=store)
     return Dataset(frames=frames, graph=load_graph(frames, data_dir=data_dir))

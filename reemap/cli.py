@@ -249,14 +249,26 @@ def _import(args: argparse.Namespace) -> int:
         if not (args.source_title and args.as_of):
             raise InputError("--source-title and --as-of go together (the source and its date)")
         claim = UserClaim(title=args.source_title, as_of=args.as_of, url=args.source_url)
-    stored = import_file(
-        args.path, label=args.label, layer=args.layer, claim=claim, replace=args.replace
-    )
+    try:
+        stored = import_file(
+            args.path, label=args.label, layer=args.layer, claim=claim, replace=args.replace
+        )
+    except DataError as exc:
+        missing = ("sources: Field required", "as_of: Field required")
+        if claim is None and any(p.message in missing for p in exc.problems):
+            exc.problems.append(Problem(args.path, "(file)", _NO_SOURCES_HINT))
+        raise
     _out(
-        f"{args.path}: {stored.features} features imported as {stored.label!r} "
+        f"{args.path}: {stored.features} feature(s) imported as {stored.label!r} "
         f"(layer {stored.layer}) into {settings.STORE_PATH}"
     )
     return 0
+
+
+_NO_SOURCES_HINT = (
+    "features without sources/as_of are not imported; if the figures are your own, say so "
+    "with --source-title TEXT --as-of YYYY-MM-DD [--source-url URL] (kept as your claim)"
+)
 
 
 @command("imported")

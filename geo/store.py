@@ -1,0 +1,248 @@
+"""The embedded store of users' imported layers: one GeoPackage, one table per label.
+
+Every change is made to a temporary copy beside the store and moved into place only when
+it is complete (``os.replace`` is atomic), under a lock file: a failed or interrupted import
+leaves the store byte for byte as it was, and two imports at once never lose each other.
+Each table's import record (layer, file, time, feature count) is kept as JSON in the
+GeoPackage's ``gpkg_contents.description``. The store holds features as validated; reading
+them back typed is ``layers.imports``'s job.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import re
+import shutil
+import sqlite3
+import tempfile
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pyogrio
+
+from geo.export import flatten
+from geo.io import read_features
+from reemap import settings
+from reemap.errors import InputError
+
+__all__ = [
+    "StoredLayer",
+    "check_label",
+    "delete_layer",
+    "list_layers",
+    "read_layer",
+    "store_version",
+    "write_layer",
+]
+
+#: A label names a table and is shown in the app: a slug, never a path or SQL.
+_LABEL = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_MAX_LABEL = 48
+
+
+@dataclass(frozen=True)
+class StoredLayer:
+    """One imported table: its label and import record."""
+
+    label: str
+    layer: str
+    features: int
+    file: str
+    imported_at: str
+
+
+def check_label(label: str) -> str:
+    """Return ``label`` when it is a usable slug; raise ``InputError`` naming the fix."""
+    if not isinstance(label, str) or len(label) > _MAX_LABEL or not _LABEL.fullmatch(label):
+        raise InputError(
+            f"label {label!r}: use a slug of lowercase letters, digits and single '-' "
+            f"(at most {_MAX_LABEL} characters), e.g. 'my-sites'"
+        )
+    if "--" in label:  # cannot happen with the pattern; namespaced ids rely on it
+        raise InputError(f"label {label!r}: '--' is reserved")
+    return label
+
+
+def _path(store: Path | None) -> Path:
+    return Path(store) if store is not None else settings.STORE_PATH
+
+
+def list_layers(store: Path | None = None) -> list[StoredLayer]:
+    """Return the imported tables, in label order (none when the store does not exist).
+
+    Raises
+    ------
+    InputError
+        When the store exists but is not a GeoPackage.
+    """
+    path = _path(store)
+    if not path.exists():
+        return []
+    try:
+        with contextlib.closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as db:
+            rows = db.execute(
+                "SELECT table_name, description FROM gpkg_contents ORDER BY table_name"
+            ).fetchall()
+    except sqlite3.DatabaseError as exc:
+        raise InputError(f"{path}: the store is not a readable GeoPackage ({exc})") from None
+    out = []
+    for table, description in rows:
+        try:
+            record: dict[str, Any] = json.loads(description or "{}")
+        except ValueError:
+            record = {}
+        out.append(
+            StoredLayer(
+                label=str(table),
+                layer=str(record.get("layer", "")),
+                features=int(record.get("features", 0)),
+                file=str(record.get("file", "")),
+                imported_at=str(record.get("imported_at", "")),
+            )
+        )
+    return out
+
+
+def store_version(store: Path | None = None) -> tuple[int, int]:
+    """A key that changes whenever the store does (modification time and size), for caches."""
+    path = _path(store)
+    if not path.exists():
+        return (0, 0)
+    stat = path.stat()
+    return (stat.st_mtime_ns, stat.st_size)
+
+
+def read_layer(
+    label: str, *, nested: frozenset[str], store: Path | None = None
+) -> gpd.GeoDataFrame:
+    """Read one imported table raw (nested properties decoded from JSON text).
+
+    Raises
+    ------
+    InputError
+        When the label is not in the store.
+    """
+    path = _path(store)
+    _entry(label, path)
+    return read_features(path, layer=label, nested=nested, max_bytes=2**63 - 1)
+
+
+def _entry(label: str, path: Path) -> StoredLayer:
+    check_label(label)
+    for entry in list_layers(path):
+        if entry.label == label:
+            return entry
+    raise InputError(f"no imported layer {label!r} in {path}; `reemap imported` lists them")
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with (path.parent / f".{path.name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def _new_version(path: Path, *, copy: bool) -> Iterator[Path]:
+    """A temporary file beside ``path`` (a copy when ``copy``), moved into place on success."""
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".gpkg", dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        if copy and path.exists():
+            shutil.copyfile(path, tmp)
+        else:
+            tmp.unlink()  # GDAL creates the file itself
+        yield tmp
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _write_table(target: Path, label: str, gdf: gpd.GeoDataFrame, record: dict[str, Any]) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        pyogrio.write_dataframe(
+            flatten(gdf),
+            target,
+            layer=label,
+            driver="GPKG",
+            layer_options={"DESCRIPTION": json.dumps(record, ensure_ascii=False)},
+        )
+
+
+def write_layer(
+    label: str,
+    gdf: gpd.GeoDataFrame,
+    *,
+    record: dict[str, Any],
+    store: Path | None = None,
+    replace: bool = False,
+) -> StoredLayer:
+    """Write a validated layer as table ``label``, atomically.
+
+    Parameters
+    ----------
+    label
+        The table name (a slug).
+    gdf
+        Validated features in EPSG:4326 (not changed).
+    record
+        The import record kept with the table: ``layer``, ``file``, ``imported_at``.
+    store
+        The store file (``settings.STORE_PATH`` when omitted).
+    replace
+        Replace an existing table of that label; otherwise an existing label is refused.
+
+    Raises
+    ------
+    InputError
+        A bad label, an existing label without ``replace``, or an empty layer.
+    """
+    check_label(label)
+    if len(gdf) == 0:
+        raise InputError(f"{record.get('file', label)}: no features to import")
+    path = _path(store)
+    full = {**record, "features": len(gdf)}
+    with _locked(path):
+        if not replace and label in {s.label for s in list_layers(path)}:
+            raise InputError(
+                f"label {label!r} is already in the store; pick another, pass --replace, or "
+                f"delete it with `reemap imported --delete {label}`"
+            )
+        with _new_version(path, copy=True) as tmp:
+            _write_table(tmp, label, gdf, full)
+    return _entry(label, path)
+
+
+def delete_layer(label: str, *, store: Path | None = None) -> None:
+    """Remove table ``label`` from the store, atomically (the other tables are rewritten).
+
+    Raises ``InputError`` when the label is not in the store.
+    """
+    path = _path(store)
+    with _locked(path):
+        _entry(label, path)
+        kept = [s for s in list_layers(path) if s.label != label]
+        if not kept:
+            path.unlink()
+            return
+        with _new_version(path, copy=False) as tmp:
+            for entry in kept:
+                raw = pyogrio.read_dataframe(path, layer=entry.label)
+                record = {
+                    "layer": entry.layer, "file": entry.file, "imported_at": entry.imported_at,
+                    "features": entry.features,
+                }
+                _write_table(tmp, entry.label, raw, record)

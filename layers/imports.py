@@ -1,0 +1,201 @@
+"""Users' own layers: read any supported format, reproject, validate, label and store.
+
+The flow is ``geo.io.read_features`` (GeoJSON, GeoPackage, zipped Shapefile, CSV with
+lon/lat or WKT, GeoParquet, KML) -> ``layers.validate.validate_frame`` (the one validator
+``reemap validate`` uses too; it reprojects to EPSG:4326 and refuses projected coordinates
+without a CRS) -> ``geo.store.write_layer`` under the user's label.
+
+Sources are never invented. A user's file without ``sources``/``as_of`` is refused unless
+the user states them at import (:class:`UserClaim`); features so filled carry
+``sources_given_at_import = true`` so every export shows the figures as the user's claim.
+
+Imported features join the curated layers in :func:`merge_imported`: each keeps its layer,
+gains ``source_label``, and its id becomes ``LABEL--id``. Curated ids are slugs, which never
+hold ``--``, so imported ids can collide neither with them nor with each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from geo import store as geo_store
+from geo.io import read_features
+from layers.catalog import infer_layer
+from layers.schema import MODELS, NESTED_PROPERTIES
+from layers.validate import validate_frame
+from reemap import settings
+from reemap.errors import InputError
+
+__all__ = [
+    "CLAIM_FLAG",
+    "ID_SEPARATOR",
+    "UserClaim",
+    "import_file",
+    "load_imported",
+    "merge_imported",
+]
+
+#: Joins a label and a feature id: ``my-sites--norra-karr``.
+ID_SEPARATOR = "--"
+#: The property marking features whose sources and as_of the user gave at import.
+CLAIM_FLAG = "sources_given_at_import"
+
+
+@dataclass(frozen=True)
+class UserClaim:
+    """Sources and date a user states for a file whose features carry none.
+
+    Parameters
+    ----------
+    title
+        What the figures come from, in the user's words (e.g. "Own survey 2025").
+    as_of
+        The ISO date the figures describe; also the source's date.
+    url
+        An http(s) link to the source, when there is one.
+    """
+
+    title: str
+    as_of: str
+    url: str | None = None
+
+    def source(self) -> dict[str, Any]:
+        """The ``sources`` entry this claim stands for."""
+        return {"title": self.title, "url": self.url, "date": self.as_of}
+
+
+def _missing(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and pd.isna(value):
+        return True
+    return isinstance(value, list | tuple) and len(value) == 0
+
+
+def _with_claim(raw: gpd.GeoDataFrame, claim: UserClaim) -> gpd.GeoDataFrame:
+    """A copy where features lacking sources or as_of get the claim's, flagged as such."""
+    out = raw.copy()
+    n = len(out)
+    sources = list(out["sources"]) if "sources" in out.columns else [None] * n
+    as_of = list(out["as_of"]) if "as_of" in out.columns else [None] * n
+    flags = []
+    for i in range(n):
+        filled = False
+        if _missing(sources[i]):
+            sources[i] = [claim.source()]
+            filled = True
+        if _missing(as_of[i]):
+            as_of[i] = claim.as_of
+            filled = True
+        flags.append(filled)
+    out["sources"] = pd.Series(sources, index=out.index, dtype=object)
+    out["as_of"] = pd.Series(as_of, index=out.index, dtype=object)
+    out[CLAIM_FLAG] = flags
+    return out
+
+
+def import_file(
+    path: str | Path,
+    *,
+    label: str,
+    layer: str | None = None,
+    claim: UserClaim | None = None,
+    store: Path | None = None,
+    replace: bool = False,
+    max_bytes: int = settings.MAX_INPUT_BYTES,
+) -> geo_store.StoredLayer:
+    """Read, validate and store a user's file under ``label``.
+
+    Parameters
+    ----------
+    path
+        Any format ``geo.io.read_features`` reads.
+    label
+        The name the layer is kept and shown under (a slug).
+    layer
+        The layer whose schema applies; from the file's ``layer`` property or name when
+        omitted.
+    claim
+        Sources and date for features that carry none (the user's own claim).
+    store
+        The store file (``settings.STORE_PATH`` when omitted).
+    replace
+        Replace an imported layer of the same label.
+    max_bytes
+        Larger files are refused before they are read.
+
+    Returns
+    -------
+    StoredLayer
+        The table written.
+
+    Raises
+    ------
+    InputError
+        A bad label or layer, an unreadable file, or an existing label.
+    DataError
+        The features break the layer's schema (every problem listed); nothing is stored.
+    """
+    geo_store.check_label(label)
+    p = Path(path)
+    if layer is not None and layer not in MODELS:
+        raise InputError(f"unknown layer {layer!r}; layers are {', '.join(MODELS)}")
+    raw = read_features(p, nested=NESTED_PROPERTIES, max_bytes=max_bytes)
+    if len(raw) == 0:
+        raise InputError(f"{p}: the file holds no features")
+    layer = layer or infer_layer(p, raw)
+    if claim is not None:
+        raw = _with_claim(raw, claim)
+    typed = validate_frame(raw, layer, label=str(p))
+    record = {
+        "layer": layer,
+        "file": p.name,
+        "imported_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    return geo_store.write_layer(label, typed, record=record, store=store, replace=replace)
+
+
+def load_imported(store: Path | None = None) -> dict[str, list[gpd.GeoDataFrame]]:
+    """Every imported table, typed and namespaced, grouped by layer.
+
+    Each frame has ``source_label`` and ids ``LABEL--id``. The tables were validated at
+    import; they are validated again here (without the country check) so a hand-edited
+    store is reported rather than drawn.
+    """
+    out: dict[str, list[gpd.GeoDataFrame]] = {}
+    for entry in geo_store.list_layers(store):
+        raw = geo_store.read_layer(entry.label, nested=NESTED_PROPERTIES, store=store)
+        where = f"{store or settings.STORE_PATH}#{entry.label}"
+        typed = validate_frame(raw, entry.layer, label=where, check_countries=False)
+        typed["id"] = [f"{entry.label}{ID_SEPARATOR}{fid}" for fid in typed["id"]]
+        typed["source_label"] = entry.label
+        out.setdefault(entry.layer, []).append(typed)
+    return out
+
+
+def merge_imported(
+    frames: Mapping[str, gpd.GeoDataFrame], *, store: Path | None = None
+) -> dict[str, gpd.GeoDataFrame]:
+    """Return the curated layers with the imported features appended (inputs unchanged).
+
+    Curated features get ``source_label = None`` in layers that hold imported ones.
+    """
+    out = dict(frames)
+    for layer, parts in load_imported(store).items():
+        base = frames.get(layer)
+        pieces = [p for p in ([base] if base is not None else []) + parts if len(p)]
+        merged = pd.concat(pieces, ignore_index=True) if pieces else parts[0]
+        merged = gpd.GeoDataFrame(merged, geometry="geometry", crs=settings.WGS84)
+        shared = set(base.columns) if base is not None else set()
+        for column in set(merged.columns) - shared:  # absent in curated rows: None, not NaN
+            if column != "geometry":
+                merged[column] = merged[column].astype(object).where(merged[column].notna(), None)
+        out[layer] = merged
+    return out
