@@ -16,7 +16,6 @@ asked count (``from_date`` inclusive, ``to_date`` exclusive).
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,26 +24,17 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from layers.offtakes import OFFTAKE_COLUMNS, Offtake, offtakes_from_table
 from layers.schema import ENTITY_TYPES, STATE_ENTITY_TYPES
 from reemap import settings
 from reemap.errors import DataError, InputError, Problem
 
 __all__ = [
-    "Entity",
-    "Offtake",
-    "OwnershipGraph",
-    "StakeRange",
-    "asset_key",
-    "load_graph",
-    "read_table",
+    "Entity", "Offtake", "OwnershipGraph", "StakeRange", "asset_key", "load_graph", "read_table",
 ]
 
 ENTITY_COLUMNS = ("id", "name", "country", "type", "state_backed")
 STAKE_COLUMNS = ("owner_id", "owned_id", "stake_pct", "from_date", "to_date")
-OFFTAKE_COLUMNS = (
-    "id", "buyer_id", "seller_id", "asset_id", "product", "elements", "volume", "volume_unit",
-    "period_from", "period_to",
-)
 _EPS = 1e-9
 
 
@@ -57,22 +47,6 @@ class Entity:
     country: str | None = None
     type: str | None = None
     state_backed: bool = False
-
-
-@dataclass(frozen=True)
-class Offtake:
-    """An agreement to buy output: a commercial tie, not equity (never part of a stake)."""
-
-    id: str
-    buyer_id: str
-    seller_id: str
-    asset: str | None
-    product: str
-    elements: tuple[str, ...]
-    volume: float | None
-    volume_unit: str | None
-    period_from: str
-    period_to: str
 
 
 @dataclass(frozen=True)
@@ -378,9 +352,11 @@ def load_graph(
     offtake_path = folder / "offtakes.csv"
     if offtake_path.exists():
         ids = {fid: asset_key(layer, fid) for layer, f in assets.items() for fid in f.get("id", [])}
-        problems.extend(
-            _add_offtakes(graph, read_table(offtake_path, OFFTAKE_COLUMNS), str(offtake_path), ids)
+        found_offtakes, bad = offtakes_from_table(
+            read_table(offtake_path, OFFTAKE_COLUMNS), str(offtake_path), set(graph.entities), ids
         )
+        graph.offtakes.extend(found_offtakes)
+        problems.extend(bad)
     for node, total in graph.overfull():
         owners = ", ".join(f"{graph.name(o)} {p:g}%" for o, p in graph.owners_of[node] if p)
         label = str(stake_path) if node in graph.entities else node.split("/")[0]
@@ -417,33 +393,4 @@ def _add_stakes(
             continue
         if _is_current(row, on):
             graph.owners_of.setdefault(owned, []).append((owner, pct))
-    return problems
-
-
-def _add_offtakes(
-    graph: OwnershipGraph, frame: pd.DataFrame, label: str, asset_ids: Mapping[str, str]
-) -> list[Problem]:
-    problems = []
-    for i, row in enumerate(frame.to_dict("records"), start=2):
-        oid = row["id"].strip() or f"line {i}"
-        bad = [x for x in (row["buyer_id"], row["seller_id"]) if x.strip() not in graph.entities]
-        if bad:
-            problems.append(Problem(label, oid, f"unknown entity id(s): {', '.join(bad)}"))
-            continue
-        asset = row["asset_id"].strip()
-        if asset and asset not in asset_ids:
-            problems.append(Problem(label, oid, f"asset_id: {asset!r} is no feature's id"))
-            continue
-        try:
-            elements = tuple(json.loads(row["elements"] or "[]"))
-            volume = _number(row["volume"])
-        except (ValueError, TypeError):
-            problems.append(Problem(label, oid, "elements (a JSON list) or volume is malformed"))
-            continue
-        graph.offtakes.append(Offtake(
-            id=oid, buyer_id=row["buyer_id"].strip(), seller_id=row["seller_id"].strip(),
-            asset=asset_ids.get(asset), product=row["product"], elements=elements,
-            volume=volume, volume_unit=row["volume_unit"] or None,
-            period_from=row["period_from"], period_to=row["period_to"],
-        ))
     return problems
