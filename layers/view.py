@@ -40,6 +40,7 @@ __all__ = [
     "filter_summary",
     "from_params",
     "option_counts",
+    "plain",
     "sources_line",
     "summarise",
     "table_rows",
@@ -494,3 +495,15 @@ def sources_line(frames: Mapping[str, gpd.GeoDataFrame], *, limit: int = 6) -> s
     top = [name for name, _ in counts.most_common(limit)]
     more = len(counts) - len(top)
     return "Sources: " + "; ".join(top) + (f"; and {more} more" if more > 0 else "")
+
+
+_MARKDOWN_SPECIAL: Final[str] = "\\`*_{}[]()<>#+-.!|~:$=&"
+
+
+def plain(text: str) -> str:
+    """Escape text for a Markdown caption, so that it shows as typed.
+
+    Names and URL values reach captions and warnings; escaped, ``![x](http://host)`` is
+    not an image, ``<b>`` not a tag and ``:red[x]`` not a colour directive.
+    """
+    return "".join(f"\\{c}" if c in _MARKDOWN_SPECIAL else c for c in text)

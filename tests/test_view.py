@@ -300,3 +300,10 @@ def test_a_data_folder_without_outlines_uses_the_bundled_ones(monkeypatch, tmp_p
     finally:
         validate.country_outlines.cache_clear()
     assert len(outlines) > 100
+
+
+def test_plain_escapes_markdown():
+    from layers.view import plain
+
+    assert plain("![x](http://h/i.png) <b>") == r"\!\[x\]\(http\://h/i\.png\) \<b\>"
+    assert plain("Norra Kärr 50%") == "Norra Kärr 50%"

@@ -1,0 +1,338 @@
+"""reemap's web map: widgets -> cached calls -> map. Wiring only.
+
+The logic lives below: ``layers.view`` (permalinks, counts, table, downloads),
+``layers.query`` (the filter, shared with ``reemap export``) and ``geo.mapview`` (the
+folium map). Each panel is a small function called once from :func:`main`; a new panel
+is one more function and one more call.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import geopandas as gpd
+import pycountry
+import streamlit as st
+from geo.snapshot import snapshot_png
+from streamlit_folium import st_folium
+
+from geo.assets import ensure_static
+from geo.mapview import build_map, map_html
+from layers.catalog import Dataset, load_dataset
+from layers.query import Query, apply_query
+from layers.schema import ELEMENTS, LAYERS, STAGES, STATUSES
+from layers.view import (
+    BASEMAPS,
+    COLOR_BY,
+    PARAM_KEYS,
+    View,
+    download,
+    effective_stakes,
+    feature_bounds,
+    filter_summary,
+    from_params,
+    option_counts,
+    plain,
+    sources_line,
+    summarise,
+    table_rows,
+    to_params,
+)
+from reemap import settings
+from reemap.errors import DataError, InputError
+
+TITLE = "reemap: the rare-earth supply chain"
+#: Session-state keys of the filter widgets, by Query field.
+KEYS = {
+    "layers": "f_layer", "elements": "f_element", "owners": "f_owner",
+    "countries": "f_country", "statuses": "f_status", "stages": "f_stage",
+}
+COLOR_LABELS = {"hree": "heavy-REE share", "status": "status"}
+BASEMAP_LABELS = {"countries": "country outlines (offline)", "osm": "OpenStreetMap (web)",
+                  "carto": "Carto light (web)"}
+DOWNLOADS = {"geojson": "GeoJSON", "gpkg": "GeoPackage", "csv": "CSV"}
+
+
+# -- cached calls: keyed on hashable things (a folder, a Query), never on a frame -------
+
+
+@st.cache_resource(show_spinner=False)
+def _static() -> str:
+    """Copy Leaflet into static/vendor once per server (served at /app/static/vendor)."""
+    return str(ensure_static())
+
+
+@st.cache_data(show_spinner="Loading the layers…")
+def _dataset(data_dir: str) -> Dataset:
+    return load_dataset(Path(data_dir))
+
+
+@st.cache_data(show_spinner=False)
+def _select(data_dir: str, query: Query) -> dict[str, gpd.GeoDataFrame]:
+    dataset = _dataset(data_dir)
+    return apply_query(dataset.frames, query, dataset.graph)
+
+
+@st.cache_data(show_spinner=False)
+def _counts(data_dir: str, query: Query, kind: str) -> dict[str, int]:
+    dataset = _dataset(data_dir)
+    return option_counts(dataset.frames, query, dataset.graph, kind)
+
+
+@st.cache_data(show_spinner=False)
+def _stakes(data_dir: str, query: Query) -> dict[str, dict[str, float]]:
+    return effective_stakes(_select(data_dir, query), _dataset(data_dir).graph)
+
+
+@st.cache_data(show_spinner=False)
+def _download(data_dir: str, query: Query, fmt: str) -> tuple[str, str, bytes]:
+    return download(_select(data_dir, query), fmt)
+
+
+@st.cache_data(show_spinner=False)
+def _snapshot(html: str, title: str, subtitle: str) -> bytes:
+    return snapshot_png(html, title=title, subtitle=subtitle)
+
+
+# -- panels ---------------------------------------------------------------------------
+
+
+def _data_dir() -> str:
+    # Read at each run, not at import: tests and `reemap app --data-dir` set it.
+    return os.environ.get("REEMAP_DATA_DIR") or str(settings.DATA_DIR)
+
+
+def _restore(dataset: Dataset) -> None:
+    """On a session's first run, set the widgets from the URL (a permalink)."""
+    if st.session_state.get("_restored"):
+        return
+    params = {key: st.query_params.get_all(key) for key in PARAM_KEYS if key in st.query_params}
+    view, problems = from_params(params, graph=dataset.graph)
+    q = view.query
+    for attr, key in KEYS.items():
+        st.session_state[key] = list(getattr(q, attr))
+    st.session_state.update(
+        f_min_hree=int(q.min_hree or 0), f_state_backed=q.state_backed, f_q=q.text,
+        f_cap_min=q.capacity_min, f_cap_max=q.capacity_max,
+        f_color_by=view.color_by, f_basemap=view.basemap,
+        _restored=True, _url_problems=problems,
+    )
+
+
+def _current() -> View:
+    """The view the widgets hold now (before they are drawn: counts need it)."""
+    s = st.session_state
+    query = Query(
+        **{attr: tuple(s.get(key) or ()) for attr, key in KEYS.items()},
+        min_hree=float(s.f_min_hree) if s.get("f_min_hree") else None,
+        state_backed=bool(s.get("f_state_backed")),
+        text=(s.get("f_q") or "").strip(),
+        capacity_min=s.get("f_cap_min"),
+        capacity_max=s.get("f_cap_max"),
+    )
+    low, high = query.capacity_min, query.capacity_max
+    if low is not None and high is not None and low > high:
+        query = replace(query, capacity_max=None)  # a half-typed range: keep its minimum
+    return View(query=query, color_by=s.get("f_color_by", "hree"),
+                basemap=s.get("f_basemap", "countries"))
+
+
+def _labeller(counts: dict[str, int], name: Callable[[str], str] = str) -> Callable[[str], str]:
+    return lambda value: f"{name(value)} ({counts.get(value, 0)})"
+
+
+def _country_name(code: str) -> str:
+    country = pycountry.countries.get(alpha_3=code)
+    return f"{country.name} · {code}" if country else code
+
+
+def _multiselect(label: str, kind: str, options: list[str], data_dir: str, query: Query, *,
+                 name: Callable[[str], str] = str) -> None:
+    counts = _counts(data_dir, query, kind)
+    chosen = st.session_state.get(KEYS[kind]) or []
+    options = [*options, *(v for v in chosen if v not in options)]
+    st.multiselect(label, options, key=KEYS[kind], format_func=_labeller(counts, name),
+                   placeholder="any")
+
+
+def _toggle_jogmec() -> None:
+    owners = list(st.session_state.get(KEYS["owners"]) or [])
+    if st.session_state.get("f_jogmec"):
+        st.session_state[KEYS["owners"]] = [*owners, "jogmec"] if "jogmec" not in owners else owners
+    else:
+        st.session_state[KEYS["owners"]] = [o for o in owners if o != "jogmec"]
+
+
+def _sidebar(data_dir: str, dataset: Dataset) -> View:
+    """The filters, each option with the number of features it keeps; returns the view."""
+    _restore(dataset)
+    query = _current().query
+    graph = dataset.graph
+    everything = _counts(data_dir, Query(), "layers")
+    present = {kind: set(_counts(data_dir, Query(), kind)) for kind in KEYS}
+    with st.sidebar:
+        st.header("Filters")
+        st.caption("AND between filters, OR within one. The number after each option is "
+                   "how many features it would show, given the other filters.")
+        _multiselect("Layer", "layers", [n for n in LAYERS if n in everything],
+                     data_dir, query)
+        _multiselect("Element", "elements", [e for e in ELEMENTS if e in present["elements"]],
+                     data_dir, query, name=lambda e: f"{e} · {ELEMENTS[e]}")
+        owners = sorted(present["owners"], key=lambda e: graph.name(e).casefold())
+        _multiselect("Owner (anywhere up the chain)", "owners", owners, data_dir, query,
+                     name=graph.name)
+        if "jogmec" in graph.entities:
+            st.session_state["f_jogmec"] = "jogmec" in (st.session_state.get(KEYS["owners"]) or [])
+            st.toggle("JOGMEC-linked only", key="f_jogmec", on_change=_toggle_jogmec,
+                      help="Adds JOGMEC to the owner filter: assets it holds directly or "
+                      "through a chain (Mount Weld through JARE and Lynas).")
+        st.toggle("State-backed owners only", key="f_state_backed",
+                  help="Assets a state agency, government or state-owned company holds, "
+                  "directly or up the chain.")
+        _multiselect("Country", "countries", sorted(present["countries"]), data_dir, query,
+                     name=_country_name)
+        _multiselect("Status", "statuses", [s for s in STATUSES if s in present["statuses"]],
+                     data_dir, query)
+        _multiselect("Stage (plants)", "stages", [s for s in STAGES if s in present["stages"]],
+                     data_dir, query)
+        st.slider("Minimum heavy-REE share (% of TREO)", 0, 100, step=5, key="f_min_hree",
+                  help="0 shows every feature; above 0, features with no sourced share "
+                  "are left out.")
+        low, high = st.columns(2)
+        low.number_input("Capacity from", min_value=0.0, step=1000.0, key="f_cap_min",
+                         help="In each feature's own unit (t/yr REO, t/yr NdPr oxide, ...); "
+                         "features with no capacity are left out once a bound is set.")
+        high.number_input("to", min_value=0.0, step=1000.0, key="f_cap_max")
+        st.text_input("Name contains", key="f_q")
+        st.header("Map")
+        st.radio("Colour points by", list(COLOR_BY), key="f_color_by", horizontal=True,
+                 format_func=lambda v: COLOR_LABELS[v])
+        st.selectbox("Basemap", list(BASEMAPS), key="f_basemap",
+                     format_func=lambda v: BASEMAP_LABELS[v])
+    view = _current()
+    _sync_url(view)
+    for problem in st.session_state.get("_url_problems", []):
+        st.warning(f"Ignored in the link: {plain(problem)}")
+    return view
+
+
+def _sync_url(view: View) -> None:
+    """Write the view into the URL, touching only its own keys (other panels add theirs)."""
+    wanted = to_params(view)
+    for key in PARAM_KEYS:
+        value = wanted.get(key)
+        if value is None:
+            if key in st.query_params:
+                del st.query_params[key]
+        elif st.query_params.get_all(key) != ([value] if isinstance(value, str) else value):
+            st.query_params[key] = value
+
+
+def _summary(selected: dict[str, gpd.GeoDataFrame], view: View, names: dict[str, str]) -> None:
+    summary = summarise(selected)
+    st.caption(f"Showing {summary.total} features · {plain(filter_summary(view, names=names))}")
+    if summary.features:
+        columns = st.columns(len(summary.features))
+        for column, (layer, count) in zip(columns, summary.features.items(), strict=True):
+            column.metric(layer, count)
+    if summary.capacity:
+        st.caption("Total capacity: " + " · ".join(
+            f"{total:,.0f} {unit} ({n} sites)" for unit, (total, n) in summary.capacity.items()
+        ))
+
+
+def _table_key(query: Query) -> str:
+    # A new filter is a new table: a stale row selection never points at another row.
+    return f"table-{abs(hash(query))}"
+
+
+def _focus(data_dir: str, query: Query) -> tuple[tuple[float, float, float, float] | None,
+                                                   dict[str, list[str]] | None]:
+    """The feature the table's selected row names: its bounds and a highlight."""
+    state = st.session_state.get(_table_key(query))
+    rows = state["selection"]["rows"] if state else []
+    if not rows:
+        return None, None
+    table = table_rows(_select(data_dir, query))
+    if rows[0] >= len(table):
+        return None, None
+    layer, fid = table.iloc[rows[0]][["layer", "id"]]
+    return feature_bounds(_select(data_dir, query), layer, fid), {layer: [fid]}
+
+
+def _map(data_dir: str, view: View) -> str:
+    """Draw the map; return its HTML (for the snapshot)."""
+    selected = _select(data_dir, view.query)
+    focus, highlight = _focus(data_dir, view.query)
+    m = build_map(selected, color_by=view.color_by, basemap=view.basemap, focus=focus,
+                  highlight=highlight, effective_stakes=_stakes(data_dir, view.query))
+    st_folium(m, returned_objects=[], use_container_width=True, height=620, key="map")
+    return map_html(m)
+
+
+def _table(data_dir: str, query: Query) -> None:
+    rows = table_rows(_select(data_dir, query))
+    st.subheader(f"Features ({len(rows)})")
+    st.caption("Select a row to zoom the map to it. Click a column header to sort.")
+    st.dataframe(
+        rows, hide_index=True, on_select="rerun", selection_mode="single-row",
+        key=_table_key(query),
+        column_config={
+            "source": st.column_config.LinkColumn("source", display_text="link"),
+            "hree_share_pct": st.column_config.NumberColumn("heavy REE %", format="%.1f"),
+            "capacity": st.column_config.NumberColumn("capacity", format="%,.0f"),
+            "capacity_year": st.column_config.NumberColumn("year", format="%d"),
+        },
+    )
+
+
+def _downloads(data_dir: str, query: Query) -> None:
+    st.subheader("Download the selection")
+    st.caption("The same files as `reemap export` writes for this filter; several layers "
+               "in GeoJSON or CSV come as a zip of one file per layer.")
+    for column, (fmt, label) in zip(st.columns(len(DOWNLOADS)), DOWNLOADS.items(),
+                                    strict=True):
+        name, mime, data = _download(data_dir, query, fmt)
+        column.download_button(label, data, file_name=name, mime=mime, key=f"dl-{fmt}",
+                               on_click="ignore")
+
+
+def _snapshot_button(data_dir: str, view: View, html: str, names: dict[str, str]) -> None:
+    subtitle = " · ".join(
+        part for part in (filter_summary(view, names=names),
+                          sources_line(_select(data_dir, view.query))) if part
+    )
+    st.download_button(
+        "Snapshot (PNG)", lambda: _snapshot(html, TITLE, subtitle), file_name="reemap.png",
+        mime="image/png", key="snapshot", on_click="ignore",
+        help="The current map with its legend, the filters and the sources, as a PNG "
+        "(rendered by headless Chromium; takes a few seconds).",
+    )
+
+
+def main() -> None:
+    """Lay out the page: sidebar filters, summary, map, table, downloads."""
+    st.set_page_config(page_title="reemap", page_icon="🗺️", layout="wide")
+    _static()
+    data_dir = _data_dir()
+    try:
+        dataset = _dataset(data_dir)
+    except (DataError, InputError) as exc:
+        lines = [str(p) for p in exc.problems] if isinstance(exc, DataError) else [str(exc)]
+        st.error("The data cannot be loaded (one line per problem):")
+        st.code("\n".join(lines), language=None)
+        st.stop()
+    names = {eid: entity.name for eid, entity in dataset.graph.entities.items()}
+    view = _sidebar(data_dir, dataset)
+    st.title(TITLE)
+    _summary(_select(data_dir, view.query), view, names)
+    html = _map(data_dir, view)
+    _snapshot_button(data_dir, view, html, names)
+    _table(data_dir, view.query)
+    _downloads(data_dir, view.query)
+
+
+main()
