@@ -66,10 +66,6 @@ def unwrap(geom: BaseGeometry) -> BaseGeometry:
     return MultiLineString([LineString(p) for p in lines])
 
 
-def _wrap(lon: float) -> float:
-    return (lon + 180.0) % 360.0 - 180.0
-
-
 def split_antimeridian(geom: BaseGeometry) -> BaseGeometry:
     """Cut a line where it crosses the 180th meridian (RFC 7946 section 3.1.9).
 
@@ -90,28 +86,46 @@ def split_antimeridian(geom: BaseGeometry) -> BaseGeometry:
     """
     out: list[list[tuple[float, float]]] = []
     for part in _parts(geom):
-        coords = _continuous(part)
-        current: list[tuple[float, float]] = [(_wrap(coords[0, 0]), coords[0, 1])]
-        for (x0, y0), (x1, y1) in zip(coords[:-1, :2], coords[1:, :2], strict=True):
-            k0 = np.floor((x0 + 180.0) / 360.0)
-            k1 = np.floor((x1 + 180.0) / 360.0)
-            if k0 != k1:
-                # the meridian crossed, in continuous longitude
-                edge = 180.0 + 360.0 * min(k0, k1)
-                t = (edge - x0) / (x1 - x0)
-                lat = float(y0 + t * (y1 - y0))
-                east = 180.0 if x1 > x0 else -180.0
-                current.append((east, lat))
-                out.append(current)
-                current = [(-east, lat)]
-            point = (_wrap(x1), float(y1))
-            if point != current[-1]:
-                current.append(point)
-        out.append(current)
+        out.extend(_split_part(_continuous(part)))
     lines = [LineString(p) for p in out if len(p) >= 2]
     if len(lines) == 1:
         return lines[0]
     return MultiLineString(lines)
+
+
+def _start_window(xs: np.ndarray) -> int:
+    """The 360-degree window of a part: that of its first vertex not on a +-180 meridian.
+
+    A vertex exactly on +-180 belongs to both windows around it; taking it from the next
+    vertex keeps a part that starts on 180 (as a split part does) in its own window, so
+    splitting twice gives what splitting once gives.
+    """
+    inside = xs[np.mod(xs + 180.0, 360.0) != 0.0]
+    x = inside[0] if len(inside) else xs[0]
+    return int(np.floor((x + 180.0) / 360.0))
+
+
+def _split_part(coords: np.ndarray) -> list[list[tuple[float, float]]]:
+    """Cut one part with continuous longitudes at every +-180 it crosses."""
+    out: list[list[tuple[float, float]]] = []
+    w = _start_window(coords[:, 0])
+    current = [(float(coords[0, 0] - 360.0 * w), float(coords[0, 1]))]
+    for (x0, y0), (x1, y1) in zip(coords[:-1, :2], coords[1:, :2], strict=True):
+        lo, hi = -180.0 + 360.0 * w, 180.0 + 360.0 * w
+        if x1 > hi or x1 < lo:
+            # the meridian crossed (steps are under 180 degrees, so at most once)
+            edge, side = (hi, 180.0) if x1 > hi else (lo, -180.0)
+            lat = float(y0 + (edge - x0) / (x1 - x0) * (y1 - y0))
+            if current[-1] != (side, lat):
+                current.append((side, lat))
+            out.append(current)
+            current = [(-side, lat)]
+            w += 1 if side > 0 else -1
+        point = (float(x1 - 360.0 * w), float(y1))
+        if point != current[-1]:
+            current.append(point)
+    out.append(current)
+    return out
 
 
 def max_lon_step(geom: BaseGeometry) -> float:
