@@ -1,0 +1,230 @@
+"""The folium map the app shows: every layer at once, offline, fast at 100k+ points.
+
+Leaflet comes from local copies (``geo.assets``); the basemap is the Natural Earth country
+outlines drawn as vector data, with web tiles only on request. Each layer is one compact
+payload drawn by ``geo.pointlayer``'s canvas runtime; past ``settings.MAX_POINTS_DRAWN``
+points a layer is aggregated into grid cells server-side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from functools import cache
+from typing import Any, Final
+
+import folium
+import geopandas as gpd
+import numpy as np
+import orjson
+import pandas as pd
+import shapely
+
+from geo.pointlayer import PayloadLayer, Runtime, area_payload, line_payload, point_payload
+from layers import style
+from layers.schema import LAYERS
+from reemap import settings
+
+__all__ = ["BASEMAPS", "aggregate_points", "build_map", "map_html"]
+
+#: Basemaps: the offline country outlines, or web tiles (which need internet) over them.
+BASEMAPS: Final[dict[str, tuple[str, str] | None]] = {
+    "countries": None,
+    "osm": ("https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+            "&copy; OpenStreetMap contributors"),
+    "carto": ("https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png",
+              "&copy; OpenStreetMap contributors &copy; CARTO"),
+}
+_POINT_LAYERS: Final[frozenset[str]] = frozenset({"mines", "refineries", "ports"})
+_AREA_LAYERS: Final[frozenset[str]] = frozenset({"seabed", "chokepoints"})
+_TITLES: Final[dict[str, str]] = {
+    "mines": "Mines and deposits", "refineries": "Processing plants", "seabed": "Seabed REY mud",
+    "routes": "Trade flows", "ports": "Ports", "chokepoints": "Chokepoints",
+}
+#: Grid cells an aggregated layer aims to stay under.
+_MAX_CELLS: Final[int] = 40_000
+
+
+@cache
+def _countries() -> str:
+    """The country outlines as a compact GeoJSON literal (3 decimals are plenty at 1:110m)."""
+    path = settings.DATA_DIR / "countries.geojson"
+    if not path.exists():
+        path = settings.ROOT / "data" / "countries.geojson"
+    frame = gpd.read_file(path, columns=[])
+    geoms = shapely.transform(frame.geometry.to_numpy(), lambda c: np.round(c, 3))
+    features = [{"type": "Feature", "properties": {}, "geometry": orjson.Fragment(g)}
+                for g in shapely.to_geojson(geoms)]
+    return orjson.dumps({"type": "FeatureCollection", "features": features}).decode()
+
+
+def aggregate_points(frame: gpd.GeoDataFrame, *, max_cells: int = _MAX_CELLS) -> (
+    gpd.GeoDataFrame
+):
+    """Aggregate points into square grid cells, growing the cell until few enough remain.
+
+    Parameters
+    ----------
+    frame
+        Points in EPSG:4326.
+    max_cells
+        The most cells to return.
+
+    Returns
+    -------
+    GeoDataFrame
+        One point per occupied cell at the mean position of its points, with ``count``,
+        the mean ``hree_share_pct`` of those that have one, an example ``name`` and the
+        cell size in ``layer`` (e.g. ``"0.2° cell"``).
+    """
+    x = shapely.get_x(frame.geometry.to_numpy())
+    y = shapely.get_y(frame.geometry.to_numpy())
+    keep = ~(np.isnan(x) | np.isnan(y))
+    x, y = x[keep], y[keep]
+    hree = pd.to_numeric(frame["hree_share_pct"], errors="coerce").to_numpy(
+        dtype=float, na_value=np.nan)[keep] if "hree_share_pct" in frame.columns else (
+        np.full(len(x), np.nan))
+    names = frame["name"].to_numpy(dtype=object)[keep]
+    cell = 0.05
+    while True:
+        key = np.floor((x + 180.0) / cell).astype(np.int64) * 100_000 + np.floor(
+            (y + 90.0) / cell).astype(np.int64)
+        uniq, first, inverse, counts = np.unique(key, return_index=True, return_inverse=True,
+                                                 return_counts=True)
+        if len(uniq) <= max_cells:
+            break
+        cell *= 2
+    known = ~np.isnan(hree)
+    n_known = np.bincount(inverse, weights=known, minlength=len(uniq))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_hree = np.bincount(inverse, weights=np.where(known, hree, 0.0),
+                                minlength=len(uniq)) / n_known
+    cx = np.bincount(inverse, weights=x) / counts
+    cy = np.bincount(inverse, weights=y) / counts
+    return gpd.GeoDataFrame(
+        {"name": names[first], "count": counts.astype(float),
+         "hree_share_pct": np.round(mean_hree, 1), "layer": f"{cell:g}° cell"},
+        geometry=shapely.points(cx, cy), crs=settings.WGS84,
+    )
+
+
+def _bounds(frames: Mapping[str, gpd.GeoDataFrame]) -> tuple[float, float, float, float] | None:
+    boxes = [f.total_bounds for f in frames.values() if len(f) and f.geometry.notna().any()]
+    boxes = [b for b in boxes if np.isfinite(b).all()]
+    if not boxes:
+        return None
+    arr = np.array(boxes)
+    return (float(arr[:, 0].min()), float(arr[:, 1].min()),
+            float(arr[:, 2].max()), float(arr[:, 3].max()))
+
+
+def _layer(name: str, frame: gpd.GeoDataFrame, *, color_by: str,
+           highlight: Collection[str] | None,
+           effective: Mapping[str, Mapping[str, Mapping[str, float | None]]]) -> (
+    tuple[PayloadLayer, bool]
+):
+    title = f"{_TITLES.get(name, name)} ({len(frame):,})"
+    if name in _AREA_LAYERS:
+        return PayloadLayer(area_payload(frame, name, name=name, highlight=highlight),
+                            name=title), False
+    if name == "routes":
+        return PayloadLayer(line_payload(frame, name=name, highlight=highlight), name=title), False
+    if len(frame) > settings.MAX_POINTS_DRAWN:
+        cells = aggregate_points(frame)
+        payload = point_payload(cells, name, name=name, spec_layer="cells")
+        return PayloadLayer(payload, name=f"{title}, in {len(cells):,} cells"), True
+    payload = point_payload(frame, name, name=name, color_by=color_by, highlight=highlight,
+                            effective=effective)
+    return PayloadLayer(payload, name=title), False
+
+
+def _effective(stakes: Mapping[str, Mapping[str, float | None]] | None) -> dict[
+    str, dict[str, Mapping[str, float | None]]
+]:
+    out: dict[str, dict[str, Mapping[str, float | None]]] = {}
+    for key, value in (stakes or {}).items():
+        layer, _, fid = key.partition("/")
+        out.setdefault(layer, {})[fid] = value
+    return out
+
+
+def build_map(
+    frames: Mapping[str, gpd.GeoDataFrame],
+    *,
+    color_by: str = "hree",
+    basemap: str = "countries",
+    focus: tuple[float, float, float, float] | None = None,
+    highlight: Mapping[str, Collection[str]] | None = None,
+    effective_stakes: Mapping[str, Mapping[str, float | None]] | None = None,
+    asset_base: str = "/app/static/vendor",
+    hree_definition: str = "usgs",
+) -> folium.Map:
+    """Build the map of the given layers.
+
+    Parameters
+    ----------
+    frames
+        Layer name -> features in EPSG:4326 (empty layers are left off). Not modified.
+    color_by
+        ``"hree"``: points coloured by heavy-REE share; ``"status"``: mines by status,
+        plants by stage.
+    basemap
+        ``"countries"`` (offline outlines), ``"osm"`` or ``"carto"`` (web tiles over the
+        outlines; they need internet).
+    focus
+        ``(min_lon, min_lat, max_lon, max_lat)`` to zoom to; all features when omitted.
+    highlight
+        Layer -> feature ids drawn with a dark ring or outline.
+    effective_stakes
+        ``"layer/id"`` -> {entity: effective %} shown in popups under the owners.
+    asset_base
+        The URL folder that serves Leaflet (``geo.assets.ensure_static`` fills it).
+    hree_definition
+        The heavy-REE definition the shares use, named in the legend.
+
+    Returns
+    -------
+    folium.Map
+    """
+    if basemap not in BASEMAPS:
+        raise ValueError(f"basemap={basemap!r}; use one of {', '.join(BASEMAPS)}")
+    if color_by not in style.COLOR_BY:
+        raise ValueError(f"color_by={color_by!r}; use one of {', '.join(style.COLOR_BY)}")
+    shown = {k: v for k, v in frames.items() if len(v)}
+    order = [k for k in LAYERS if k in shown] + [k for k in shown if k not in LAYERS]
+    m = folium.Map(location=(20.0, 60.0), zoom_start=2, tiles=None, min_zoom=1, max_zoom=14,
+                   control_scale=True, world_copy_jump=False, prefer_canvas=True)
+    m.default_js = [("leaflet", f"{asset_base}/leaflet.js")]
+    m.default_css = [("leaflet_css", f"{asset_base}/leaflet.css")]
+    tiles = BASEMAPS[basemap]
+    if tiles is not None:
+        folium.TileLayer(tiles=tiles[0], attr=tiles[1], name=basemap, max_zoom=14).add_to(m)
+    effective = _effective(effective_stakes)
+    layers = []
+    aggregated = False
+    for name in order:
+        layer, cells = _layer(name, shown[name], color_by=color_by,
+                              highlight=(highlight or {}).get(name), effective=effective)
+        aggregated |= cells
+        layers.append(layer)
+    legend = style.legend_spec(order, color_by=color_by, hree_definition=hree_definition,
+                               aggregated=aggregated)
+    m.add_child(Runtime(legend=legend, countries=_countries(), filled=tiles is None,
+                        image_path=f"{asset_base}/images/"))
+    for layer in layers:
+        m.add_child(layer)
+    folium.LayerControl(collapsed=False).add_to(m)
+    box = focus or _bounds(shown)
+    if box is not None:
+        m.fit_bounds([[box[1], box[0]], [box[3], box[2]]], max_zoom=8 if focus else 5)
+    return m
+
+
+def map_html(m: folium.Map) -> str:
+    """Return the full HTML page of a map (what the browser gets)."""
+    return str(m.get_root().render())
+
+
+def _payload_sizes(m: folium.Map) -> dict[str, Any]:
+    """Bytes of each layer's payload (for benchmarks)."""
+    return {c.layer_name: len(c.payload) for c in m._children.values()
+            if isinstance(c, PayloadLayer)}

@@ -1,0 +1,459 @@
+/* reemap's map runtime: compact columnar layers drawn on one shared Leaflet canvas.
+ *
+ * Loaded inline once per page by geo/pointlayer.py. Every string that comes from data is
+ * put on the page with textContent, or through R.esc where Leaflet wants an HTML string
+ * (tooltips), never as markup.
+ */
+(function () {
+  "use strict";
+  if (window.reemap) { return; }
+  var R = window.reemap = { maps: [], sources: {} };
+  var ESC = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+
+  R.esc = function (s) {
+    return String(s).replace(/[&<>"']/g, function (c) { return ESC[c]; });
+  };
+
+  function b64(s, T) {
+    var bin = atob(s), n = bin.length, u = new Uint8Array(n);
+    for (var i = 0; i < n; i++) { u[i] = bin.charCodeAt(i); }
+    return new T(u.buffer);
+  }
+  var WIDTH = { 1: Uint8Array, 2: Uint16Array, 4: Uint32Array };
+
+  function column(c) {
+    if (c.t === "s") { return function (i) { return c.v[i]; }; }
+    if (c.t === "k") { return function () { return c.v; }; }
+    if (c.t === "f") {
+      var f = b64(c.v, Float32Array);
+      return function (i) { var x = f[i]; return isNaN(x) ? null : x; };
+    }
+    var ix = b64(c.i, WIDTH[c.w]);
+    return function (i) { var j = ix[i]; return j ? c.d[j - 1] : null; };
+  }
+
+  /* Payloads are JSON, or deflated JSON in base64 when large. */
+  R.load = function (packed) {
+    if (typeof packed !== "string") { return Promise.resolve(packed); }
+    var bytes = b64(packed, Uint8Array);
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
+    return new Response(stream).text().then(JSON.parse);
+  };
+
+  function num(x) {
+    if (x === null || x === undefined) { return ""; }
+    var v = +(+x).toPrecision(6);
+    return v.toLocaleString("en-US", { maximumFractionDigits: Math.abs(v) >= 100 ? 0 : 2 });
+  }
+  function has(x) { return x !== null && x !== undefined && x !== ""; }
+  function pct(x) { return has(x) ? num(x) + " %" : ""; }
+  function join(parts) { return parts.filter(has).join(" "); }
+
+  /* One popup row: its kind says how to read the feature's columns. */
+  var KINDS = {
+    text: function (g, i, f) { var v = g(f[0], i); return has(v) ? String(v) : ""; },
+    list: function (g, i, f) { var v = g(f[0], i); return v && v.length ? v.join(", ") : ""; },
+    pct: function (g, i, f) { return pct(g(f[0], i)); },
+    number: function (g, i, f) { var v = g(f[0], i); return has(v) ? join([num(v), f[1]]) : ""; },
+    amount: function (g, i, f) {
+      var v = g(f[0], i);
+      if (!has(v)) { return ""; }
+      var year = f[2] ? g(f[2], i) : null;
+      return join([num(v), g(f[1], i), has(year) ? "(" + year + ")" : ""]);
+    },
+    range: function (g, i, f) {
+      var a = g(f[0], i), b = g(f[1], i);
+      if (!has(a) && !has(b)) { return ""; }
+      return (has(a) && has(b) && a !== b ? num(a) + "–" + num(b) : num(has(a) ? a : b)) + " " + f[2];
+    },
+    resource: function (g, i, f) {
+      var mt = g(f[0], i), grade = g(f[1], i), cat = g(f[2], i), year = g(f[3], i);
+      if (!has(mt) && !has(grade)) { return ""; }
+      var extra = [cat, year].filter(has).join(", ");
+      return join([has(mt) ? num(mt) + " Mt" : "", has(grade) ? "at " + num(grade) + " % TREO" : "",
+        extra ? "(" + extra + ")" : ""]);
+    },
+    owners: function (g, i, f) {
+      var v = g(f[0], i);
+      if (!v || !v.length) { return ""; }
+      return v.map(function (o) { return has(o.stake_pct) ? o.name + " " + num(o.stake_pct) + " %" : o.name; }).join("; ");
+    },
+    shares: function (g, i, f) {
+      var v = g(f[0], i);
+      if (!v) { return ""; }
+      return f.slice(1).filter(function (k) { return has(v[k]); })
+        .map(function (k) { return k + " " + num(v[k]) + " %"; }).join(", ");
+    },
+    flow: function (g, i, f) {
+      var a = [g(f[0], i), g(f[2], i)].filter(has).join(" "), b = [g(f[1], i), g(f[3], i)].filter(has).join(" ");
+      return a || b ? a + " → " + b : "";
+    }
+  };
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) { e.className = cls; }
+    if (has(text)) { e.textContent = String(text); }
+    return e;
+  }
+
+  /* Build the popup of feature i of a decoded layer L (DOM, text only). */
+  R.popup = function (L_, i) {
+    var g = L_.get, spec = L_.spec, box = el("div", "rm-pop");
+    box.appendChild(el("div", "rm-title", g(spec.title, i)));
+    box.appendChild(el("div", "rm-sub", [spec.label].concat(spec.sub.map(function (k) { return g(k, i); }))
+      .filter(has).join(" · ")));
+    var table = el("table", "rm-rows");
+    var rows = spec.rows.slice();
+    var eff = L_.eff && L_.eff[i];
+    rows.forEach(function (r, k) {
+      var text = KINDS[r[1]](g, i, r.slice(2));
+      if (r[1] === "owners" && eff) {
+        var effText = Object.keys(eff).map(function (n) {
+          return has(eff[n]) ? n + " " + num(eff[n]) + " %" : n + " (share unknown)";
+        }).join("; ");
+        if (text) { addRow(table, r[0], text); }
+        addRow(table, "Effective stake", effText);
+        return;
+      }
+      if (text) { addRow(table, r[0], text); }
+    });
+    box.appendChild(table);
+    var src = g("sources", i);
+    if (src && src.length) {
+      var list = el("ul", "rm-src");
+      src.forEach(function (s) {
+        var li = el("li"), label = s.title + (has(s.publisher) ? ", " + s.publisher : "") + (has(s.date) ? " (" + s.date + ")" : "");
+        if (has(s.url) && /^https?:\/\//i.test(s.url)) {
+          var a = el("a", null, label);
+          a.href = s.url; a.target = "_blank"; a.rel = "noopener noreferrer";
+          li.appendChild(a);
+        } else { li.textContent = label; }
+        list.appendChild(li);
+      });
+      box.appendChild(el("div", "rm-src-title", "Sources"));
+      box.appendChild(list);
+    }
+    var asOf = g("as_of", i);
+    if (has(asOf)) { box.appendChild(el("div", "rm-asof", "Figures as of " + asOf)); }
+    return box;
+  };
+  function addRow(table, label, text) {
+    var tr = el("tr");
+    tr.appendChild(el("th", null, label));
+    tr.appendChild(el("td", null, text));
+    table.appendChild(tr);
+  }
+
+  /* The tooltip: an escaped HTML string (streamlit-folium reads it back as text). */
+  R.tooltip = function (L_, i) {
+    var g = L_.get, spec = L_.spec;
+    var sub = [spec.label].concat(spec.sub.map(function (k) { return g(k, i); })).filter(has).join(" · ");
+    return "<b>" + R.esc(g(spec.title, i) || "") + "</b><br>" + R.esc(sub);
+  };
+
+  function decode(p) {
+    var cols = {};
+    Object.keys(p.cols).forEach(function (k) { cols[k] = column(p.cols[k]); });
+    (p.sources || []).forEach(function (s) { R.sources[s] = true; });
+    return {
+      n: p.n, spec: p.spec, eff: p.eff || null, name: p.name,
+      get: function (k, i) { var c = cols[k]; return c ? c(i) : null; }
+    };
+  }
+
+  /* Points (and arrowheads) as one canvas path: projected once per zoom, hit-tested on a grid. */
+  R.Cloud = L.Path.extend({
+    options: { interactive: true, stroke: true, weight: 1, color: "#333", fillOpacity: 0.8, kind: "circle" },
+    initialize: function (d, options) {
+      L.setOptions(this, options);
+      this._d = d;
+      this._hit = -1;
+      this.drawn = 0;
+      var n = d.n, lat = d.lat, lon = d.lon;
+      this._x0 = new Float64Array(n); this._y0 = new Float64Array(n);
+      if (d.lat2) { this._x1 = new Float64Array(n); this._y1 = new Float64Array(n); }
+      var crs = L.CRS.EPSG3857;
+      for (var i = 0; i < n; i++) {
+        var p = crs.latLngToPoint(L.latLng(lat[i] / 1e5, lon[i] / 1e5), 0);
+        this._x0[i] = p.x; this._y0[i] = p.y;
+        if (d.lat2) {
+          var q = crs.latLngToPoint(L.latLng(d.lat2[i] / 1e5, d.lon2[i] / 1e5), 0);
+          this._x1[i] = q.x; this._y1[i] = q.y;
+        }
+      }
+      // draw order: by colour, so that each colour is one fill
+      var count = new Uint32Array(257), order = new Uint32Array(n), c = d.c;
+      for (i = 0; i < n; i++) { count[c[i] + 1]++; }
+      for (i = 1; i < 257; i++) { count[i] += count[i - 1]; }
+      for (i = 0; i < n; i++) { order[count[c[i]]++] = i; }
+      this._seq = order;
+    },
+    latLngOf: function (i) { return L.latLng(this._d.lat[i] / 1e5, this._d.lon[i] / 1e5); },
+    _project: function () {
+      var m = this._map, s = m.getZoomScale(m.getZoom(), 0), o = m.getPixelOrigin(), n = this._d.n;
+      this._px = new Float32Array(n); this._py = new Float32Array(n);
+      this._world = 256 * s;
+      var minx = Infinity, miny = Infinity, maxx = -Infinity, maxy = -Infinity, rmax = 0;
+      for (var i = 0; i < n; i++) {
+        var x = this._x0[i] * s - o.x, y = this._y0[i] * s - o.y;
+        this._px[i] = x; this._py[i] = y;
+        if (x < minx) { minx = x; } if (x > maxx) { maxx = x; }
+        if (y < miny) { miny = y; } if (y > maxy) { maxy = y; }
+        if (this._d.r[i] > rmax) { rmax = this._d.r[i]; }
+      }
+      if (this._x1) {
+        this._qx = new Float32Array(n); this._qy = new Float32Array(n);
+        for (i = 0; i < n; i++) { this._qx[i] = this._x1[i] * s - o.x; this._qy[i] = this._y1[i] * s - o.y; }
+      }
+      this._rmax = rmax / 2 + 4;
+      var w = this._world, pad = this._rmax;
+      this._pxBounds = n ? L.bounds([minx - w - pad, miny - pad], [maxx + w + pad, maxy + pad]) : null;
+      this._grid = null;
+    },
+    _empty: function () { return !this._d.n; },
+    _update: function () { if (this._map) { this._updatePath(); } },
+    _shifts: function () {
+      // world copies left and right, so points meet lines drawn past the antimeridian
+      return this.options.kind === "arrow" ? [0] : [-this._world, 0, this._world];
+    },
+    _updatePath: function () {
+      var rr = this._renderer;
+      if (!rr._drawing || this._empty()) { return; }
+      var ctx = rr._ctx, d = this._d, pal = d.pal, b = rr._bounds, order = this._seq, shifts = this._shifts();
+      var x0 = b.min.x - this._rmax, x1 = b.max.x + this._rmax, y0 = b.min.y - this._rmax, y1 = b.max.y + this._rmax;
+      var drawn = 0, k, i, j, x, y, r, cur = -1;
+      ctx.lineWidth = this.options.weight;
+      ctx.strokeStyle = this.options.color;
+      ctx.globalAlpha = 1;
+      var arrow = this.options.kind === "arrow";
+      ctx.beginPath();
+      for (j = 0; j < order.length; j++) {
+        i = order[j];
+        if (d.c[i] !== cur) {
+          this._flush(ctx, arrow);
+          cur = d.c[i];
+          ctx.fillStyle = pal[cur];
+          ctx.beginPath();
+        }
+        r = d.r[i] / 2;
+        var seen = false;
+        for (k = 0; k < shifts.length; k++) {
+          x = this._px[i] + shifts[k]; y = this._py[i];
+          if (x < x0 || x > x1 || y < y0 || y > y1) { continue; }
+          if (!seen) { drawn++; seen = true; }
+          if (arrow) { this._arrow(ctx, i, x, y, r); } else { ctx.moveTo(x + r, y); ctx.arc(x, y, r, 0, 2 * Math.PI); }
+        }
+      }
+      this._flush(ctx, arrow);
+      if (d.hl && d.hl.length) {
+        ctx.lineWidth = 3; ctx.strokeStyle = "#000"; ctx.beginPath();
+        for (j = 0; j < d.hl.length; j++) {
+          i = d.hl[j];
+          for (k = 0; k < shifts.length; k++) {
+            x = this._px[i] + shifts[k]; y = this._py[i]; r = d.r[i] / 2 + 3;
+            ctx.moveTo(x + r, y); ctx.arc(x, y, r, 0, 2 * Math.PI);
+          }
+        }
+        ctx.stroke();
+      }
+      this.drawn = drawn;
+    },
+    _flush: function (ctx, arrow) {
+      ctx.globalAlpha = arrow ? 1 : this.options.fillOpacity;
+      ctx.fill();
+      ctx.globalAlpha = 1;
+      if (!arrow && this.options.stroke) { ctx.stroke(); }
+    },
+    _arrow: function (ctx, i, x, y, r) {
+      var dx = this._qx[i] - this._px[i], dy = this._qy[i] - this._py[i], len = Math.sqrt(dx * dx + dy * dy);
+      if (!len) { return; }
+      dx /= len; dy /= len;
+      var s = 3 + r;
+      ctx.moveTo(x + dx * s, y + dy * s);
+      ctx.lineTo(x - dx * s - dy * s * 0.7, y - dy * s + dx * s * 0.7);
+      ctx.lineTo(x - dx * s + dy * s * 0.7, y - dy * s - dx * s * 0.7);
+      ctx.closePath();
+    },
+    _buildGrid: function () {
+      var g = new Map(), n = this._d.n;
+      for (var i = 0; i < n; i++) {
+        var key = Math.floor(this._px[i] / 32) * 1048576 + Math.floor(this._py[i] / 32);
+        var cell = g.get(key);
+        if (cell) { cell.push(i); } else { g.set(key, [i]); }
+      }
+      this._grid = g;
+    },
+    _containsPoint: function (p) {
+      if (this._empty() || this.options.kind !== "circle") { return false; }
+      if (!this._grid) { this._buildGrid(); }
+      var tol = this._clickTolerance(), best = -1, bestD = Infinity, w = this._world;
+      var reach = this._rmax + tol;
+      for (var s = -1; s <= 1; s++) {
+        var px = p.x - s * w;
+        var cx0 = Math.floor((px - reach) / 32), cx1 = Math.floor((px + reach) / 32);
+        var cy0 = Math.floor((p.y - reach) / 32), cy1 = Math.floor((p.y + reach) / 32);
+        for (var cx = cx0; cx <= cx1; cx++) {
+          for (var cy = cy0; cy <= cy1; cy++) {
+            var cell = this._grid.get(cx * 1048576 + cy);
+            if (!cell) { continue; }
+            for (var j = 0; j < cell.length; j++) {
+              var i = cell[j], dx = this._px[i] - px, dy = this._py[i] - p.y, dd = Math.sqrt(dx * dx + dy * dy);
+              if (dd <= this._d.r[i] / 2 + tol && dd < bestD) { best = i; bestD = dd; }
+            }
+          }
+        }
+      }
+      this._hit = best;
+      return best >= 0;
+    },
+    _openPopup: function (e) {
+      if (!this._popup || !this._map || this._hit < 0) { return; }
+      L.DomEvent.stop(e);
+      this._popup._source = this;
+      this._popup.setContent(R.popup(this._layer, this._hit));
+      this.openPopup(this.latLngOf(this._hit));
+    }
+  });
+
+  function bindInfo(group, L_, keyOf) {
+    group.bindPopup(function (layer) { return R.popup(L_, keyOf(layer)); }, { maxWidth: 360 });
+    group.bindTooltip(function (layer) { var e = el("div"); e.innerHTML = R.tooltip(L_, keyOf(layer)); return e; }, { sticky: true });
+  }
+
+  function cloud(map, L_, d, opts) {
+    var c = new R.Cloud(d, L.extend({ renderer: R.canvas(map) }, opts));
+    c._layer = L_;
+    if (opts.kind === "arrow") { c.options.interactive = false; return c; }
+    var tip = function (e) { if (c._hit >= 0 && c._tipFor !== c._hit) { c._tipFor = c._hit; c.setTooltipContent(R.tooltip(L_, c._hit)); } };
+    c.on("mouseover mousemove", tip);
+    c.bindTooltip("", { sticky: true });
+    c.bindPopup("", { maxWidth: 360 });
+    return c;
+  }
+
+  R.canvas = function (map) {
+    if (!map._rmCanvas) { map._rmCanvas = L.canvas({ padding: 0.3, tolerance: 3 }); }
+    return map._rmCanvas;
+  };
+
+  function coords(flat, a, b, off) {
+    var out = [];
+    for (var v = a; v < b; v++) { out.push([flat[2 * v + 1] / 1e5, flat[2 * v] / 1e5 + (off || 0)]); }
+    return out;
+  }
+
+  /* Fill a layer group from a payload (see geo/pointlayer.py for the format). */
+  R.fill = function (map, group, packed) {
+    return R.load(packed).then(function (p) {
+      var L_ = decode(p), entry = { name: p.name, n: p.n, layer: L_, drawn: function () { return 0; } };
+      if (p.kind === "points") {
+        var d = { n: p.n, lat: b64(p.lat, Int32Array), lon: b64(p.lon, Int32Array), c: b64(p.c, Uint8Array),
+          r: b64(p.r, Uint8Array), pal: p.pal, hl: p.hl || [] };
+        var c = cloud(map, L_, d, { kind: "circle", weight: p.weight === undefined ? 0.6 : p.weight, color: p.stroke || "#333" });
+        group.addLayer(c);
+        entry.drawn = function () { return c._map ? c.drawn : 0; };
+      } else if (p.kind === "lines") {
+        var xy = b64(p.xy, Int32Array), parts = b64(p.parts, Uint32Array), fp = b64(p.fparts, Uint32Array);
+        var c2 = b64(p.c, Uint8Array), w = b64(p.w, Uint8Array), hl = {}, lines = [];
+        (p.hl || []).forEach(function (i) { hl[i] = true; });
+        for (var i = 0; i < p.n; i++) {
+          var ll = [];
+          for (var q = fp[i]; q < fp[i + 1]; q++) { ll.push(coords(xy, parts[q], parts[q + 1])); }
+          lines.push(L.polyline(ll, { i: i, renderer: R.canvas(map), color: hl[i] ? "#000" : p.pal[c2[i]], weight: w[i] / 2 + (hl[i] ? 2 : 0), opacity: 0.75, lineCap: "butt" }));
+        }
+        var fg = L.featureGroup(lines);
+        bindInfo(fg, L_, function (l) { return l.options.i; });
+        group.addLayer(fg);
+        if (p.arrows) {
+          var a = p.arrows, ad = { n: a.n, lat: b64(a.lat, Int32Array), lon: b64(a.lon, Int32Array), lat2: b64(a.lat2, Int32Array),
+            lon2: b64(a.lon2, Int32Array), c: b64(a.c, Uint8Array), r: b64(a.r, Uint8Array), pal: p.arrowPal };
+          group.addLayer(cloud(map, L_, ad, { kind: "arrow" }));
+        }
+        entry.drawn = function () { var k = 0; fg.eachLayer(function (l) { if (l._map && l._parts && l._parts.length) { k++; } }); return k; };
+      } else {
+        var feats = p.geoms.map(function (geom, i) { return { type: "Feature", geometry: geom, properties: { i: i } }; });
+        var cs = b64(p.c, Uint8Array), hs = {};
+        (p.hl || []).forEach(function (i) { hs[i] = true; });
+        var gj = L.geoJSON({ type: "FeatureCollection", features: feats }, {
+          renderer: R.canvas(map),
+          style: function (f) {
+            var i = f.properties.i;
+            return { color: hs[i] ? "#000" : p.stroke, weight: hs[i] ? 3 : 1.2, fillColor: p.pal[cs[i]], fillOpacity: 0.45 };
+          }
+        });
+        bindInfo(gj, L_, function (l) { return l.feature.properties.i; });
+        group.addLayer(gj);
+        entry.drawn = function () { var k = 0; gj.eachLayer(function (l) { if (l._map && l._parts && l._parts.length) { k++; } }); return k; };
+      }
+      R.register(map, entry);
+      return entry;
+    });
+  };
+
+  R.register = function (map, entry) {
+    if (!map._rm) { map._rm = { layers: {} }; R.maps.push(map); }
+    map._rm.layers[entry.name] = entry;
+  };
+
+  /* Rendered features per layer, for tests and snapshots. */
+  R.counts = function (map) {
+    var out = {}, m = map || R.maps[0];
+    if (!m || !m._rm) { return out; }
+    Object.keys(m._rm.layers).forEach(function (k) { out[k] = m._rm.layers[k].drawn(); });
+    return out;
+  };
+
+  /* The country outlines, drawn in three world copies under everything else. */
+  R.basemap = function (map, data, filled) {
+    if (!map.getPane("rmBase")) { map.createPane("rmBase").style.zIndex = 250; }
+    var renderer = L.canvas({ pane: "rmBase", padding: 0.3 });
+    var style = filled ? { color: "#9aa3ab", weight: 0.6, fillColor: "#f4f1ea", fillOpacity: 1 }
+      : { color: "#6b7580", weight: 0.6, fill: false };
+    map.getContainer().style.background = filled ? "#dce8f0" : "";
+    [-360, 0, 360].forEach(function (off) {
+      L.geoJSON(data, {
+        pane: "rmBase", renderer: renderer, interactive: false, style: style,
+        coordsToLatLng: function (c) { return L.latLng(c[1], c[0] + off); }
+      }).addTo(map);
+    });
+  };
+
+  /* The legend: a map control built from a spec, text only. */
+  R.legend = function (map, spec) {
+    var ctl = L.control({ position: "bottomright" });
+    ctl.onAdd = function () {
+      var box = el("div", "rm-legend leaflet-control");
+      L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.disableScrollPropagation(box);
+      box.appendChild(el("div", "rm-legend-title", spec.title));
+      spec.sections.forEach(function (s) {
+        box.appendChild(el("div", "rm-legend-head", s.title));
+        s.items.forEach(function (it) {
+          var row = el("div", "rm-legend-row"), sw = el("span", "rm-swatch " + (s.shape || "dot"));
+          sw.style.background = it[0];
+          row.appendChild(sw); row.appendChild(el("span", null, it[1]));
+          box.appendChild(row);
+        });
+        if (s.note) { box.appendChild(el("div", "rm-legend-note", s.note)); }
+      });
+      if (spec.note) { box.appendChild(el("div", "rm-legend-note", spec.note)); }
+      return box;
+    };
+    ctl.addTo(map);
+    return ctl;
+  };
+
+  var css = ".rm-pop{font:12px/1.35 system-ui,sans-serif;max-width:340px}.rm-title{font-weight:600;font-size:14px}" +
+    ".rm-sub{color:#555;margin-bottom:4px}.rm-rows th{text-align:left;padding-right:8px;vertical-align:top;color:#444;font-weight:500}" +
+    ".rm-rows td{vertical-align:top}.rm-src{margin:2px 0 4px 16px;padding:0}.rm-src-title{font-weight:600;margin-top:4px}" +
+    ".rm-asof{color:#666}.rm-legend{background:rgba(255,255,255,.93);padding:6px 9px;border-radius:4px;" +
+    "font:11px/1.3 system-ui,sans-serif;max-width:250px;max-height:60vh;overflow:auto;box-shadow:0 1px 4px rgba(0,0,0,.3)}" +
+    ".rm-legend-title{font-weight:700;font-size:12px}.rm-legend-head{font-weight:600;margin-top:5px}" +
+    ".rm-legend-row{display:flex;align-items:center;gap:5px}.rm-swatch{display:inline-block;width:11px;height:11px;" +
+    "border:1px solid #444;flex:none}.rm-swatch.dot{border-radius:50%}.rm-swatch.line{height:4px;border:none}" +
+    ".rm-legend-note{color:#555;margin-top:4px}";
+  var st = document.createElement("style");
+  st.textContent = css;
+  document.head.appendChild(st);
+})();

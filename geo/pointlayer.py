@@ -1,0 +1,348 @@
+"""Compact map layers: one columnar payload per layer, drawn by a small canvas runtime.
+
+One folium object per feature costs seconds and tens of MB at 100k points (see
+/work/shared/notes.md). Here a layer is one payload: coordinates as int32 (1e-5 degree),
+palette indices and radii as bytes, property columns dictionary-encoded where values
+repeat, all base64 typed arrays inside JSON; large payloads are deflated. The browser code
+(``pointlayer.js``, inlined once per page) decodes it, draws points on one shared Leaflet
+canvas and builds tooltips and popups on demand, as text.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import zlib
+from collections.abc import Collection, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any, Final
+
+import folium
+import geopandas as gpd
+import numpy as np
+import orjson
+import pandas as pd
+import shapely
+from branca.element import MacroElement
+from jinja2 import Template
+
+from geo.antimeridian import unwrap
+from layers import style
+
+__all__ = ["PayloadLayer", "Runtime", "area_payload", "encode_table", "line_payload",
+           "pack", "payloads", "point_payload", "unpack"]
+
+#: Payloads larger than this (bytes of JSON) are deflated and sent as base64.
+COMPRESS_ABOVE: Final[int] = 256 * 1024
+#: Columns with more distinct values than this share of rows are sent as plain lists.
+_DICT_SHARE: Final[float] = 0.5
+_SCALE: Final[float] = 1e5
+_ARROW_COLOR: Final[str] = "#17324d"
+
+
+@cache
+def runtime_js() -> str:
+    """The browser code, read once."""
+    return Path(__file__).with_name("pointlayer.js").read_text(encoding="utf-8")
+
+
+def _b64(values: np.ndarray) -> str:
+    return base64.b64encode(np.ascontiguousarray(values).tobytes()).decode("ascii")
+
+
+def _width(n: int) -> tuple[int, type[np.unsignedinteger[Any]]]:
+    if n < 2**8:
+        return 1, np.uint8
+    if n < 2**16:
+        return 2, np.uint16
+    return 4, np.uint32
+
+
+def _default(value: object) -> object:
+    if isinstance(value, np.generic):
+        return value.item()
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return str(value)
+
+
+def _dumps(value: object) -> bytes:
+    return orjson.dumps(value, default=_default, option=orjson.OPT_SERIALIZE_NUMPY)
+
+
+def _encode_numbers(values: np.ndarray) -> dict[str, Any] | None:
+    known = ~np.isnan(values)
+    if not known.any():
+        return None
+    uniq = np.unique(values[known])
+    if len(uniq) == 1 and known.all():
+        return {"t": "k", "v": float(uniq[0])}
+    if len(uniq) < 255:
+        idx = np.zeros(len(values), dtype=np.uint8)
+        idx[known] = np.searchsorted(uniq, values[known]) + 1
+        return {"t": "d", "d": uniq.tolist(), "i": _b64(idx), "w": 1}
+    return {"t": "f", "v": _b64(values.astype("<f4"))}
+
+
+def _encode_values(series: pd.Series) -> dict[str, Any] | None:
+    n = len(series)
+    if pd.api.types.is_string_dtype(series.dtype) and series.dtype != object:
+        codes, uniques = pd.factorize(series)
+        values: list[Any] = [None if pd.isna(u) else str(u) for u in uniques]
+        raw: list[Any] | None = None
+    else:
+        keys = list(map(_dumps, series.to_numpy(dtype=object)))
+        codes, found = pd.factorize(pd.Series(keys, dtype=object))
+        uniq = np.asarray(found, dtype=object)
+        null = [i for i, k in enumerate(uniq) if k == b"null"]
+        if null:  # JSON null is "no value", like NaN in a string column
+            codes = np.where(codes == null[0], -1, codes - (codes > null[0]))
+            uniq = np.delete(uniq, null[0])
+        values = [orjson.Fragment(k) for k in uniq]
+        raw = [orjson.Fragment(k) for k in keys]
+    if not values:
+        return None
+    if len(values) == 1 and (codes >= 0).all():
+        return {"t": "k", "v": values[0]}
+    if n > 16 and len(values) > n * _DICT_SHARE:
+        if raw is None:
+            raw = series.astype(object).where(series.notna(), None).tolist()
+        return {"t": "s", "v": raw}
+    w, dtype = _width(len(values) + 1)
+    return {"t": "d", "d": values, "i": _b64((np.asarray(codes) + 1).astype(dtype)), "w": w}
+
+
+def encode_table(frame: pd.DataFrame, columns: Collection[str]) -> dict[str, dict[str, Any]]:
+    """Encode the named columns compactly; absent and all-empty columns are left out.
+
+    Numbers with few distinct values and repeated strings or objects are sent once, with a
+    per-row index (0 = no value); many distinct numbers as float32; unique strings as a
+    plain list.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for name in columns:
+        if name not in frame.columns:
+            continue
+        series = frame[name]
+        dtype = series.dtype
+        if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+            enc = _encode_numbers(pd.to_numeric(series).to_numpy(dtype=float, na_value=np.nan))
+        else:
+            enc = _encode_values(series)
+        if enc is not None:
+            out[name] = enc
+    return out
+
+
+def _sources(frame: pd.DataFrame, limit: int = 12) -> list[str]:
+    """A few distinct source names (publisher, else title), for credits and snapshots."""
+    if "sources" not in frame.columns:
+        return []
+    seen: dict[str, None] = {}
+    for value in frame["sources"].head(2000):
+        for src in value if isinstance(value, list) else ():
+            label = src.get("publisher") or src.get("title")
+            if label:
+                seen[str(label)] = None
+        if len(seen) >= limit:
+            break
+    return list(seen)[:limit]
+
+
+def _extras(frame: pd.DataFrame, layer: str, highlight: Collection[str] | None,
+            effective: Mapping[str, Mapping[str, Mapping[str, float | None]]] | None,
+            ) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if "id" not in frame.columns:
+        return out
+    ids = frame["id"].astype(str).to_numpy()
+    if highlight:
+        out["hl"] = np.flatnonzero(np.isin(ids, list(highlight))).tolist()
+    stakes = (effective or {}).get(layer)
+    if stakes:
+        pos = {v: i for i, v in enumerate(ids)}
+        out["eff"] = {str(pos[k]): dict(v) for k, v in stakes.items() if k in pos}
+    return out
+
+
+def _base(frame: pd.DataFrame, layer: str, name: str, spec: Mapping[str, Any]) -> dict[str, Any]:
+    return {"name": name, "n": len(frame), "spec": spec,
+            "cols": encode_table(frame, style.popup_columns(spec)), "sources": _sources(frame)}
+
+
+def point_payload(frame: gpd.GeoDataFrame, layer: str, *, name: str, color_by: str = "hree",
+                  highlight: Collection[str] | None = None,
+                  effective: Mapping[str, Mapping[str, Mapping[str, float | None]]] | None = None,
+                  spec_layer: str | None = None) -> dict[str, Any]:
+    """The payload of a point layer: positions, colours, radii and popup columns.
+
+    Features without a drawable position (empty geometry) are left out.
+    """
+    x = shapely.get_x(frame.geometry.to_numpy())
+    y = shapely.get_y(frame.geometry.to_numpy())
+    ok = ~(np.isnan(x) | np.isnan(y))
+    if not ok.all():
+        frame, x, y = frame[ok], x[ok], y[ok]
+    spec = style.popup_spec(spec_layer or layer)
+    palette, index = style.colors(frame, spec_layer or layer, color_by=color_by)
+    if layer == "ports":
+        radius = np.full(len(frame), 3.5)
+    elif "count" in frame.columns:
+        radius = style.radius(frame, value="count", unit="layer")
+    else:
+        radius = style.radius(frame)
+    out = _base(frame, layer, name, spec)
+    out.update(
+        kind="points", pal=palette, c=_b64(index),
+        lat=_b64(np.round(y * _SCALE).astype("<i4")),
+        lon=_b64(np.round(x * _SCALE).astype("<i4")),
+        r=_b64(np.clip(np.round(radius * 2), 1, 255).astype(np.uint8)),
+    )
+    out.update(_extras(frame, spec_layer or layer, highlight, effective))
+    return out
+
+
+def _drawable_lines(geoms: np.ndarray) -> np.ndarray:
+    """Each line with continuous longitudes: parts split at 180 degrees joined again."""
+    out = geoms.copy()
+    steps = np.zeros(len(geoms), dtype=bool)
+    for i in np.flatnonzero(shapely.get_type_id(geoms) == 5):  # MultiLineString
+        steps[i] = True
+    bounds = shapely.bounds(geoms)
+    steps |= (bounds[:, 2] - bounds[:, 0]) > 180.0
+    for i in np.flatnonzero(steps):
+        out[i] = unwrap(geoms[i])
+    return out
+
+
+def _longest_parts(geoms: np.ndarray) -> np.ndarray:
+    parts, index = shapely.get_parts(geoms, return_index=True)
+    lengths = shapely.length(parts)
+    order = np.lexsort((-lengths, index))
+    first = np.unique(index[order], return_index=True)[1]
+    return np.asarray(parts[order][first])
+
+
+def line_payload(frame: gpd.GeoDataFrame, *, name: str,
+                 highlight: Collection[str] | None = None) -> dict[str, Any]:
+    """The payload of the routes: each line unwrapped, width by tonnage, an arrowhead mid-way."""
+    geoms = frame.geometry.to_numpy()
+    ok = ~(shapely.is_empty(geoms) | shapely.is_missing(geoms))
+    if not ok.all():
+        frame, geoms = frame[ok], geoms[ok]
+    geoms = _drawable_lines(np.asarray(geoms, dtype=object))
+    parts, index = shapely.get_parts(geoms, return_index=True)
+    counts = shapely.get_num_coordinates(parts)
+    xy = shapely.get_coordinates(parts)
+    flat = np.round(xy * _SCALE).astype("<i4").ravel()
+    part_off = np.concatenate([[0], np.cumsum(counts)]).astype("<u4")
+    feat_off = np.concatenate([[0], np.cumsum(np.bincount(index, minlength=len(geoms)))])
+    palette, color = style.colors(frame, "routes")
+    width = style.line_width(frame)
+    out = _base(frame, "routes", name, style.popup_spec("routes"))
+    out.update(kind="lines", pal=palette, c=_b64(color), xy=_b64(flat), parts=_b64(part_off),
+               fparts=_b64(feat_off.astype("<u4")),
+               w=_b64(np.clip(np.round(width * 2), 1, 255).astype(np.uint8)))
+    if len(geoms):
+        longest = _longest_parts(geoms)
+        at = shapely.line_interpolate_point(longest, 0.5, normalized=True)
+        ahead = shapely.line_interpolate_point(longest, 0.52, normalized=True)
+        out["arrows"] = {
+            "n": len(longest), "c": _b64(np.zeros(len(longest), dtype=np.uint8)),
+            "lon": _b64(np.round(shapely.get_x(at) * _SCALE).astype("<i4")),
+            "lat": _b64(np.round(shapely.get_y(at) * _SCALE).astype("<i4")),
+            "lon2": _b64(np.round(shapely.get_x(ahead) * _SCALE).astype("<i4")),
+            "lat2": _b64(np.round(shapely.get_y(ahead) * _SCALE).astype("<i4")),
+            "r": _b64(np.clip(np.round(width * 2), 1, 255).astype(np.uint8)),
+        }
+        out["arrowPal"] = [_ARROW_COLOR]
+    out.update(_extras(frame, "routes", highlight, None))
+    return out
+
+
+def area_payload(frame: gpd.GeoDataFrame, layer: str, *, name: str,
+                 highlight: Collection[str] | None = None) -> dict[str, Any]:
+    """The payload of a polygon layer: GeoJSON geometries (5 decimals) and a fill index."""
+    geoms = frame.geometry.to_numpy()
+    ok = ~(shapely.is_empty(geoms) | shapely.is_missing(geoms))
+    if not ok.all():
+        frame, geoms = frame[ok], geoms[ok]
+    rounded = shapely.transform(geoms, lambda c: np.round(c, 5))
+    palette, color = style.colors(frame, layer)
+    out = _base(frame, layer, name, style.popup_spec(layer))
+    out.update(kind="areas", pal=palette, c=_b64(color),
+               stroke=style.CHOKEPOINT_COLOR if layer == "chokepoints" else "#08306b",
+               geoms=[orjson.Fragment(g) for g in shapely.to_geojson(rounded)])
+    out.update(_extras(frame, layer, highlight, None))
+    return out
+
+
+def pack(payload: Mapping[str, Any]) -> str:
+    """Return a payload as a JavaScript expression safe inside ``<script>``.
+
+    Small payloads are a JSON literal with ``<`` escaped (so no ``</script>`` in data can
+    end the script); large ones a base64 string of deflated JSON.
+    """
+    raw = orjson.dumps(payload, option=orjson.OPT_SERIALIZE_NUMPY)
+    if len(raw) > COMPRESS_ABOVE:
+        return '"' + base64.b64encode(zlib.compress(raw, 1)).decode("ascii") + '"'
+    return raw.replace(b"<", b"\\u003c").decode("utf-8")
+
+
+def unpack(expression: str) -> dict[str, Any]:
+    """Read back what :func:`pack` wrote (for tests and tools)."""
+    if expression.startswith('"'):
+        return dict(orjson.loads(zlib.decompress(base64.b64decode(expression.strip('"')))))
+    return dict(orjson.loads(expression))
+
+
+_FILL = re.compile(r"^\s*reemap\.fill\(\w+, \w+, (.*)\);$", re.MULTILINE)
+
+
+def payloads(html: str) -> dict[str, dict[str, Any]]:
+    """The payloads of every layer in a map's HTML, by layer name."""
+    found = (unpack(m.group(1)) for m in _FILL.finditer(html))
+    return {p["name"]: p for p in found}
+
+
+class Runtime(MacroElement):
+    """The browser code (``pointlayer.js``), the basemap and the legend of one map."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        {{ this.js }}
+        L.Icon.Default.imagePath = {{ this.image_path|tojson }};
+        {% if this.countries -%}
+        reemap.basemap(
+            {{ this._parent.get_name() }}, {{ this.countries }}, {{ this.filled|tojson }});
+        {%- endif %}
+        reemap.legend({{ this._parent.get_name() }}, {{ this.legend }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, *, legend: Mapping[str, Any], countries: str | None, filled: bool,
+                 image_path: str) -> None:
+        super().__init__()
+        self._name = "ReemapRuntime"
+        self.js = runtime_js()
+        self.legend = pack(legend)
+        self.countries = countries
+        self.filled = filled
+        self.image_path = image_path
+
+
+class PayloadLayer(folium.map.Layer):
+    """One map layer (in the layer control) filled from a payload by the browser code."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.layerGroup();
+        reemap.fill({{ this._parent.get_name() }}, {{ this.get_name() }}, {{ this.payload }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, payload: Mapping[str, Any], *, name: str, show: bool = True) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "PayloadLayer"
+        self.payload = pack(payload)

@@ -1,0 +1,290 @@
+"""How each layer looks on the map: colours, ramps, sizes, legends, popup and tooltip content.
+
+Pure functions over a layer's frame that return numbers and specs; ``geo.pointlayer``
+packs them for the browser and ``geo/pointlayer.js`` draws them. Nothing here writes HTML:
+legend and popup text is put on the page as text by the browser code.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from layers.schema import DEFAULT_HREE_DEFINITION, HREE_DEFINITION_TEXT, STAGES, STATUSES
+
+__all__ = [
+    "COLOR_BY",
+    "LAYER_LABELS",
+    "UNKNOWN",
+    "colors",
+    "legend_spec",
+    "line_width",
+    "popup_columns",
+    "popup_spec",
+    "radius",
+]
+
+#: What points can be coloured by: heavy-REE share (a ramp) or status (stage for plants).
+COLOR_BY: Final[tuple[str, ...]] = ("hree", "status")
+#: The colour of a feature whose value is unknown.
+UNKNOWN: Final[str] = "#a3a3a3"
+
+#: Heavy-REE share (% of TREO): upper bin edges and a light-to-dark ramp (ColorBrewer YlOrBr).
+HREE_EDGES: Final[tuple[float, ...]] = (2, 5, 10, 20, 40, 60)
+HREE_COLORS: Final[tuple[str, ...]] = (
+    "#fee391", "#fec44f", "#fe9929", "#ec7014", "#cc4c02", "#993404", "#662506",
+)
+#: Seabed mud: maximum REY concentration (ppm), upper bin edges and a blue ramp.
+PPM_EDGES: Final[tuple[float, ...]] = (1000, 2000, 5000, 8000)
+PPM_COLORS: Final[tuple[str, ...]] = ("#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c")
+
+STATUS_COLORS: Final[dict[str, str]] = dict(zip(STATUSES, (
+    "#9ecae1", "#4292c6", "#f16913", "#fdae6b", "#238b45", "#807dba", "#525252",
+), strict=True))
+STAGE_COLORS: Final[dict[str, str]] = dict(zip(STAGES, (
+    "#8c510a", "#d8b365", "#5ab4ac", "#01665e", "#c51b7d", "#e9a3c9", "#762a83", "#4d9221",
+), strict=True))
+ROUTE_COLOR: Final[str] = "#2b5c8a"
+PORT_COLOR: Final[str] = "#252525"
+CHOKEPOINT_COLOR: Final[str] = "#e6550d"
+
+#: Circle radius in pixels: unknown capacity, then the range known capacities span.
+R_UNKNOWN: Final[float] = 4.0
+R_MIN: Final[float] = 5.0
+R_MAX: Final[float] = 16.0
+#: Line width in pixels: unknown tonnage, then the range known tonnages span.
+W_UNKNOWN: Final[float] = 1.5
+W_MAX: Final[float] = 8.0
+
+LAYER_LABELS: Final[dict[str, str]] = {
+    "mines": "Mine", "refineries": "Plant", "seabed": "Seabed mud", "routes": "Trade flow",
+    "ports": "Port", "chokepoints": "Chokepoint",
+}
+
+# popup rows: (label, kind, *arguments); geo/pointlayer.js knows each kind
+_OWNERS = ("Owners", "owners", "owners")
+_CAPACITY = ("Capacity", "amount", "capacity", "capacity_unit", "capacity_year")
+_HREE = ("Heavy REE share", "pct", "hree_share_pct")
+_COUNTRY = ("Country", "text", "country")
+_OPERATOR = ("Operator", "text", "operator")
+_NOTES = ("Notes", "text", "notes")
+_ROWS: Final[dict[str, tuple[tuple[str, ...], ...]]] = {
+    "mines": (
+        _COUNTRY, _OPERATOR, _OWNERS, _CAPACITY,
+        ("Production", "amount", "production", "production_unit", "production_year"),
+        ("Resource", "resource", "resource_mt", "grade_treo_pct", "resource_category",
+         "resource_year"),
+        _HREE, ("Dy, Tb, Y", "shares", "element_shares_pct", "Dy", "Tb", "Y"),
+        ("Elements", "list", "elements"), ("Deposit", "text", "deposit_type"), _NOTES,
+    ),
+    "refineries": (
+        _COUNTRY, _OPERATOR, _OWNERS, _CAPACITY, _HREE, ("Elements", "list", "elements"),
+        ("Feedstock", "text", "feedstock"), ("Feed from", "list", "feed_sources"), _NOTES,
+    ),
+    "seabed": (
+        _COUNTRY, _OWNERS, ("Depth", "range", "depth_m_min", "depth_m_max", "m"),
+        ("REY max", "number", "rey_ppm_max", "ppm"),
+        ("REY typical", "number", "rey_ppm_typical", "ppm"),
+        ("Resource", "amount", "resource_t", "resource_unit", ""), _HREE, _NOTES,
+    ),
+    "routes": (
+        ("Flow", "flow", "origin", "destination", "origin_port", "destination_port"),
+        ("Product", "text", "product"), ("HS code", "text", "hs_code"),
+        ("Amount", "amount", "tonnage", "tonnage_unit", "period"),
+        ("Route", "text", "route_kind"), _NOTES,
+    ),
+    "ports": (_COUNTRY, ("UN/LOCODE", "text", "unlocode"), _OPERATOR, _OWNERS, _NOTES),
+    "chokepoints": (("Kind", "text", "kind"), _NOTES),
+    "cells": (
+        ("Features", "number", "count", ""), ("Heavy REE share (mean)", "pct", "hree_share_pct"),
+        ("For example", "text", "name"),
+    ),
+}
+_SUBTITLE: Final[dict[str, tuple[str, ...]]] = {
+    "refineries": ("stage", "status"), "routes": ("period",), "cells": ("layer",),
+}
+# how many leading arguments of a row kind are column names (the rest are literals)
+_KIND_COLUMNS: Final[dict[str, int]] = {
+    "text": 1, "list": 1, "pct": 1, "number": 1, "amount": 3, "range": 2, "resource": 4,
+    "owners": 1, "shares": 1, "flow": 4,
+}
+
+
+def popup_spec(layer: str) -> dict[str, Any]:
+    """Return what a layer's popups and tooltips show (read by ``geo/pointlayer.js``).
+
+    Parameters
+    ----------
+    layer
+        A layer name, or ``"cells"`` for aggregated grid cells.
+
+    Returns
+    -------
+    dict
+        ``label`` (the layer's name for one feature), ``title`` (the column shown in
+        bold), ``sub`` (columns after the label in the subtitle) and ``rows`` (label, kind,
+        arguments).
+    """
+    return {
+        "label": LAYER_LABELS.get(layer, "Area" if layer == "cells" else layer),
+        "title": "name",
+        "sub": list(_SUBTITLE.get(layer, ("status",))),
+        "rows": [list(r) for r in _ROWS.get(layer, (_COUNTRY, _OWNERS, _NOTES))],
+    }
+
+
+def popup_columns(spec: Mapping[str, Any]) -> list[str]:
+    """Return the columns a popup spec reads, in order, without repeats."""
+    cols = [spec["title"], *spec["sub"]]
+    for row in spec["rows"]:
+        cols.extend(row[2 : 2 + _KIND_COLUMNS[row[1]]])
+    cols.extend(["sources", "as_of"])
+    return [c for c in dict.fromkeys(cols) if c]
+
+
+def _numbers(frame: pd.DataFrame, column: str) -> np.ndarray:
+    if column not in frame.columns:
+        return np.full(len(frame), np.nan)
+    return pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def _ramp(values: np.ndarray, edges: Sequence[float]) -> np.ndarray:
+    """Bin values by upper edges; unknown values get the index after the last bin."""
+    idx = np.searchsorted(np.asarray(edges, dtype=float), values, side="right")
+    idx[np.isnan(values)] = len(edges) + 1
+    return idx.astype(np.uint8)
+
+
+def _categories(values: pd.Series, names: Sequence[str]) -> np.ndarray:
+    codes = pd.Categorical(values, categories=list(names)).codes.astype(np.int16)
+    codes[codes < 0] = len(names)
+    return codes.astype(np.uint8)
+
+
+def colors(frame: gpd.GeoDataFrame, layer: str, *, color_by: str = "hree") -> tuple[
+    list[str], np.ndarray
+]:
+    """Return a layer's palette and each feature's index into it.
+
+    Parameters
+    ----------
+    frame
+        The layer's features.
+    layer
+        The layer name: points are coloured by ``color_by``, seabed by REY ppm, the rest
+        by one colour.
+    color_by
+        ``"hree"`` (heavy-REE share ramp) or ``"status"`` (stage for refineries).
+
+    Returns
+    -------
+    palette, index
+        Colours (the last is the unknown grey where a ramp or category applies) and one
+        uint8 index per feature.
+    """
+    if color_by not in COLOR_BY:
+        raise ValueError(f"color_by={color_by!r}; use one of {', '.join(COLOR_BY)}")
+    n = len(frame)
+    if layer in ("mines", "refineries", "cells"):
+        if color_by == "hree" or layer == "cells":
+            return [*HREE_COLORS, UNKNOWN], _ramp(_numbers(frame, "hree_share_pct"), HREE_EDGES)
+        mapping = STAGE_COLORS if layer == "refineries" else STATUS_COLORS
+        column = "stage" if layer == "refineries" else "status"
+        values = frame[column] if column in frame.columns else pd.Series([None] * n)
+        return [*mapping.values(), UNKNOWN], _categories(values, list(mapping))
+    if layer == "seabed":
+        return [*PPM_COLORS, UNKNOWN], _ramp(_numbers(frame, "rey_ppm_max"), PPM_EDGES)
+    single = {"routes": ROUTE_COLOR, "ports": PORT_COLOR, "chokepoints": CHOKEPOINT_COLOR}
+    return [single.get(layer, ROUTE_COLOR)], np.zeros(n, dtype=np.uint8)
+
+
+def _scaled(values: np.ndarray, units: pd.Series | None) -> np.ndarray:
+    """Square root of each value over the largest value of its unit: 0..1, NaN if unknown."""
+    out = np.full(len(values), np.nan)
+    known = ~np.isnan(values) & (values >= 0)
+    if not known.any():
+        return out
+    keys = (units.astype(object).where(units.notna(), "").to_numpy() if units is not None
+            else np.zeros(len(values), dtype=object))
+    biggest = pd.Series(np.where(known, values, 0.0)).groupby(keys).transform("max").to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out[known] = np.sqrt(np.where(biggest[known] > 0, values[known] / biggest[known], 0.0))
+    return out
+
+
+def radius(frame: pd.DataFrame, *, value: str = "capacity", unit: str = "capacity_unit") -> (
+    np.ndarray
+):
+    """Circle radius in pixels: area grows with capacity, compared within each unit."""
+    units = frame[unit] if unit in frame.columns else None
+    scaled = _scaled(_numbers(frame, value), units)
+    return np.where(np.isnan(scaled), R_UNKNOWN, R_MIN + (R_MAX - R_MIN) * scaled)
+
+
+def line_width(frame: pd.DataFrame) -> np.ndarray:
+    """Line width in pixels: grows with tonnage, compared within each unit."""
+    units = frame["tonnage_unit"] if "tonnage_unit" in frame.columns else None
+    scaled = _scaled(_numbers(frame, "tonnage"), units)
+    return np.where(np.isnan(scaled), W_UNKNOWN, W_UNKNOWN + (W_MAX - W_UNKNOWN) * scaled)
+
+
+def _ramp_items(edges: Sequence[float], palette: Sequence[str], unit: str) -> list[list[str]]:
+    labels = [f"under {edges[0]:g}{unit}"]
+    labels += [f"{a:g}–{b:g}{unit}" for a, b in itertools.pairwise(edges)]
+    labels.append(f"{edges[-1]:g}{unit} and over")
+    return [[c, t] for c, t in zip(palette, labels, strict=True)] + [[UNKNOWN, "unknown"]]
+
+
+def legend_spec(layers: Sequence[str], *, color_by: str = "hree",
+                hree_definition: str = DEFAULT_HREE_DEFINITION, aggregated: bool = False) -> (
+    dict[str, Any]
+):
+    """Return the legend for the layers shown (rendered as text by the browser code).
+
+    Parameters
+    ----------
+    layers
+        The layers on the map (non-empty ones).
+    color_by
+        ``"hree"`` or ``"status"``, as for :func:`colors`.
+    hree_definition
+        Which heavy-REE definition the shares use (a key of ``HREE_DEFINITION_TEXT``).
+    aggregated
+        Whether points were aggregated into grid cells (too many to draw one by one).
+    """
+    sections: list[dict[str, Any]] = []
+    points = [name for name in ("mines", "refineries") if name in layers]
+    size_note = ("Circle area grows with capacity (compared within each unit); the smallest "
+                 "circles have no capacity figure.")
+    if aggregated:
+        size_note = ("Too many sites to draw one by one: each circle is a grid cell; its area "
+                     "grows with its count.")
+    if points and (color_by == "hree" or aggregated):
+        sections.append({"title": "Heavy-REE share of TREO (mines, plants)",
+                         "items": _ramp_items(HREE_EDGES, HREE_COLORS, " %"), "note": size_note})
+    elif points:
+        if "mines" in points:
+            sections.append({"title": "Mine status", "items": [
+                [c, s] for s, c in STATUS_COLORS.items()] + [[UNKNOWN, "unknown"]]})
+        if "refineries" in points:
+            sections.append({"title": "Plant stage", "items": [
+                [c, s] for s, c in STAGE_COLORS.items()] + [[UNKNOWN, "unknown"]]})
+        sections[-1]["note"] = size_note
+    if "seabed" in layers:
+        sections.append({"title": "Seabed mud: max REY", "shape": "square",
+                         "items": _ramp_items(PPM_EDGES, PPM_COLORS, " ppm")})
+    if "routes" in layers:
+        sections.append({"title": "Trade flows", "shape": "line", "items": [
+            [ROUTE_COLOR, "width grows with amount; arrows point to the buyer"]]})
+    if "ports" in layers:
+        sections.append({"title": "Ports", "items": [[PORT_COLOR, "port"]]})
+    if "chokepoints" in layers:
+        sections.append({"title": "Chokepoints", "shape": "square",
+                         "items": [[CHOKEPOINT_COLOR, "strait or canal"]]})
+    return {"title": "Rare-earth supply chain", "sections": sections,
+            "note": HREE_DEFINITION_TEXT[hree_definition]}
