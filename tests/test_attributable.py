@@ -66,3 +66,21 @@ def test_unknown_owner_is_a_usage_error(mini_dir: Path) -> None:
     assert owner_entity(graph, "japan australia rare earths (jare)") == "jare"
     with pytest.raises(InputError, match="unknown owner 'Nobody'"):
         owner_entity(graph, "Nobody")
+
+
+def test_cli_owner_table_and_unknown_owner(
+    mini_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import io
+
+    import pandas as pd
+
+    from reemap.cli import main
+
+    assert main(["--data-dir", str(mini_dir), "owner", "jogmec", "--format", "csv"]) == 0
+    out = capsys.readouterr().out
+    block = out.split("# assets (look-through)\n")[1].split("\n#")[0]
+    assets = pd.read_csv(io.StringIO(block)).set_index("key")
+    assert assets.loc["mines/mount-weld", "attributable_high"] == pytest.approx(500.0)
+    assert main(["--data-dir", str(mini_dir), "owner", "Nobody"]) == 2
+    assert "unknown owner" in capsys.readouterr().err

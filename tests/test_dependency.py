@@ -54,3 +54,15 @@ def test_one_origin_gives_no_index_and_units_never_mix() -> None:
     assert hhi.loc["t", "hhi"] == pytest.approx(60**2 + 40**2)  # 3600 + 1600 = 5200
     assert math.isnan(hhi.loc["t REO", "hhi"])  # one origin: not computed
     assert "one origin only" in hhi.loc["t REO", "note"]
+
+
+def test_cli_dependency_json(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from reemap.cli import main
+
+    assert main(["dependency", "--format", "json"]) == 0
+    tables = json.loads(capsys.readouterr().out)
+    (hhi,) = [v for k, v in tables.items() if k.startswith("concentration")]
+    (jan,) = [r for r in hhi if r["period"] == "2026-01"]
+    assert jan["hhi"] == pytest.approx(6498.74, abs=0.01)

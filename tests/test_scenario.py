@@ -123,3 +123,38 @@ def test_unknown_kind_or_target_is_a_usage_error(bundled, text: str, message: st
     frames, graph, flows = bundled
     with pytest.raises(InputError, match=message):
         run_scenario(parse_disruption(text), frames, graph, flows)
+
+
+def test_cli_scenario_json_and_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from reemap.cli import main
+
+    assert main(["scenario", "--without", "country:VNM", "--format", "json"]) == 0
+    tables = json.loads(capsys.readouterr().out)
+    (jan,) = [r for r in tables["imports lost (per period, unit and product)"]
+              if r["period"] == "2026-01" and r["tonnage_unit"] == "t metal equivalent"]
+    assert jan["lost_pct_high"] == pytest.approx(100 * 221 / 1428)  # 15.48%
+    assert main(["scenario", "--without", "planet:mars"]) == 2
+    assert "KIND:ID" in capsys.readouterr().err
+    assert main(["scenario", "--without", "owner:Nobody"]) == 2
+
+
+def test_cli_scenario_on_a_cyclic_graph_is_a_data_error(
+    mini_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shutil
+
+    from reemap.cli import main
+
+    data = tmp_path / "data"
+    shutil.copytree(mini_dir, data)
+    (data / "flows.csv").write_text(
+        "id,origin,destination,product,tonnage,tonnage_unit,period,source_title,source_date,"
+        "as_of\nx,CHN,JPN,rare earths,10,t,2024,invented for the test,2026,2026-01-01\n")
+    stakes = data / "ownership" / "stakes.csv"
+    stakes.write_text(stakes.read_text() + "lynas,jogmec,1,,,invented cycle,,2026,t,2026,x\n")
+    assert main(["--data-dir", str(data), "scenario", "--without", "country:CHN"]) == 1
+    err = capsys.readouterr().err
+    assert "ownership cycle" in err
+    assert "JOGMEC" in err
