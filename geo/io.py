@@ -185,6 +185,23 @@ def _wkt(path: Path, column: pd.Series) -> np.ndarray:
     return out
 
 
+#: Rendering fields GDAL's KML drivers add to every placemark; not properties.
+_KML_FIELDS = ("timestamp", "begin", "end", "altitudeMode", "tessellate", "extrude",
+               "visibility", "drawOrder", "icon")
+
+
+def _kml_properties(table: pd.DataFrame) -> pd.DataFrame:
+    """KML's placemark fields as properties: ``Name`` is the name, a property ``id`` is the id."""
+    out = table.drop(columns=[c for c in _KML_FIELDS if c in table.columns])
+    if "id2" in out.columns:  # LIBKML reads the Placemark's own id as ``id``, ours as ``id2``
+        out = out.drop(columns=["id"]).rename(columns={"id2": "id"})
+    if "Name" in out.columns and "name" not in out.columns:
+        out = out.rename(columns={"Name": "name"})
+    if "description" in out.columns and out["description"].isna().all():
+        out = out.drop(columns=["description"])
+    return out
+
+
 def _read_with_gdal(
     path: Path, fmt: str, layer: str | None, nested: Collection[str]
 ) -> gpd.GeoDataFrame:
@@ -199,8 +216,11 @@ def _read_with_gdal(
     except Exception as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(f"{path}: cannot read as {fmt} ({message})") from None
+    table = pd.DataFrame(frame.drop(columns="geometry"))
+    if fmt == "kml":
+        table = _kml_properties(table)
     return gpd.GeoDataFrame(
-        _none_for_nan(_decode_nested(pd.DataFrame(frame.drop(columns="geometry")), nested)),
+        _none_for_nan(_decode_nested(table, nested)),
         geometry=frame.geometry.values,
         crs=frame.crs,
     )

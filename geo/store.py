@@ -242,7 +242,9 @@ def delete_layer(label: str, *, store: Path | None = None) -> None:
             for entry in kept:
                 raw = pyogrio.read_dataframe(path, layer=entry.label)
                 record = {
-                    "layer": entry.layer, "file": entry.file, "imported_at": entry.imported_at,
+                    "layer": entry.layer,
+                    "file": entry.file,
+                    "imported_at": entry.imported_at,
                     "features": entry.features,
                 }
                 _write_table(tmp, entry.label, raw, record)

@@ -135,7 +135,8 @@ def validate_frame(
             for k, v in record.items()
             if (c := _clean(v)) is not None or k not in collections
         }
-        props.setdefault("layer", layer)
+        if props.get("layer") is None:  # absent, or null where other features name it
+            props["layer"] = layer
         name = _feature_label(props, position)
         labels.append(name)
         messages: list[str] = []

@@ -20,40 +20,100 @@ CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
 
 #: file, --layer, exit code, and for each expected line: (feature, text it must contain).
 CASES: list[tuple[str, str | None, int, list[tuple[str, str]]]] = [
-    ("swapped_latlon.geojson", None, 1,
-     [("mount-weld", "geometry: coordinates outside +-180 longitude / +-90 latitude (x -28.86..-28.86, "
-                     "y 122.55..122.55): are latitude and longitude swapped?")]),
+    (
+        "swapped_latlon.geojson",
+        None,
+        1,
+        [
+            (
+                "mount-weld",
+                "geometry: coordinates outside +-180 longitude / +-90 latitude (x -28.86..-28.86, "
+                "y 122.55..122.55): are latitude and longitude swapped?",
+            )
+        ],
+    ),
     ("projected_no_crs.csv", None, 1, [("(file)", "no CRS and its coordinates look projected")]),
-    ("out_of_range.geojson", None, 1,
-     [("mount-weld", "geometry: coordinates outside"), ("lofdal", "geometry: coordinates outside")]),
-    ("empty_geometry.geojson", None, 1,
-     [("no-geometry", "geometry: missing"), ("empty-point", "geometry: empty"),
-      ("empty-collection", "geometry: empty")]),
-    ("self_intersecting.geojson", None, 1, [("bowtie-mud", "geometry: invalid (Self-intersection")]),
+    (
+        "out_of_range.geojson",
+        None,
+        1,
+        [
+            ("mount-weld", "geometry: coordinates outside"),
+            ("lofdal", "geometry: coordinates outside"),
+        ],
+    ),
+    (
+        "empty_geometry.geojson",
+        None,
+        1,
+        [
+            ("no-geometry", "geometry: missing"),
+            ("empty-point", "geometry: empty"),
+            ("empty-collection", "geometry: empty"),
+        ],
+    ),
+    (
+        "self_intersecting.geojson",
+        None,
+        1,
+        [("bowtie-mud", "geometry: invalid (Self-intersection")],
+    ),
     ("duplicate_ids.geojson", None, 1, [("mount-weld", "id: duplicate (also feature #1)")]),
-    ("stakes_over_100.geojson", None, 1,
-     [("mount-weld", "owners: stakes add up to 110%"), ("one-owner-150", "owners.0.stake_pct")]),
-    ("unknown_elements.geojson", None, 1, [("mount-weld", "elements.1:"), ("mount-weld", "elements.2:")]),
+    (
+        "stakes_over_100.geojson",
+        None,
+        1,
+        [("mount-weld", "owners: stakes add up to 110%"), ("one-owner-150", "owners.0.stake_pct")],
+    ),
+    (
+        "unknown_elements.geojson",
+        None,
+        1,
+        [("mount-weld", "elements.1:"), ("mount-weld", "elements.2:")],
+    ),
     ("negative_capacity.geojson", None, 1, [("mount-weld", "capacity: Input should be greater")]),
-    ("wrong_types.geojson", None, 1,
-     [("mount-weld", "name:"), ("mount-weld", "owners:"), ("mount-weld", "elements:"),
-      ("mount-weld", "hree_share_pct:"), ("mount-weld", "capacity:"),
-      ("mount-weld", "capacity_year:")]),
-    ("no_sources.geojson", "mines", 1,
-     [("my-prospect", "sources: Field required"), ("my-prospect", "as_of: Field required"),
-      ("(file)", "--source-title")]),
+    (
+        "wrong_types.geojson",
+        None,
+        1,
+        [
+            ("mount-weld", "name:"),
+            ("mount-weld", "owners:"),
+            ("mount-weld", "elements:"),
+            ("mount-weld", "hree_share_pct:"),
+            ("mount-weld", "capacity:"),
+            ("mount-weld", "capacity_year:"),
+        ],
+    ),
+    (
+        "no_sources.geojson",
+        "mines",
+        1,
+        [
+            ("my-prospect", "sources: Field required"),
+            ("my-prospect", "as_of: Field required"),
+            ("(file)", "--source-title"),
+        ],
+    ),
     ("truncated.geojson", None, 2, [("", "not valid JSON")]),
     ("binary_junk.gpkg", None, 2, [("", "cannot read as gpkg")]),
     ("empty.geojson", None, 2, [("", "the file is empty")]),
 ]
 
 
-def run_cli(*args: str, store: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, store: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run ``reemap ARGS`` in a subprocess with its own store; return the finished process."""
     full = {**os.environ, "REEMAP_STORE": str(store), **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "reemap.cli", *args],
-        capture_output=True, text=True, env=full, cwd=CORPUS, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        env=full,
+        cwd=CORPUS,
+        timeout=120,
+        check=False,
     )
 
 
@@ -88,7 +148,9 @@ def test_corpus_case_is_refused_one_line_per_problem(
             assert line.startswith(f"{name}: {feature}: ")
         assert text in line
     assert _digest(seeded_store) == before  # the failed import left the store as it was
-    assert not [p for p in seeded_store.parent.iterdir() if p.suffix == ".gpkg" and p != seeded_store]
+    assert not [
+        p for p in seeded_store.parent.iterdir() if p.suffix == ".gpkg" and p != seeded_store
+    ]
 
 
 @pytest.mark.parametrize("name", ["duplicate_ids.geojson", "truncated.geojson"])
@@ -110,8 +172,14 @@ def test_file_over_the_size_limit_is_refused_unread(tmp_path: Path) -> None:
     assert "over the" in done.stderr
     assert "Traceback" not in done.stderr
     assert not store.exists()
-    ok = run_cli("import", "oversized.geojson", "--as", "big", store=store,
-                 env={"REEMAP_MAX_INPUT_BYTES": str(size)})
+    ok = run_cli(
+        "import",
+        "oversized.geojson",
+        "--as",
+        "big",
+        store=store,
+        env={"REEMAP_MAX_INPUT_BYTES": str(size)},
+    )
     assert ok.returncode == 0, ok.stderr
 
 
