@@ -24,6 +24,7 @@ __all__ = [
     "attributable_assets",
     "attributable_totals",
     "owner_entity",
+    "owner_tables",
     "status_group",
 ]
 
@@ -161,3 +162,36 @@ def attributable_totals(
         assets=("low", "size"), low=("low", "sum"), high=("high", "sum")
     )
     return out.reset_index()[columns]
+
+
+def owner_tables(
+    frames: Mapping[str, gpd.GeoDataFrame], graph: OwnershipGraph, entity: str
+) -> dict[str, pd.DataFrame]:
+    """What an owner holds, as the tables the CLI prints and the app shows.
+
+    Returns
+    -------
+    dict
+        ``direct stakes``; ``assets (look-through)``; ``attributable capacity`` (by
+        status group, unit and element group); ``offtakes`` of the owner and of the
+        entities it holds (commercial ties, not equity).
+    """
+    held = pd.DataFrame([(graph.name(n), n, p) for n, p in graph.holdings(entity)],
+                        columns=["holds", "node", "stake_pct"])
+    assets = attributable_assets(frames, graph, entity)
+    parties = [entity, *(n for n in graph.stake_ranges(entity) if n in graph.entities)]
+    deals = pd.DataFrame(
+        [(o.id, graph.name(party), "buyer" if o.buyer_id == party else "seller", o.product,
+          o.asset or "-", o.volume, o.volume_unit, o.period_from, o.period_to)
+         for party in parties for o in graph.offtakes_of(party)],
+        columns=["offtake", "party", "role", "product", "asset", "volume", "volume_unit",
+                 "from", "to"],
+    ).drop_duplicates("offtake")
+    columns = ["key", "name", "country", "status", "stage", "capacity", "capacity_unit", "stake",
+               "attributable_low", "attributable_high", "state_backed"]
+    return {
+        "direct stakes": held,
+        "assets (look-through)": assets[columns],
+        "attributable capacity (by status, unit, element group)": attributable_totals(assets),
+        "offtakes of the owner and of entities it holds (not equity)": deals,
+    }

@@ -419,34 +419,17 @@ def _analysis_inputs(
 
 @command("owner")
 def _owner(args: argparse.Namespace) -> int:
-    import pandas as pd
-
-    from layers.attributable import attributable_assets, attributable_totals, owner_entity
+    from layers.attributable import owner_entity, owner_tables
 
     frames, graph = _analysis_inputs(args)
     entity = owner_entity(graph, args.name)
-    info = graph.entities[entity]
-    assets = attributable_assets(frames, graph, entity)
-    backers = graph.state_backers(entity)
     if args.format == "table":
+        info, backers = graph.entities[entity], graph.state_backers(entity)
         names = ", ".join(graph.name(b) for b in backers)
         flag = f"state-backed ({names})" if backers else "not state-backed"
         _out(f"{info.name} [{entity}], {info.type or 'type not given'}, {info.country or '-'}; "
              f"{flag}; stakes current on {args.on or 'today'}")
-    held = pd.DataFrame([(graph.name(n), n, p) for n, p in graph.holdings(entity)],
-                        columns=["holds", "node", "stake_pct"])
-    parties = [entity, *(n for n in graph.stake_ranges(entity) if n in graph.entities)]
-    deals = pd.DataFrame([(o.id, graph.name(party), "buyer" if o.buyer_id == party else "seller",
-                           o.product, o.asset or "-", o.volume, o.volume_unit, o.period_from,
-                           o.period_to)
-                          for party in parties for o in graph.offtakes_of(party)],
-                         columns=["offtake", "party", "role", "product", "asset", "volume",
-                                  "volume_unit", "from", "to"]).drop_duplicates("offtake")
-    columns = ["key", "country", "status", "stage", "capacity", "capacity_unit", "stake",
-               "attributable_low", "attributable_high", "state_backed"]
-    _tables({"direct stakes": held, "assets (look-through)": assets[columns],
-             "attributable capacity (by status, unit, element group)": attributable_totals(assets),
-             "offtakes of the owner and of entities it holds (not equity)": deals}, args.format)
+    _tables(dict(owner_tables(frames, graph, entity)), args.format)
     return 0
 
 
