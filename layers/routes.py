@@ -291,13 +291,19 @@ def routes_in_period(routes: gpd.GeoDataFrame, period: str) -> gpd.GeoDataFrame:
 
 
 def compare_periods(
-    routes: gpd.GeoDataFrame, before: str, after: str, *, by: str = "origin"
+    routes: gpd.GeoDataFrame,
+    before: str,
+    after: str,
+    *,
+    by: str = "origin",
+    destination: str | None = None,
 ) -> pd.DataFrame:
     """Tonnage per ``by`` (e.g. origin country) and unit in two periods, and the change.
 
     Each flow counts once (legs collapsed by ``flow_id``); units are never mixed. A side
     where some flow has no tonnage is flagged ``incomplete`` and sums the known ones only;
-    where no flow has a tonnage the side is empty (NaN), never 0.
+    where no flow has a tonnage the side is empty (NaN), never 0. ``destination`` (ISO3)
+    keeps one importing country's flows.
 
     Returns
     -------
@@ -307,6 +313,8 @@ def compare_periods(
     """
     table = flow_table(routes)
     table = table[table["period"].isin([before, after]) & table["tonnage_unit"].notna()]
+    if destination is not None:
+        table = table[table["destination"].eq(destination)]
     grouped = table.groupby([by, "tonnage_unit", "period"])["tonnage"]
     sums = grouped.sum(min_count=1).unstack("period")
     missing = grouped.apply(lambda s: bool(s.isna().any())).unstack("period", fill_value=False)

@@ -1,0 +1,192 @@
+"""Building the routes layer from flows (layers.routes) and writing it as RFC 7946 GeoJSON.
+
+The flows and ports fixtures in tests/data/routes/ carry invented tonnages (see
+tests/data/README.md); port coordinates are real, rounded.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from shapely.geometry import shape
+
+from geo.antimeridian import max_lon_step, unwrap
+from geo.export import write_layers
+from layers.catalog import load_layer
+from layers.routes import (
+    build_routes,
+    compare_periods,
+    periods,
+    read_flows,
+    route_widths,
+    routes_in_period,
+)
+from reemap import settings
+from reemap.errors import DataError
+
+ROUTES = Path(__file__).resolve().parent / "data" / "routes"
+
+
+@pytest.fixture
+def built(mini_dir: Path) -> gpd.GeoDataFrame:
+    mines = load_layer("mines", mini_dir / "mines.geojson")
+    return build_routes(
+        read_flows(ROUTES / "flows.csv"),
+        ports=load_layer("ports", ROUTES / "ports.geojson"),
+        sites=mines,
+        chokepoints=load_layer("chokepoints", settings.DATA_DIR / "chokepoints.geojson"),
+        label="flows.csv",
+    )
+
+
+def test_mountain_pass_to_tianjin_is_a_land_leg_then_a_split_sea_leg(built) -> None:
+    legs = built[built["flow_id"] == "mp-tj-2025-01"].set_index("id")
+    assert list(legs.index) == ["mp-tj-2025-01-land-origin", "mp-tj-2025-01-sea"]
+    land, sea = legs.loc["mp-tj-2025-01-land-origin"], legs.loc["mp-tj-2025-01-sea"]
+    assert land["route_kind"] == "land" and bool(land["geometry_approximate"])
+    assert sea["route_kind"] == "sea" and not bool(sea["geometry_approximate"])
+    # the land leg ends where the sea leg starts: the port of Long Beach
+    assert land.geometry.coords[-1] == pytest.approx(sea.geometry.geoms[0].coords[0])
+    assert sea.geometry.geom_type == "MultiLineString"
+    assert 150 < land["length_km"] < 400  # Mountain Pass is about 250 km from the coast
+    assert sea["tonnage"] == 1000 and sea["tonnage_unit"] == "t"
+    assert "korea-strait" in sea["chokepoints"] and "bohai-strait" in sea["chokepoints"]
+
+
+def test_export_is_rfc7946_and_the_map_draws_it_continuous(built, tmp_path: Path) -> None:
+    out = tmp_path / "routes.geojson"
+    write_layers({"routes": built}, out)
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert doc["type"] == "FeatureCollection" and "crs" not in doc
+    by_id = {f["properties"]["id"]: f for f in doc["features"]}
+    for feature in doc["features"]:
+        geom = shape(feature["geometry"])
+        coords = shapely.get_coordinates(geom)
+        assert np.all(np.abs(coords[:, 0]) <= 180.0), feature["properties"]["id"]
+        assert max_lon_step(geom) <= 180.0, feature["properties"]["id"]
+        assert feature["properties"]["length_km"] > 0
+    pacific = by_id["mp-tj-2025-01-sea"]["geometry"]
+    assert pacific["type"] == "MultiLineString" and len(pacific["coordinates"]) == 2
+    assert pacific["coordinates"][0][-1][0] == -180.0
+    assert pacific["coordinates"][1][0][0] == 180.0
+    assert unwrap(shape(pacific)).geom_type == "LineString"
+    kuantan = by_id["kua-yok-2025-01-sea"]["geometry"]
+    assert kuantan["type"] == "LineString"
+    result = subprocess.run(
+        [sys.executable, "-m", "reemap.cli", "validate", str(out), "--layer", "routes"],
+        capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "5 features, valid as layer routes" in result.stdout
+
+
+def test_flow_without_ports_falls_back_to_a_flagged_great_circle(built) -> None:
+    leg = built[built["flow_id"] == "chn-jpn-2025-01"].iloc[0]
+    assert leg["id"] == "chn-jpn-2025-01-great-circle"
+    assert leg["route_kind"] == "great_circle" and bool(leg["geometry_approximate"])
+    assert leg["chokepoints"] == []
+    assert "great circle" in leg["notes"] and "country CHN" in leg["notes"]
+
+
+def test_legs_carry_the_flow_properties_and_its_source(built) -> None:
+    sea = built[built["id"] == "kua-yok-2026-01-sea"].iloc[0]
+    assert (sea["origin"], sea["destination"], sea["period"]) == ("MYS", "JPN", "2026-01")
+    assert (sea["origin_port"], sea["destination_port"]) == ("kuantan", "yokohama")
+    assert sea["hs_code"] == "2846.90"
+    assert sea["sources"][0]["title"] == "reemap test fixture"
+    assert sea["layer"] == "routes" and sea["as_of"] == "2026-01-31"
+
+
+def test_unknown_port_site_and_bad_number_are_all_reported(tmp_path: Path) -> None:
+    text = (ROUTES / "flows.csv").read_text(encoding="utf-8")
+    text = text.replace("long-beach,tianjin,mountain-pass,", "long-beach,atlantis,nowhere,")
+    text = text.replace(",10,t metal equivalent,2025-01", ",1,5,t metal equivalent,2025-01")
+    bad = tmp_path / "flows.csv"
+    bad.write_text(text.replace(",1,5,", ',"1,5",'), encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        build_routes(
+            read_flows(bad), ports=load_layer("ports", ROUTES / "ports.geojson"), label=str(bad)
+        )
+    messages = [str(p) for p in info.value.problems]
+    assert any("mp-tj-2025-01: destination_port 'atlantis' is not a known ports id" in m
+               for m in messages)
+    assert any("origin_site 'nowhere' is not a known mines/refineries id" in m for m in messages)
+    assert any("kua-yok-2025-01: tonnage '1,5' is not a number" in m for m in messages)
+
+
+def test_cli_build_routes_writes_atomically_and_fails_cleanly(mini_dir: Path,
+                                                              tmp_path: Path) -> None:
+    out = tmp_path / "routes.geojson"
+    out.write_text("previous good file", encoding="utf-8")
+    bad = tmp_path / "flows.csv"
+    bad.write_text((ROUTES / "flows.csv").read_text(encoding="utf-8").replace(
+        "kuantan,yokohama,,", "kuantan,atlantis,,", 1), encoding="utf-8")
+    cmd = [sys.executable, "-m", "reemap.cli", "--data-dir", str(mini_dir), "build-routes",
+           "--ports", str(ROUTES / "ports.geojson"), "--output", str(out)]
+    failed = subprocess.run([*cmd, "--flows", str(bad)], capture_output=True, text=True,
+                            check=False)
+    assert failed.returncode == 1
+    assert failed.stderr.strip().splitlines() == [
+        f"{bad}: kua-yok-2025-01: destination_port 'atlantis' is not a known ports id"
+    ]
+    assert out.read_text(encoding="utf-8") == "previous good file"
+    ok = subprocess.run([*cmd, "--flows", str(ROUTES / "flows.csv")], capture_output=True,
+                        text=True, check=False)
+    assert ok.returncode == 0, ok.stderr
+    assert len(json.loads(out.read_text(encoding="utf-8"))["features"]) == 5
+
+
+def test_bundled_routes_file_is_valid_and_split() -> None:
+    routes = load_layer("routes")
+    assert set(routes["route_kind"]) <= {"sea", "land", "great_circle"}
+    assert all(max_lon_step(g) <= 180.0 for g in routes.geometry)
+    assert (routes["length_km"] > 0).all()
+    assert routes["flow_id"].notna().all()
+
+
+# --- flows over time ------------------------------------------------------------------
+
+
+def test_routes_in_period_matches_exactly(built) -> None:
+    assert periods(built) == ["2025-01", "2026-01"]
+    january = routes_in_period(built, "2025-01")
+    assert set(january["flow_id"]) == {"mp-tj-2025-01", "kua-yok-2025-01", "chn-jpn-2025-01"}
+    assert routes_in_period(built, "2025").empty  # a year never sums its months
+
+
+def test_compare_periods_per_origin_keeps_units_apart(built) -> None:
+    table = compare_periods(built, "2025-01", "2026-01").set_index(["origin", "tonnage_unit"])
+    mys = table.loc[("MYS", "t metal equivalent")]
+    assert (mys["before"], mys["after"], mys["change"]) == (10, 25, 15)
+    assert mys["change_pct"] == pytest.approx(150.0)
+    usa = table.loc[("USA", "t")]  # counted once although drawn as two legs
+    assert usa["before"] == 1000 and pd.isna(usa["after"]) and pd.isna(usa["change"])
+    assert not table["incomplete"].any()
+
+
+def test_compare_flags_unknown_tonnage_as_incomplete() -> None:
+    routes = load_layer("routes", ROUTES / "exposure.geojson")
+    everywhere = compare_periods(routes, "2025-01", "2026-01").set_index(["origin", "tonnage_unit"])
+    assert everywhere.loc[("CHN", "t"), "before"] == 60 + 1000  # f6 goes to the USA
+    table = compare_periods(routes, "2025-01", "2026-01", destination="JPN")
+    table = table.set_index(["origin", "tonnage_unit"])
+    assert table.loc[("CHN", "t"), "before"] == 60 and table.loc[("CHN", "t"), "after"] == 40
+    mys = table.loc[("MYS", "t")]
+    assert mys["before"] == 30 and pd.isna(mys["after"]) and bool(mys["incomplete"])
+
+
+def test_route_widths_grow_with_tonnage_within_each_unit(built) -> None:
+    widths = route_widths(built, min_px=1.0, max_px=9.0).set_axis(built["id"])
+    assert widths["mp-tj-2025-01-sea"] == 9.0  # the largest flow in t
+    assert widths["kua-yok-2026-01-sea"] == 9.0  # the largest in t metal equivalent
+    assert widths["kua-yok-2025-01-sea"] == pytest.approx(1.0 + 8.0 * np.sqrt(10 / 25))
+    assert widths["chn-jpn-2025-01-great-circle"] == pytest.approx(1.0 + 8.0 * np.sqrt(0.05))
+    assert built["tonnage"].notna().all()  # the caller's frame is untouched
