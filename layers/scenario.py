@@ -30,7 +30,10 @@ from layers.ownership import OwnershipGraph
 from layers.schema import CURRENT_STATUSES, ELEMENT_GROUPS, STAGES
 from reemap.errors import InputError
 
-__all__ = ["KINDS", "Disruption", "ScenarioResult", "parse_disruption", "run_scenario"]
+__all__ = [
+    "KINDS", "Disruption", "ScenarioResult", "highlight_map", "parse_disruption", "run_scenario",
+    "targets",
+]
 
 #: The kinds of thing a scenario removes.
 KINDS: tuple[str, ...] = ("country", "facility", "owner", "chokepoint")
@@ -262,3 +265,42 @@ def run_scenario(
                      "size is not sourced")
     return ScenarioResult(what, _imports(into, flow_low, flow_high), capacity, outside_china,
                           lost_assets + lost_flows, notes)
+
+
+def targets(
+    frames: Mapping[str, gpd.GeoDataFrame], graph: OwnershipGraph, flows: pd.DataFrame
+) -> dict[str, dict[str, str]]:
+    """What each kind of scenario can remove: kind -> {id: label}, for a picker."""
+    assets = asset_table(frames)
+    countries = sorted(set(assets["country"]) | set(flows.get("origin", [])))
+    points = frames.get("chokepoints")
+    return {
+        "country": {c: _country_name(c) for c in countries},
+        "facility": dict(zip(assets["key"], assets["name"] + " (" + assets["key"] + ")",
+                             strict=True)),
+        "owner": {e: graph.name(e) for e in sorted(graph.entities, key=graph.name)},
+        "chokepoint": dict(zip(points["id"], points["name"], strict=True))
+        if points is not None else {},
+    }
+
+
+def _country_name(code: str) -> str:
+    found = pycountry.countries.get(alpha_3=code)
+    return f"{found.name} ({code})" if found else code
+
+
+def highlight_map(
+    result: ScenarioResult, frames: Mapping[str, gpd.GeoDataFrame]
+) -> dict[str, list[str]]:
+    """Layer -> feature ids the scenario hits: its assets, and the route legs of its flows."""
+    out: dict[str, list[str]] = {}
+    for key in result.highlight:
+        layer, _, fid = key.partition("/")
+        if fid:
+            out.setdefault(layer, []).append(fid)
+    routes = frames.get("routes")
+    if routes is not None and len(routes) and "flow_id" in routes:
+        hit = routes["flow_id"].isin([k for k in result.highlight if "/" not in k])
+        if hit.any():
+            out["routes"] = list(routes.loc[hit, "id"])
+    return out

@@ -158,3 +158,19 @@ def test_cli_scenario_on_a_cyclic_graph_is_a_data_error(
     err = capsys.readouterr().err
     assert "ownership cycle" in err
     assert "JOGMEC" in err
+
+
+def test_highlight_map_rings_assets_and_route_legs(bundled) -> None:
+    from layers.scenario import highlight_map, targets
+
+    frames, graph, flows = bundled
+    frames = {**frames, "routes": _routes([[], ["taiwan-strait"]])}
+    result = run_scenario(parse_disruption("country:VNM"), frames, graph, flows)
+    rings = highlight_map(result, frames)
+    assert rings["routes"] == ["r2"]  # the leg of flow vnm-jpn-2026-01
+    vietnam = set(frames["mines"].loc[frames["mines"]["country"] == "VNM", "id"])
+    assert set(rings["mines"]) == vietnam
+    picks = targets(frames, graph, flows)
+    assert picks["country"]["VNM"] == "Viet Nam (VNM)"
+    assert picks["owner"]["jogmec"] == "JOGMEC"
+    assert set(picks) == {"country", "facility", "owner", "chokepoint"}
