@@ -40,7 +40,6 @@ __all__ = [
     "compare_periods",
     "periods",
     "read_flows",
-    "route_widths",
     "routes_in_period",
 ]
 
@@ -325,25 +324,6 @@ def compare_periods(
     out["change_pct"] = 100.0 * out["change"] / out["before"].where(out["before"] > 0)
     out["incomplete"] = missing.any(axis=1).reindex(out.index, fill_value=False).astype(bool)
     return out.reset_index()
-
-
-def route_widths(
-    routes: gpd.GeoDataFrame, *, min_px: float = 1.5, max_px: float = 10.0
-) -> pd.Series:
-    """Line widths (px) growing with the square root of tonnage, scaled within each unit.
-
-    A flow with no tonnage, or a unit with no positive tonnage, gets ``min_px``.
-    """
-    widths = pd.Series(min_px, index=routes.index, dtype=float)
-    tonnage = pd.to_numeric(routes["tonnage"], errors="coerce")
-    for _, idx in routes.groupby("tonnage_unit").groups.items():
-        values = tonnage.loc[idx]
-        top = values.max()
-        if pd.isna(top) or top <= 0:
-            continue
-        scaled = min_px + (max_px - min_px) * np.sqrt(values.clip(lower=0) / top)
-        widths.loc[idx] = scaled.fillna(min_px)
-    return widths
 
 
 # --- reading the inputs ---------------------------------------------------------------

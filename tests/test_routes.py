@@ -26,7 +26,6 @@ from layers.routes import (
     compare_periods,
     periods,
     read_flows,
-    route_widths,
     routes_in_period,
 )
 from reemap import settings
@@ -183,10 +182,19 @@ def test_compare_flags_unknown_tonnage_as_incomplete() -> None:
     assert mys["before"] == 30 and pd.isna(mys["after"]) and bool(mys["incomplete"])
 
 
-def test_route_widths_grow_with_tonnage_within_each_unit(built) -> None:
-    widths = route_widths(built, min_px=1.0, max_px=9.0).set_axis(built["id"])
-    assert widths["mp-tj-2025-01-sea"] == 9.0  # the largest flow in t
-    assert widths["kua-yok-2026-01-sea"] == 9.0  # the largest in t metal equivalent
-    assert widths["kua-yok-2025-01-sea"] == pytest.approx(1.0 + 8.0 * np.sqrt(10 / 25))
-    assert widths["chn-jpn-2025-01-great-circle"] == pytest.approx(1.0 + 8.0 * np.sqrt(0.05))
-    assert built["tonnage"].notna().all()  # the caller's frame is untouched
+
+def test_the_map_draws_the_pacific_crossing_as_one_continuous_line(built) -> None:
+    import base64
+
+    from geo.mapview import build_map, map_html
+    from geo.pointlayer import payloads
+
+    pacific = built[built["id"] == "mp-tj-2025-01-sea"]
+    html = map_html(build_map({"routes": pacific}))
+    (payload,) = payloads(html).values()
+    xy = np.frombuffer(base64.b64decode(payload["xy"]), "<i4").reshape(-1, 2) / 1e5
+    parts = np.frombuffer(base64.b64decode(payload["parts"]), "<u4")
+    assert len(parts) == 2  # one part: the two halves joined again
+    steps = np.abs(np.diff(xy[:, 0]))
+    assert steps.max() < 10.0  # never a segment across the whole world
+    assert xy[:, 0].min() < -180.0 or xy[:, 0].max() > 180.0  # drawn past 180, not wrapped
