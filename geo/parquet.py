@@ -1,0 +1,167 @@
+"""Layers as partitioned GeoParquet: one folder per layer, one per country inside it.
+
+The layout is Hive's, which pyarrow, dask-geopandas, DuckDB and Spark all read::
+
+    ROOT/layer=mines/country=AUS/part-0.parquet
+    ROOT/layer=mines/country=CHN/part-0.parquet
+    ROOT/layer=routes/country=MYS/part-0.parquet
+
+Each file is GeoParquet (geometry as WKB with its CRS in the ``geo`` metadata); the
+partition keys live in the folder names, not in the files; list-valued properties are JSON
+text, as in every flat export (``geo.export``). Layers keep their own schemas, so a reader
+opens one layer's folder at a time: ``dask_geopandas.read_parquet(ROOT / "layer=mines")``
+reads a layer bigger than memory lazily, country by country.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import urllib.parse
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from geo.export import _flat
+from geo.io import _decode_nested
+from layers.schema import MODELS, NESTED_PROPERTIES, layer_fields
+from reemap.errors import InputError
+
+__all__ = ["layer_folder", "read_partitioned", "write_partitioned"]
+
+#: The folder name Hive gives a missing partition value.
+MISSING = "__HIVE_DEFAULT_PARTITION__"
+
+
+def layer_folder(root: str | Path, layer: str) -> Path:
+    """The folder of one layer under a partitioned dataset's root."""
+    return Path(root) / f"layer={layer}"
+
+
+def _key(value: object) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value == "":
+        return MISSING
+    return urllib.parse.quote(str(value), safe="")
+
+
+def write_partitioned(
+    frames: Mapping[str, gpd.GeoDataFrame], root: str | Path, *, by: str = "country"
+) -> list[Path]:
+    """Write layers as a partitioned GeoParquet dataset, replacing ``root`` atomically.
+
+    Parameters
+    ----------
+    frames
+        Layer name -> features in EPSG:4326.
+    root
+        The dataset folder; written beside it first and moved into place when complete.
+    by
+        The property that partitions each layer inside its folder.
+
+    Returns
+    -------
+    list of Path
+        The files written, under ``root``.
+
+    Raises
+    ------
+    InputError
+        When ``root`` is a file, or a layer lacks the ``by`` column.
+    """
+    final = Path(root)
+    if final.exists() and not final.is_dir():
+        raise InputError(f"{final}: a partitioned dataset is a folder, but this is a file")
+    for name, gdf in frames.items():
+        if by not in gdf.columns:
+            raise InputError(f"layer {name}: no {by!r} column to partition by")
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
+    written: list[Path] = []
+    try:
+        for name, gdf in frames.items():
+            flat = _flat(gdf).drop(columns=[c for c in ("layer",) if c in gdf.columns])
+            keys = flat[by].map(_key)
+            for key, part in flat.drop(columns=by).groupby(keys.to_numpy(), sort=True):
+                folder = layer_folder(staging, name) / f"{by}={key}"
+                folder.mkdir(parents=True)
+                part.to_parquet(folder / "part-0.parquet", index=False)
+                written.append(final / folder.relative_to(staging) / "part-0.parquet")
+        if final.exists():
+            old = final.with_name(f".{final.name}.old")
+            final.replace(old)
+            staging.replace(final)
+            shutil.rmtree(old)
+        else:
+            staging.replace(final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return written
+
+
+def _layers_in(root: Path) -> list[str]:
+    return sorted(p.name.split("=", 1)[1] for p in root.glob("layer=*") if p.is_dir())
+
+
+def read_partitioned(
+    root: str | Path,
+    *,
+    layers: Iterable[str] | None = None,
+    filters: list[tuple[str, str, object]] | None = None,
+) -> dict[str, gpd.GeoDataFrame]:
+    """Read layers of a partitioned dataset written by :func:`write_partitioned`.
+
+    Parameters
+    ----------
+    root
+        The dataset folder.
+    layers
+        The layers to read (every layer in the folder when omitted).
+    filters
+        pyarrow filters, e.g. ``[("country", "in", ["AUS", "CHN"])]``: partitions that
+        cannot match are never opened.
+
+    Returns
+    -------
+    dict
+        Layer name -> features (raw: lists decoded from JSON text, not validated), with
+        the ``layer`` and partition columns restored as text.
+
+    Raises
+    ------
+    InputError
+        When the folder or a requested layer is missing, or a file cannot be read.
+    """
+    base = Path(root)
+    if not base.is_dir():
+        raise InputError(f"{base}: no such partitioned dataset (a folder)")
+    names = list(layers) if layers is not None else _layers_in(base)
+    out: dict[str, gpd.GeoDataFrame] = {}
+    for name in names:
+        folder = layer_folder(base, name)
+        if not folder.is_dir():
+            raise InputError(f"{base}: no layer {name!r} (folders: {', '.join(_layers_in(base))})")
+        try:
+            frame = gpd.read_parquet(folder, filters=filters)
+        except Exception as exc:  # Arrow raises many types for bad files
+            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise InputError(f"{folder}: cannot read as GeoParquet ({message})") from None
+        out[name] = _restored(frame, name)
+    return out
+
+
+def _restored(frame: gpd.GeoDataFrame, layer: str) -> gpd.GeoDataFrame:
+    data = _decode_nested(pd.DataFrame(frame.drop(columns=frame.geometry.name)),
+                          NESTED_PROPERTIES)
+    for column in data.columns:
+        if isinstance(data[column].dtype, pd.CategoricalDtype):  # a partition key
+            text = data[column].astype(object)
+            data[column] = text.where(text != MISSING, None).map(
+                lambda v: v if v is None else urllib.parse.unquote(str(v)))
+    data["layer"] = layer
+    known = [c for c in layer_fields(layer) if c in data.columns] if layer in MODELS else []
+    order = known + [c for c in data.columns if c not in known]
+    return gpd.GeoDataFrame(data[order], geometry=frame.geometry.values, crs=frame.crs)
+
