@@ -313,6 +313,44 @@ def _snapshot_button(data_dir: str, view: View, html: str, names: dict[str, str]
     )
 
 
+def _routes_panel(dataset: Dataset) -> None:
+    """Trade flows over time (layers.routes) and Japan's imports per chokepoint
+    (layers.chokepoints): a period slider, that period's routes with the chokepoints picked in
+    the table outlined, and two periods compared by origin."""
+    from layers.chokepoints import exposure
+    from layers.routes import compare_periods, periods, routes_in_period
+
+    routes, chokepoints = dataset.frames["routes"], dataset.frames["chokepoints"]
+    options = periods(routes)
+    if not options:
+        return
+    st.header("Trade flows over time")
+    period = st.select_slider("Period", options=options, value=options[-1], key="r_period")
+    table = exposure(routes, chokepoints, period=period)
+    table = table[table["flows"] > 0]
+    key = f"r_chokepoints_{period}"  # a new period is a new table: no stale selection
+    state = st.session_state.get(key)
+    rows = [i for i in (state["selection"]["rows"] if state else []) if i < len(table)]
+    picked = [str(table.iloc[i]["chokepoint_id"]) for i in rows]
+    st_folium(build_map({"routes": routes_in_period(routes, period), "chokepoints": chokepoints},
+                        highlight={"chokepoints": picked}),
+              returned_objects=[], use_container_width=True, height=480, key="r_map")
+    st.subheader(f"Japan's rare-earth imports through each chokepoint, {period}")
+    st.caption("Shares of the imports recorded in the flows of that period, per unit (t and t "
+               "metal equivalent are never added); sea lanes are modelled, not ship tracks. "
+               "Select rows to outline those chokepoints on the map.")
+    st.dataframe(table, hide_index=True, on_select="rerun", selection_mode="multi-row", key=key,
+                 column_config={"share_pct": st.column_config.NumberColumn("share %",
+                                                                           format="%.1f")})
+    st.subheader("Compare two periods: Japan's imports by origin")
+    left, right = st.columns(2)
+    before = left.selectbox("Before", options, key="r_before",
+                            index=options.index("2025-01") if "2025-01" in options else 0)
+    after = right.selectbox("After", options, key="r_after", index=options.index("2026-01")
+                            if "2026-01" in options else len(options) - 1)
+    st.dataframe(compare_periods(routes, before, after, destination="JPN"), hide_index=True)
+
+
 def main() -> None:
     """Lay out the page: sidebar filters, summary, map, table, downloads."""
     st.set_page_config(page_title="reemap", page_icon="🗺️", layout="wide")
@@ -333,6 +371,7 @@ def main() -> None:
     _snapshot_button(data_dir, view, html, names)
     _table(data_dir, view.query)
     _downloads(data_dir, view.query)
+    _routes_panel(dataset)
 
 
 main()

@@ -198,3 +198,31 @@ def test_the_map_draws_the_pacific_crossing_as_one_continuous_line(built) -> Non
     steps = np.abs(np.diff(xy[:, 0]))
     assert steps.max() < 10.0  # never a segment across the whole world
     assert xy[:, 0].min() < -180.0 or xy[:, 0].max() > 180.0  # drawn past 180, not wrapped
+
+
+def test_app_routes_panel(mini_dir: Path, tmp_path: Path, monkeypatch) -> None:
+    import shutil
+
+    from streamlit.testing.v1 import AppTest
+
+    data = tmp_path / "data"
+    shutil.copytree(mini_dir, data)
+    shutil.copy(ROUTES / "exposure.geojson", data / "routes.geojson")
+    shutil.copy(settings.DATA_DIR / "chokepoints.geojson", data / "chokepoints.geojson")
+    monkeypatch.setenv("REEMAP_DATA_DIR", str(data))
+    at = AppTest.from_file("../app.py", default_timeout=90)
+    at.run()
+    assert not at.exception, at.exception
+    slider = at.select_slider(key="r_period")
+    assert list(slider.options) == ["2025", "2025-01", "2026-01"]
+    slider.set_value("2025-01").run()
+    assert not at.exception, at.exception
+    frames = {id(df.value): df.value for df in at.dataframe}
+    choke = next(v for v in frames.values() if "chokepoint_id" in v.columns)
+    shares = choke.set_index(["chokepoint_id", "tonnage_unit"])["share_pct"]
+    assert shares[("korea-strait", "t")] == 60.0
+    assert shares[("suez-canal", "t metal equivalent")] == 100.0
+    assert "bass-strait" not in set(choke["chokepoint_id"])  # no flow passes it
+    compare = next(v for v in frames.values() if "change_pct" in v.columns)
+    chn = compare.set_index(["origin", "tonnage_unit"]).loc[("CHN", "t")]
+    assert (chn["before"], chn["after"], chn["change"]) == (60, 40, -20)
