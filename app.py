@@ -269,7 +269,8 @@ def _map(data_dir: str, view: View) -> str:
     focus, highlight = _focus(data_dir, view.query)
     m = build_map(selected, color_by=view.color_by, basemap=view.basemap, focus=focus,
                   highlight=highlight, effective_stakes=_stakes(data_dir, view.query))
-    st_folium(m, returned_objects=[], use_container_width=True, height=620, key="map")
+    with st.container(key="main-map"):  # tests find the map as .st-key-main-map iframe
+        st_folium(m, returned_objects=[], use_container_width=True, height=620, key="map")
     return map_html(m)
 
 
@@ -311,6 +312,65 @@ def _snapshot_button(data_dir: str, view: View, html: str, names: dict[str, str]
         help="The current map with its legend, the filters and the sources, as a PNG "
         "(rendered by headless Chromium; takes a few seconds).",
     )
+
+
+def _analysis_panel(data_dir: str, dataset: Dataset) -> None:
+    """Owners, Japan's dependency, capacity and disruption scenarios (layers.attributable,
+    layers.dependency, layers.scenario, layers.charts); the scenario rings its hits on a map."""
+    import pandas as pd
+
+    from layers.attributable import owner_tables
+    from layers.charts import capacity_chart, concentration_chart, dependency_chart, table_sources
+    from layers.dependency import concentration, dependency_series, imports_by_origin
+    from layers.scenario import KINDS, Disruption, highlight_map, run_scenario, targets
+    from layers.tables import load_dependency, load_flows
+
+    folder, frames, graph = Path(data_dir), dataset.frames, dataset.graph
+    has = {n: (folder / f"{n}.csv").exists() for n in ("flows", "dependency")}
+    flows = load_flows(folder / "flows.csv") if has["flows"] else pd.DataFrame(
+        columns=["id", "origin", "destination", "origin_site", "product", "tonnage",
+                 "tonnage_unit", "period"])
+    st.header("Analysis")
+    owner_tab, charts_tab, scenario_tab = st.tabs(["Owner", "Dependency and capacity",
+                                                   "Scenario"])
+    with owner_tab:
+        entity = st.selectbox("Owner", sorted(graph.entities, key=graph.name),
+                              format_func=graph.name, key="a_owner")
+        backers = ", ".join(map(graph.name, graph.state_backers(entity))) or "none"
+        st.caption(f"State-backed through: {backers}. Stakes of unknown size give ranges; "
+                   "units are never added.")
+        for title, table in owner_tables(frames, graph, entity).items():
+            st.markdown(f"**{title}**")
+            st.dataframe(table, hide_index=True)
+    with charts_tab:
+        imports = imports_by_origin(flows)
+        figures = [capacity_chart(frames)]
+        if has["dependency"]:
+            figures.insert(0, dependency_chart(dependency_series(load_dependency(
+                folder / "dependency.csv"))))
+        if len(imports):
+            figures.append(concentration_chart(imports, concentration(imports), table_sources(
+                flows[flows["destination"] == "JPN"])))
+        for figure in figures:
+            st.altair_chart(figure.chart, width="stretch")
+            st.caption(figure.caption)
+    with scenario_tab:
+        picks = targets(frames, graph, flows)
+        kind = st.selectbox("Remove a", KINDS, key="a_kind")
+        names: dict[str, str] = picks[kind]
+        target = st.selectbox("which", list(names), format_func=lambda k: names.get(k, k),
+                              key=f"a_target_{kind}")
+        if target is None:
+            return
+        result = run_scenario(Disruption(kind, target), frames, graph, flows)
+        st.caption("; ".join(result.notes))
+        for title, table in (("Japan's imports lost", result.imports),
+                             ("Capacity lost", result.capacity),
+                             ("Capacity outside China, before and after", result.outside_china)):
+            st.markdown(f"**{title}**")
+            st.dataframe(table, hide_index=True)
+        st_folium(build_map(frames, highlight=highlight_map(result, frames)),
+                  returned_objects=[], use_container_width=True, height=420, key="a_map")
 
 
 def _routes_panel(dataset: Dataset) -> None:
@@ -371,6 +431,7 @@ def main() -> None:
     _snapshot_button(data_dir, view, html, names)
     _table(data_dir, view.query)
     _downloads(data_dir, view.query)
+    _analysis_panel(data_dir, dataset)
     _routes_panel(dataset)
 
 

@@ -174,3 +174,38 @@ def test_highlight_map_rings_assets_and_route_legs(bundled) -> None:
     assert picks["country"]["VNM"] == "Viet Nam (VNM)"
     assert picks["owner"]["jogmec"] == "JOGMEC"
     assert set(picks) == {"country", "facility", "owner", "chokepoint"}
+
+
+def _scenario_map(at) -> str:
+    import json
+
+    (tab,) = [t for t in at.tabs if t.label == "Scenario"]
+    found = [el for el in tab if getattr(el, "type", None) == "component_instance"
+             and "script" in el.proto.json_args]
+    assert len(found) == 1, "the scenario panel draws one map"
+    args = json.loads(found[0].proto.json_args)
+    return str(args["script"]) + str(args.get("html", ""))
+
+
+def test_app_scenario_panel_rings_what_is_lost(
+    mini_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("REEMAP_DATA_DIR", str(mini_dir))
+    at = AppTest.from_file("../app.py", default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    assert [t.label for t in at.tabs][-3:] == ["Owner", "Dependency and capacity", "Scenario"]
+    at.selectbox(key="a_kind").set_value("country").run()
+    at.selectbox(key="a_target_country").set_value("AUS").run()
+    assert not at.exception, at.exception
+    # mini: Mount Weld (AUS, 10,000 t/yr REO, operating) is the one Australian asset;
+    # mining t/yr REO before: Mount Weld 10,000 + Mountain Pass 40,000 = 50,000 outside China
+    outside = next(d.value for d in at.dataframe
+                   if "after_low" in getattr(d.value, "columns", []))
+    row = outside[(outside["stage"] == "mining") & (outside["capacity_unit"] == "t/yr REO")]
+    assert (row["before"].iloc[0], row["after_high"].iloc[0]) == (50_000, 40_000)
+    assert '"hl":' in _scenario_map(at)  # the lost asset is ringed
+    at.selectbox(key="a_kind").set_value("chokepoint").run()
+    assert not at.exception, at.exception
