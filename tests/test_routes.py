@@ -143,6 +143,18 @@ def test_cli_build_routes_writes_atomically_and_fails_cleanly(mini_dir: Path,
     assert len(json.loads(out.read_text(encoding="utf-8"))["features"]) == 5
 
 
+def test_bundled_routes_file_is_built_from_the_bundled_flows(tmp_path: Path) -> None:
+    # data/routes.geojson is stored (the app never recomputes it): it must match what
+    # `reemap build-routes` makes of data/flows.csv and data/ports.geojson today
+    from layers.routes import build_from_files
+
+    fresh = tmp_path / "routes.geojson"
+    write_layers({"routes": build_from_files()}, fresh)
+    assert fresh.read_bytes() == (settings.DATA_DIR / "routes.geojson").read_bytes(), (
+        "data/routes.geojson is out of date: run `reemap build-routes`"
+    )
+
+
 def test_bundled_routes_file_is_valid_and_split() -> None:
     routes = load_layer("routes")
     assert set(routes["route_kind"]) <= {"sea", "land", "great_circle"}
