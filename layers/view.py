@@ -22,9 +22,11 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.export import EXTENSIONS, write_layers
+from geo.mapview import BASEMAPS as MAP_BASEMAPS
 from layers.ownership import OwnershipGraph, asset_key
 from layers.query import Query, apply_query, parse_values
 from layers.schema import ELEMENTS, LAYERS, STAGES, STATUSES
+from layers.style import COLOR_BY
 
 __all__ = [
     "BASEMAPS",
@@ -47,10 +49,8 @@ __all__ = [
     "to_params",
 ]
 
-#: How points are coloured on the map: heavy-REE share (a ramp) or status (categories).
-COLOR_BY: Final[tuple[str, ...]] = ("hree", "status")
 #: Basemaps: the offline country outlines (always there) or web tiles for users online.
-BASEMAPS: Final[tuple[str, ...]] = ("countries", "osm", "carto")
+BASEMAPS: Final[tuple[str, ...]] = tuple(MAP_BASEMAPS)
 
 #: The multi-valued filters: Query field -> URL key (design.md's permalink contract).
 KINDS: Final[dict[str, str]] = {

@@ -1,0 +1,157 @@
+"""The running app in headless Chromium: the map renders offline, filters reach it through
+the URL, a hostile name stays text, and the table zooms the map.
+
+Each test starts ``streamlit run app.py`` on a free port (tests/conftest.py's start_app)
+and drives Debian's /usr/bin/chromium; the ``page`` fixture fails any request that leaves
+the machine.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import MINI, start_app, stop_app
+
+from layers.catalog import load_dataset
+from layers.query import Query, apply_query
+
+pytestmark = pytest.mark.browser
+
+MAP_FRAME = ".st-key-main-map iframe"  # the main map (other panels draw maps of their own)
+HOSTILE = '<img src=x onerror="window.__pwned=1">'
+
+
+@pytest.fixture(scope="module")
+def bundled() -> Iterator[str]:
+    """The app on the bundled data."""
+    url, proc = start_app()
+    yield url
+    stop_app(proc)
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app on the mini data plus a mine whose name, owner and source carry a script."""
+    folder = tmp_path_factory.mktemp("hostile") / "data"
+    shutil.copytree(MINI, folder)
+    path = folder / "mines.geojson"
+    collection = json.loads(path.read_text(encoding="utf-8"))
+    feature = json.loads(json.dumps(collection["features"][0]))  # Mount Weld's place
+    feature["properties"].update(
+        id="hostile", name=HOSTILE,
+        owners=[{"name": HOSTILE.replace("1", "2"), "stake_pct": 100}],
+        sources=[{"title": HOSTILE.replace("1", "3"), "url": None, "date": "2026-11-22"}],
+    )
+    collection["features"].append(feature)
+    path.write_text(json.dumps(collection), encoding="utf-8")
+    url, proc = start_app(data_dir=folder)
+    yield url
+    stop_app(proc)
+
+
+def _open(page, url: str) -> object:
+    """Load the app and wait until the map has drawn its layers; return the map frame."""
+    page.goto(url)
+    frame = page.frame_locator(MAP_FRAME)
+    frame.locator(".leaflet-container").wait_for(timeout=90_000)
+    page.wait_for_function(
+        """sel => { const f = document.querySelector(sel);
+                    const w = f && f.contentWindow;
+                    return !!(w && w.reemap && w.reemap.maps.length
+                              && Object.keys(w.reemap.counts()).length); }""",
+        arg=MAP_FRAME, timeout=90_000,
+    )
+    return frame
+
+
+def _counts(frame) -> dict[str, int]:
+    found = frame.locator("body").evaluate("() => window.reemap.counts()")
+    return {k: v for k, v in found.items() if v}
+
+
+def _expected(query: Query, data_dir: Path | None = None) -> dict[str, int]:
+    dataset = load_dataset(data_dir)
+    selected = apply_query(dataset.frames, query, dataset.graph)
+    return {name: len(gdf) for name, gdf in selected.items() if len(gdf)}
+
+
+def test_the_map_draws_every_bundled_feature_offline(page, bundled, artifacts):
+    frame = _open(page, bundled)
+    expected = _expected(Query())
+    assert sum(expected.values()) > 100
+    assert _counts(frame) == expected
+    # Leaflet came from the app itself; nothing was asked of another host
+    assert page.external_requests == []
+    assert frame.locator("body").evaluate("() => typeof L.version") == "string"
+    page.screenshot(path=str(artifacts / "app-bundled.png"))
+
+
+def test_a_link_filters_the_map(page, bundled, artifacts):
+    frame = _open(page, f"{bundled}/?layer=mines,refineries&element=Dy&element=Tb")
+    expected = _expected(Query(layers=("mines", "refineries"), elements=("Dy", "Tb")))
+    assert set(expected) == {"mines", "refineries"}
+    assert _counts(frame) == expected
+    page.screenshot(path=str(artifacts / "app-filtered.png"))
+
+
+def test_changing_a_filter_redraws_the_map_and_updates_the_link(page, bundled):
+    frame = _open(page, f"{bundled}/?layer=mines")
+    before = _counts(frame)
+    page.get_by_text("State-backed owners only").click()
+    page.wait_for_url("**state_backed=1**", timeout=60_000)
+    expected = _expected(Query(layers=("mines",), state_backed=True))
+    page.wait_for_function(
+        """([sel, n]) => { const w = document.querySelector(sel).contentWindow;
+                           return w.reemap && (w.reemap.counts().mines || 0) === n; }""",
+        arg=[MAP_FRAME, expected["mines"]], timeout=60_000,
+    )
+    assert 0 < expected["mines"] < before["mines"]
+
+
+def test_a_script_in_a_name_stays_text(page, hostile, artifacts):
+    frame = _open(page, f"{hostile}/?q=onerror")
+    assert _counts(frame) == {"mines": 1}
+    # open the feature's popup where it is drawn
+    point = frame.locator("body").evaluate(
+        """() => { const m = window.reemap.maps[0];
+                   const p = m.latLngToContainerPoint([-28.86, 122.55]);
+                   const r = m.getContainer().getBoundingClientRect();
+                   return [p.x + r.left, p.y + r.top]; }"""
+    )
+    box = page.locator(MAP_FRAME).bounding_box()
+    page.mouse.move(box["x"] + point[0], box["y"] + point[1])
+    page.mouse.click(box["x"] + point[0], box["y"] + point[1])
+    popup = frame.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=30_000)
+    assert HOSTILE in popup.inner_text()
+    assert frame.locator(".leaflet-popup-content img").count() == 0
+    # the owner filter lists the hostile owner as text
+    page.get_by_text("Owner (anywhere up the chain)").wait_for()
+    page.screenshot(path=str(artifacts / "app-hostile.png"))
+    for pwned in (page.evaluate("() => window.__pwned"),
+                  frame.locator("body").evaluate("() => window.__pwned")):
+        assert pwned is None
+
+
+def test_selecting_a_table_row_zooms_the_map_to_it(page, hostile):
+    frame = _open(page, f"{hostile}/?layer=mines&country=SWE")  # Norra Kärr alone
+    zoom_before = frame.locator("body").evaluate("() => window.reemap.maps[0].getZoom()")
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    # the row-selection column sits left of the first column; row 1 is under the header
+    page.mouse.click(box["x"] + 12, box["y"] + 35 + 17)
+    page.wait_for_function(
+        """([sel, z]) => { const w = document.querySelector(sel).contentWindow;
+                           return w.reemap && w.reemap.maps.length
+                                  && w.reemap.maps[0].getZoom() > z; }""",
+        arg=[MAP_FRAME, zoom_before], timeout=60_000,
+    )
+    center = frame.locator("body").evaluate(
+        "() => { const c = window.reemap.maps[0].getCenter(); return [c.lng, c.lat]; }"
+    )
+    assert center == pytest.approx([16.0, 58.3], abs=0.3)  # Norra Kärr, southern Sweden
