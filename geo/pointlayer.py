@@ -24,7 +24,8 @@ import numpy as np
 import orjson
 import pandas as pd
 import shapely
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
+from folium.elements import ElementAddToElement
 from jinja2 import Template
 
 from geo.antimeridian import unwrap
@@ -89,26 +90,29 @@ def _encode_values(series: pd.Series) -> dict[str, Any] | None:
     n = len(series)
     if pd.api.types.is_string_dtype(series.dtype) and series.dtype != object:
         codes, uniques = pd.factorize(series)
-        values: list[Any] = [None if pd.isna(u) else str(u) for u in uniques]
-        raw: list[Any] | None = None
+        values: list[Any] = list(np.asarray(uniques, dtype=object))
     else:
-        keys = list(map(_dumps, series.to_numpy(dtype=object)))
-        codes, found = pd.factorize(pd.Series(keys, dtype=object))
+        # the same object repeated (nested values read from a pool) is serialised once
+        objects = series.to_numpy(dtype=object)
+        by_id, _ = pd.factorize(np.fromiter(map(id, objects), np.int64, len(objects)))
+        reps = objects[np.unique(by_id, return_index=True)[1]]
+        rep_keys = list(map(_dumps, reps))
+        key_codes, found = pd.factorize(pd.Series(rep_keys, dtype=object))
+        codes = key_codes[by_id]
         uniq = np.asarray(found, dtype=object)
         null = [i for i, k in enumerate(uniq) if k == b"null"]
         if null:  # JSON null is "no value", like NaN in a string column
             codes = np.where(codes == null[0], -1, codes - (codes > null[0]))
             uniq = np.delete(uniq, null[0])
         values = [orjson.Fragment(k) for k in uniq]
-        raw = [orjson.Fragment(k) for k in keys]
     if not values:
         return None
     if len(values) == 1 and (codes >= 0).all():
         return {"t": "k", "v": values[0]}
     if n > 16 and len(values) > n * _DICT_SHARE:
-        if raw is None:
-            raw = series.astype(object).where(series.notna(), None).tolist()
-        return {"t": "s", "v": raw}
+        if isinstance(values[0], orjson.Fragment):
+            return {"t": "s", "v": [None if c < 0 else values[c] for c in codes]}
+        return {"t": "s", "v": series.to_numpy(dtype=object, na_value=None).tolist()}
     w, dtype = _width(len(values) + 1)
     return {"t": "d", "d": values, "i": _b64((np.asarray(codes) + 1).astype(dtype)), "w": w}
 
@@ -306,6 +310,29 @@ def payloads(html: str) -> dict[str, dict[str, Any]]:
     return {p["name"]: p for p in found}
 
 
+class _Verbatim(Element):
+    """Script text put on the page as is.
+
+    branca compiles each rendered script as a Jinja template again: slow for megabytes of
+    payload, and a feature named ``{{ ... }}`` would be evaluated.
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def render(self, **kwargs: Any) -> str:
+        return self.text
+
+
+def _render_script(element: MacroElement, kwargs: dict[str, Any]) -> None:
+    script = element._template.module.__dict__["script"]
+    element.get_root().script.add_child(_Verbatim(script(element, kwargs)),
+                                        name=element.get_name())
+    for child in element._children.values():
+        child.render(**kwargs)
+
+
 class Runtime(MacroElement):
     """The browser code (``pointlayer.js``), the basemap and the legend of one map."""
 
@@ -331,6 +358,10 @@ class Runtime(MacroElement):
         self.filled = filled
         self.image_path = image_path
 
+    def render(self, **kwargs: Any) -> None:
+        """Add the script to the page verbatim."""
+        _render_script(self, kwargs)
+
 
 class PayloadLayer(folium.map.Layer):
     """One map layer (in the layer control) filled from a payload by the browser code."""
@@ -346,3 +377,11 @@ class PayloadLayer(folium.map.Layer):
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "PayloadLayer"
         self.payload = pack(payload)
+
+    def render(self, **kwargs: Any) -> None:
+        """Add the script (and, when shown, the add-to-map line) to the page verbatim."""
+        if self.show:
+            self.add_child(ElementAddToElement(element_name=self.get_name(),
+                                               element_parent_name=self._parent.get_name()),
+                           name=self.get_name() + "_add")
+        _render_script(self, kwargs)
