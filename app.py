@@ -232,16 +232,23 @@ def _sync_url(view: View) -> None:
 
 
 def _summary(selected: dict[str, gpd.GeoDataFrame], view: View, names: dict[str, str]) -> None:
+    """Figures for the current view: features per layer, total capacity per unit."""
     summary = summarise(selected)
-    st.caption(f"Showing {summary.total} features · {plain(filter_summary(view, names=names))}")
+    st.caption(f"Showing {_n(summary.total, 'feature')} · "
+               f"{plain(filter_summary(view, names=names))}")
     if summary.features:
         columns = st.columns(len(summary.features))
         for column, (layer, count) in zip(columns, summary.features.items(), strict=True):
             column.metric(layer, count)
     if summary.capacity:
         st.caption("Total capacity: " + " · ".join(
-            f"{total:,.0f} {unit} ({n} sites)" for unit, (total, n) in summary.capacity.items()
+            f"{total:,.0f} {unit} ({_n(n, 'site')})"
+            for unit, (total, n) in summary.capacity.items()
         ))
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def _table_key(query: Query) -> str:

@@ -169,6 +169,9 @@ def _sources(args: argparse.Namespace) -> int:
 
 @command("app")
 def _app(args: argparse.Namespace) -> int:
+    from geo.assets import ensure_static
+
+    ensure_static()  # static/ exists before Streamlit mounts it (a fresh clone has none)
     app = settings.ROOT / "app.py"
     cmd = [
         sys.executable,
