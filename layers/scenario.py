@@ -154,8 +154,11 @@ def _flow_losses(
             notes.append("flows without a route: whether they pass the chokepoint is unknown")
         return hit, hit
     # facility and owner: a flow is lost as far as its origin site is
-    site_low = dict(zip(assets["id"], low, strict=True))
-    site_high = dict(zip(assets["id"], high, strict=True))
+    site_low: dict[str, float] = {}
+    site_high: dict[str, float] = {}
+    for site, lo, hi in zip(assets["id"], low, high, strict=True):  # an id may name 2 layers
+        site_low[site] = max(site_low.get(site, 0.0), lo)
+        site_high[site] = max(site_high.get(site, 0.0), hi)
     sites = flows["origin_site"].fillna("")
     return (np.array([site_low.get(s, 0.0) for s in sites]),
             np.array([site_high.get(s, 0.0) for s in sites]))
@@ -238,18 +241,21 @@ def run_scenario(
     """
     everything = asset_table(frames)
     _check_target(what, everything, frames, graph)
-    assets = everything[everything["status"].isin(statuses) & everything["capacity"].notna()
-                        & everything["capacity_unit"].notna()].reset_index(drop=True)
-    low, high = _asset_losses(assets, graph, what)
+    every_low, every_high = _asset_losses(everything, graph, what)
+    counted = (everything["status"].isin(statuses) & everything["capacity"].notna()
+               & everything["capacity_unit"].notna()).to_numpy()
+    assets = everything[counted].reset_index(drop=True)
+    low, high = every_low[counted], every_high[counted]
     into = flows[(flows["destination"] == destination) & flows["tonnage"].notna()
                  & flows["tonnage_unit"].notna()].reset_index(drop=True)
     notes = [f"capacity of {', '.join(statuses)} assets with a stated capacity; a plant counts "
              "at its main stage", f"imports: tonnage into {destination} the data holds, per "
              "period, unit and product; shares are of that tonnage, not of all imports"]
-    flow_low, flow_high = _flow_losses(into, assets, what, low=low, high=high,
+    # flows leave from any site, whatever its status or stated capacity
+    flow_low, flow_high = _flow_losses(into, everything, what, low=every_low, high=every_high,
                                        frames=frames, notes=notes)
     capacity = _capacity(assets, low, high)
-    outside = assets["country"] != CHINA
+    outside = (assets["country"] != CHINA).to_numpy()
     before = _capacity(assets[outside].reset_index(drop=True), low[outside], high[outside])
     before = before[before["element_group"] == "all"]
     outside_china = pd.DataFrame({
@@ -257,8 +263,7 @@ def run_scenario(
         "before": before["total"], "after_low": before["total"] - before["lost_high"],
         "after_high": before["total"] - before["lost_low"],
     }).reset_index(drop=True)
-    lost_assets = [k for k, h in zip(everything["key"], _asset_losses(everything, graph, what)[1],
-                                     strict=True) if h > 0]
+    lost_assets = [k for k, h in zip(everything["key"], every_high, strict=True) if h > 0]
     lost_flows = list(into.loc[np.nan_to_num(flow_high) > 0, "id"])
     if what.kind == "owner":
         notes.append("an owner's loss is its look-through share; a range where a stake's "

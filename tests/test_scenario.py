@@ -209,3 +209,18 @@ def test_app_scenario_panel_rings_what_is_lost(
     assert '"hl":' in _scenario_map(at)  # the lost asset is ringed
     at.selectbox(key="a_kind").set_value("chokepoint").run()
     assert not at.exception, at.exception
+
+
+def test_flows_from_a_site_without_stated_capacity_are_still_lost(bundled) -> None:
+    frames, graph, _ = bundled
+    mines = frames["mines"].set_index("id")
+    assert pd.isna(mines.loc["mountain-pass", "capacity"])  # the bundled mine states none
+    # invented flows: 10 t from the Mountain Pass mine, 30 t from elsewhere -> 25% lost
+    flows = pd.DataFrame({
+        "id": ["a", "b"], "origin": ["USA", "USA"], "destination": ["JPN", "JPN"],
+        "origin_site": ["mountain-pass", None], "product": ["x", "x"],
+        "tonnage": [10.0, 30.0], "tonnage_unit": ["t", "t"], "period": ["2024", "2024"],
+    })
+    result = run_scenario(parse_disruption("facility:mountain-pass"), frames, graph, flows)
+    assert result.imports["lost_pct_high"].iloc[0] == pytest.approx(25.0)
+    assert result.highlight == ["mines/mountain-pass", "a"]
