@@ -194,7 +194,13 @@ def test_imported_layers_filter_and_export_beside_curated_ones(
     query = Query(layers=("mines",), elements=("Tb",), owners=("Leading Edge Materials",))
     picked = apply_query(dataset.frames, query, dataset.graph)["mines"]
     assert picked["id"].tolist() == ["nordic--norra-karr"]
-    assert dataset.frames["seabed"]["name_local"].tolist()[-1] == "南鳥島"
+    seabed = dataset.frames["seabed"]
+    assert seabed["name_local"].tolist()[-1] == "南鳥島"
+    for fmt in ("geojson", "gpkg", "csv", "parquet"):
+        out = write_layers({"seabed": seabed}, tmp_path / f"seabed.{fmt}", fmt=fmt)[0]
+        back = read_features(out, nested=NESTED_PROPERTIES)
+        assert back["name_local"].tolist()[-1] == "南鳥島"
+        assert back["owners"].tolist()[-1][0]["name"] == "海洋研究開発機構 (JAMSTEC)"
     # ... and export round-trips their names in every format
     for fmt in ("geojson", "gpkg", "csv", "parquet"):
         out = write_layers({"mines": picked}, tmp_path / f"out.{fmt}", fmt=fmt)[0]
