@@ -384,7 +384,7 @@ def _routes_panel(dataset: Dataset) -> None:
     """Trade flows over time (layers.routes) and Japan's imports per chokepoint
     (layers.chokepoints): a period slider, that period's routes with the chokepoints picked in
     the table outlined, and two periods compared by origin."""
-    from layers.chokepoints import exposure
+    from layers.chokepoints import exposure, routes_through
     from layers.routes import compare_periods, periods, routes_in_period
 
     routes, chokepoints = dataset.frames["routes"], dataset.frames["chokepoints"]
@@ -399,13 +399,15 @@ def _routes_panel(dataset: Dataset) -> None:
     state = st.session_state.get(key)
     rows = [i for i in (state["selection"]["rows"] if state else []) if i < len(table)]
     picked = [str(table.iloc[i]["chokepoint_id"]) for i in rows]
-    st_folium(build_map({"routes": routes_in_period(routes, period), "chokepoints": chokepoints},
-                        highlight={"chokepoints": picked}),
+    shown = routes_in_period(routes, period)
+    st_folium(build_map({"routes": shown, "chokepoints": chokepoints},
+                        highlight={"chokepoints": picked, "routes": routes_through(shown, picked)}),
               returned_objects=[], use_container_width=True, height=480, key="r_map")
     st.subheader(f"Japan's rare-earth imports through each chokepoint, {period}")
     st.caption("Shares of the imports recorded in the flows of that period, per unit (t and t "
                "metal equivalent are never added); sea lanes are modelled, not ship tracks. "
-               "Select rows to outline those chokepoints on the map.")
+               "Select rows to outline those chokepoints, and the routes through them, on the "
+               "map.")
     st.dataframe(table, hide_index=True, on_select="rerun", selection_mode="multi-row", key=key,
                  column_config={"share_pct": st.column_config.NumberColumn("share %",
                                                                            format="%.1f")})

@@ -23,6 +23,7 @@ from reemap import settings
 
 __all__ = [
     "EXPOSURE_COLUMNS", "NOT_ROUTED", "TOTAL", "exposure", "exposure_text", "flows", "passes",
+    "routes_through",
 ]
 
 #: Pseudo chokepoint ids of the two summary rows of :func:`exposure`.
@@ -70,6 +71,17 @@ def passes(
     for i, j in zip(line_idx.tolist(), poly_idx.tolist(), strict=True):
         found[i].append(j)
     return [[str(ids[j]) for j in sorted(js)] for js in found]
+
+
+def routes_through(routes: gpd.GeoDataFrame, chokepoint_ids: Iterable[str]) -> list[str]:
+    """The ids of the route legs that pass any of the given chokepoints (for a highlight)."""
+    wanted = set(chokepoint_ids)
+    if not wanted or "chokepoints" not in routes:
+        return []
+    hits = routes["chokepoints"].map(
+        lambda ids: isinstance(ids, list | tuple | np.ndarray) and bool(wanted & set(ids))
+    )
+    return [str(i) for i in routes.loc[hits.astype(bool), "id"]]
 
 
 def _union(lists: Iterable[object]) -> list[str]:

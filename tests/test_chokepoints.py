@@ -20,7 +20,15 @@ import pytest
 
 from geo.searoutes import sea_lane, sea_lane_passages
 from layers.catalog import load_layer
-from layers.chokepoints import NOT_ROUTED, TOTAL, exposure, exposure_text, flows, passes
+from layers.chokepoints import (
+    NOT_ROUTED,
+    TOTAL,
+    exposure,
+    exposure_text,
+    flows,
+    passes,
+    routes_through,
+)
 from reemap import settings
 
 ROUTES = Path(__file__).resolve().parent / "data" / "routes"
@@ -152,3 +160,10 @@ def test_text_table_and_cli(routes, chokepoints, tmp_path: Path) -> None:
                              check=False)
     assert missing.returncode == 2
     assert missing.stderr.startswith("reemap: no JPN imports") and "Traceback" not in missing.stderr
+
+
+def test_routes_through_names_the_legs_to_highlight(routes) -> None:
+    assert routes_through(routes, ["osumi-strait"]) == ["f2-sea"]
+    assert routes_through(routes, ["korea-strait", "suez-canal"]) == [
+        "f1-sea", "f4-sea", "f6-sea", "f7-sea", "f8-sea"]
+    assert routes_through(routes, []) == []
