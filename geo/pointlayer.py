@@ -112,7 +112,8 @@ def _encode_values(series: pd.Series) -> dict[str, Any] | None:
     if n > 16 and len(values) > n * _DICT_SHARE:
         if isinstance(values[0], orjson.Fragment):
             return {"t": "s", "v": [None if c < 0 else values[c] for c in codes]}
-        return {"t": "s", "v": series.to_numpy(dtype=object, na_value=None).tolist()}
+        plain = series.astype(object)
+        return {"t": "s", "v": plain.where(plain.notna(), None).tolist()}
     w, dtype = _width(len(values) + 1)
     return {"t": "d", "d": values, "i": _b64((np.asarray(codes) + 1).astype(dtype)), "w": w}
 
@@ -325,12 +326,13 @@ class _Verbatim(Element):
         return self.text
 
 
-def _render_script(element: MacroElement, kwargs: dict[str, Any]) -> None:
+def _render_script(element: MacroElement, kwargs: dict[str, Any]) -> str:
     script = element._template.module.__dict__["script"]
-    element.get_root().script.add_child(_Verbatim(script(element, kwargs)),
-                                        name=element.get_name())
+    figure: Any = element.get_root()
+    figure.script.add_child(_Verbatim(script(element, kwargs)), name=element.get_name())
     for child in element._children.values():
         child.render(**kwargs)
+    return ""
 
 
 class Runtime(MacroElement):
@@ -358,9 +360,9 @@ class Runtime(MacroElement):
         self.filled = filled
         self.image_path = image_path
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> str:
         """Add the script to the page verbatim."""
-        _render_script(self, kwargs)
+        return _render_script(self, kwargs)
 
 
 class PayloadLayer(folium.map.Layer):
@@ -378,10 +380,10 @@ class PayloadLayer(folium.map.Layer):
         self._name = "PayloadLayer"
         self.payload = pack(payload)
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> str:
         """Add the script (and, when shown, the add-to-map line) to the page verbatim."""
-        if self.show:
+        if self.show and self._parent is not None:
             self.add_child(ElementAddToElement(element_name=self.get_name(),
                                                element_parent_name=self._parent.get_name()),
                            name=self.get_name() + "_add")
-        _render_script(self, kwargs)
+        return _render_script(self, kwargs)
