@@ -39,7 +39,8 @@ _DECORATE: Final[str] = """
   const box = (css) => { const d = document.createElement('div'); d.style.cssText = css;
     return d; };
   const head = box('position:absolute;top:10px;left:60px;z-index:1000;'
-    + 'background:rgba(255,255,255,.94);padding:8px 12px;border-radius:4px;font:14px system-ui,sans-serif;max-width:60%;'
+    + 'background:rgba(255,255,255,.94);padding:8px 12px;border-radius:4px;'
+    + 'font:14px system-ui,sans-serif;max-width:60%;'
     + 'box-shadow:0 1px 4px rgba(0,0,0,.3)');
   const t = document.createElement('div'); t.style.cssText = 'font-weight:700;font-size:18px';
   t.textContent = args.title; head.appendChild(t);
