@@ -508,6 +508,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader closed the pipe (`reemap dependency | head`)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as exc:
         first = str(exc).splitlines()[0] if str(exc) else ""
         _err(f"reemap: internal error: {type(exc).__name__}: {first}")

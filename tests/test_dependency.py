@@ -66,3 +66,17 @@ def test_cli_dependency_json(capsys: pytest.CaptureFixture[str]) -> None:
     (hhi,) = [v for k, v in tables.items() if k.startswith("concentration")]
     (jan,) = [r for r in hhi if r["period"] == "2026-01"]
     assert jan["hhi"] == pytest.approx(6498.74, abs=0.01)
+
+
+def test_cli_output_piped_into_a_closed_reader_is_not_an_error() -> None:
+    import subprocess
+    import sys
+
+    # `reemap dependency | true`: the reader exits before reemap writes a byte
+    proc = subprocess.run(
+        ["bash", "-c", f"{sys.executable} -m reemap.cli dependency | true; "
+                       "echo ${PIPESTATUS[0]}"],
+        capture_output=True, text=True, check=False, timeout=120,
+    )
+    assert proc.stdout.strip() == "0"
+    assert proc.stderr == ""
