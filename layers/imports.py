@@ -16,6 +16,7 @@ hold ``--``, so imported ids can collide neither with them nor with each other.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,12 +32,13 @@ from layers.catalog import infer_layer
 from layers.schema import MODELS, NESTED_PROPERTIES
 from layers.validate import validate_frame
 from reemap import settings
-from reemap.errors import InputError
+from reemap.errors import DataError, InputError, Problem
 
 __all__ = [
     "CLAIM_FLAG",
     "ID_SEPARATOR",
     "UserClaim",
+    "import_bytes",
     "import_file",
     "load_imported",
     "merge_imported",
@@ -160,6 +162,55 @@ def import_file(
         "imported_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     return geo_store.write_layer(label, typed, record=record, store=store, replace=replace)
+
+
+def import_bytes(
+    data: bytes,
+    *,
+    filename: str,
+    label: str,
+    layer: str | None = None,
+    claim: UserClaim | None = None,
+    store: Path | None = None,
+    replace: bool = False,
+    max_bytes: int = settings.MAX_INPUT_BYTES,
+) -> geo_store.StoredLayer:
+    """Import an uploaded file's bytes: :func:`import_file` on a private temporary copy.
+
+    Only the upload's base name is used (``../../x.geojson`` becomes ``x.geojson``, inside a
+    fresh temporary folder), messages name it as the user knows it, and the copy is removed
+    whatever happens. Parameters and errors are :func:`import_file`'s; ``filename`` is the
+    name the user uploaded.
+    """
+    name = Path(filename.replace("\\", "/")).name
+    if name in ("", ".", ".."):
+        name = "upload"
+    if len(data) > max_bytes:
+        raise InputError(
+            f"{name}: {len(data) / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit"
+        )
+    with tempfile.TemporaryDirectory(prefix="reemap-upload-") as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(data)
+        try:
+            return import_file(
+                path,
+                label=label,
+                layer=layer,
+                claim=claim,
+                store=store,
+                replace=replace,
+                max_bytes=max_bytes,
+            )
+        except DataError as exc:
+            raise DataError(_renamed(p, name) for p in exc.problems) from None
+        except InputError as exc:
+            raise InputError(str(exc).replace(str(path), name)) from None
+
+
+def _renamed(problem: Problem, path: str) -> Problem:
+    """The same problem, reported against another file name."""
+    return Problem(path, problem.feature, problem.message)
 
 
 def load_imported(store: Path | None = None) -> dict[str, list[gpd.GeoDataFrame]]:

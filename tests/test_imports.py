@@ -21,7 +21,7 @@ from geo.export import flatten, write_layers
 from geo.io import read_features
 from geo.store import list_layers
 from layers.catalog import load_dataset
-from layers.imports import CLAIM_FLAG, UserClaim, import_file, merge_imported
+from layers.imports import CLAIM_FLAG, UserClaim, import_bytes, import_file, merge_imported
 from layers.query import Query, apply_query
 from layers.schema import NESTED_PROPERTIES
 from reemap.errors import DataError, InputError
@@ -233,3 +233,28 @@ def test_import_refusals_are_one_line_input_errors(tmp_path: Path) -> None:
     stored = import_file(ACCENTED, label="nordic", store=store, replace=True)
     assert stored.features == 2
     assert [s.label for s in list_layers(store)] == ["nordic"]
+
+
+@pytest.mark.parametrize(
+    "filename", ["../../etc/sites.geojson", "/abs/sites.geojson", "..\\..\\sites.geojson"]
+)
+def test_uploaded_bytes_import_under_their_base_name_only(tmp_path: Path, filename: str) -> None:
+    store = tmp_path / "store.gpkg"
+    stored = import_bytes(ACCENTED.read_bytes(), filename=filename, label="up", store=store)
+    assert (stored.file, stored.features) == ("sites.geojson", 2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".store.gpkg.lock", "store.gpkg"]
+
+
+def test_uploaded_bytes_errors_name_the_uploaded_file(tmp_path: Path) -> None:
+    store = tmp_path / "store.gpkg"
+    data = (CORPUS / "duplicate_ids.geojson").read_bytes()
+    with pytest.raises(DataError) as info:
+        import_bytes(data, filename="dups.geojson", label="up", store=store)
+    assert [str(p) for p in info.value.problems] == [
+        "dups.geojson: mount-weld: id: duplicate (also feature #1)"
+    ]
+    with pytest.raises(InputError, match=r"^upload: unknown file type"):
+        import_bytes(b"{", filename="..", label="up", store=store)
+    with pytest.raises(InputError, match=r"^big\.geojson: 0\.0 MB is over the 0 MB limit"):
+        import_bytes(b" " * 100, filename="big.geojson", label="up", store=store, max_bytes=10)
+    assert not store.exists()
