@@ -16,7 +16,6 @@ from pathlib import Path
 import geopandas as gpd
 import pycountry
 import streamlit as st
-from geo.snapshot import snapshot_png
 from streamlit_folium import st_folium
 
 from geo.assets import ensure_static
@@ -94,6 +93,8 @@ def _download(data_dir: str, query: Query, fmt: str) -> tuple[str, str, bytes]:
 
 @st.cache_data(show_spinner=False)
 def _snapshot(html: str, title: str, subtitle: str) -> bytes:
+    from geo.snapshot import snapshot_png  # needs Chromium: loaded on the first click only
+
     return snapshot_png(html, title=title, subtitle=subtitle)
 
 

@@ -74,9 +74,11 @@ def url(at: AppTest) -> dict[str, list[str]]:
 
 def map_script(at: AppTest) -> str:
     """The map's generated HTML/JS, as the app hands it to the st_folium component."""
-    found = [el for el in at.main if getattr(el, "type", None) == "component_instance"
-             and "script" in el.proto.json_args]
-    assert len(found) == 1
+    (box,) = [el for el in at.main.children.values()
+              if getattr(el, "proto", None) is not None
+              and str(getattr(el.proto, "id", "")).endswith("-main-map")]
+    found = [el for el in box if getattr(el, "type", None) == "component_instance"]
+    assert len(found) == 1  # the main map (other panels draw maps of their own)
     args = json.loads(found[0].proto.json_args)
     return str(args["script"]) + str(args.get("html", "")) + str(args.get("header", ""))
 
@@ -223,3 +225,23 @@ def test_the_map_holds_the_shown_features(app):
     script = map_script(at)
     assert "Lofdal" in script and "La Rochelle" in script
     assert "Mount Weld" not in script and "Mountain Pass" not in script
+
+
+def test_colour_and_basemap_choices_reach_the_map_and_the_link(app):
+    at = app()
+    assert "tile.openstreetmap.org" not in map_script(at)  # offline outlines by default
+    at.selectbox(key="f_basemap").select("osm")
+    at.radio(key="f_color_by").set_value("status")
+    at.run()
+    assert "tile.openstreetmap.org" in map_script(at)
+    assert url(at) == {"color_by": ["status"], "basemap": ["osm"]}
+
+
+def test_turning_jogmec_off_clears_it_from_the_owner_filter(app):
+    at = app(owner="JOGMEC,lynas")
+    assert at.toggle(key="f_jogmec").value is True
+    at.toggle(key="f_jogmec").set_value(False)
+    at.run()
+    assert at.multiselect(key="f_owner").value == ["lynas"]
+    assert shown(at) == {"mines/mount-weld", "refineries/lynas-malaysia"}
+    assert url(at) == {"owner": ["lynas"]}
