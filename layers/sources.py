@@ -78,15 +78,17 @@ def collect_sources(frames: Mapping[str, gpd.GeoDataFrame], data_dir: Path) -> p
     return grouped.reset_index()
 
 
-def _cell(text: str) -> str:
+def _cell(text: object) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ").strip()
 
 
 def sources_markdown(sources: pd.DataFrame) -> str:
     """The sources as a Markdown table (publisher, title with link, date, used in)."""
     lines = ["| publisher | title | date | used in |", "|---|---|---|---|"]
-    for row in sources.itertuples():
-        title = _cell(row.title)
-        linked = f"[{title}]({row.url})" if row.url else title
-        lines.append(f"| {_cell(row.publisher)} | {linked} | {_cell(row.date)} | {row.used_in} |")
+    for row in sources.to_dict("records"):
+        title = _cell(row["title"])
+        linked = f"[{title}]({row['url']})" if row["url"] else title
+        lines.append(
+            f"| {_cell(row['publisher'])} | {linked} | {_cell(row['date'])} | {row['used_in']} |"
+        )
     return "\n".join(lines) + "\n"
