@@ -129,7 +129,7 @@ def _layer(name: str, frame: gpd.GeoDataFrame, *, color_by: str,
     if name == "routes":
         return PayloadLayer(line_payload(frame, name=name, highlight=highlight), name=title), False
     if len(frame) > settings.MAX_POINTS_DRAWN:
-        cells = aggregate_points(frame)
+        cells = aggregate_points(frame, max_cells=min(_MAX_CELLS, settings.MAX_POINTS_DRAWN // 4))
         payload = point_payload(cells, name, name=name, spec_layer="cells")
         return PayloadLayer(payload, name=f"{title}, in {len(cells):,} cells"), True
     payload = point_payload(frame, name, name=name, color_by=color_by, highlight=highlight,
