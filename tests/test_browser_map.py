@@ -1,0 +1,134 @@
+"""The map page in headless Chromium: features drawn, popups as text, nothing fetched outside.
+
+The map's HTML is served from a local HTTP server on a free port, with Leaflet under
+/app/static/vendor as Streamlit serves it.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+
+from geo.assets import ensure_static
+from geo.mapview import build_map, map_html
+from layers.catalog import load_layers
+from layers.query import Query, apply_query
+
+pytestmark = pytest.mark.browser
+
+XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+    """A folder served over loopback HTTP, with Leaflet where the map expects it."""
+    root = tmp_path_factory.mktemp("site")
+    ensure_static(root / "app" / "static" / "vendor")
+    handler = functools.partial(_Quiet, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield root, f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def frames(mini_dir: Path) -> dict[str, gpd.GeoDataFrame]:
+    return {k: v for k, v in load_layers(data_dir=mini_dir).items() if len(v)}
+
+
+def _open(page, site: tuple[Path, str], html: str, name: str, layers: int) -> None:
+    root, url = site
+    (root / name).write_text(html, encoding="utf-8")
+    page.goto(f"{url}/{name}")
+    page.wait_for_function(
+        "(n) => window.reemap && reemap.maps.length"
+        " && Object.keys(reemap.maps[0]._rm.layers).length === n", arg=layers, timeout=30_000)
+    page.wait_for_timeout(300)  # the canvas draws on the next frame
+
+
+def _counts(page) -> dict[str, int]:
+    return page.evaluate("reemap.counts()")
+
+
+def test_every_feature_is_drawn(page, site, frames, artifacts):
+    _open(page, site, map_html(build_map(frames)), "mini.html", 4)
+    assert _counts(page) == {"mines": 5, "refineries": 2, "seabed": 1, "routes": 3}
+    assert page.locator(".rm-legend").inner_text().startswith("Rare-earth supply chain")
+    assert page.locator(".leaflet-control-layers-overlays label").count() == 4
+    page.screenshot(path=str(artifacts / "map_mini.png"))
+    assert page.external_requests == []
+
+
+def test_a_filtered_map_draws_the_subset(page, site, frames):
+    selected = apply_query(frames, Query(statuses=("operating",)))
+    shown = {k: len(v) for k, v in selected.items() if len(v)}
+    assert shown["mines"] < len(frames["mines"])
+    _open(page, site, map_html(build_map(selected)), "operating.html", len(shown))
+    assert _counts(page) == shown
+
+
+def test_layer_control_hides_a_layer(page, site, frames):
+    _open(page, site, map_html(build_map(frames)), "toggle.html", 4)
+    page.get_by_text("Mines and deposits (5)").click()
+    page.wait_for_timeout(200)
+    assert _counts(page)["mines"] == 0
+    assert _counts(page)["refineries"] == 2
+
+
+def _point_on_screen(page, lat: float, lon: float) -> tuple[float, float]:
+    xy = page.evaluate(
+        """([lat, lon]) => { const m = reemap.maps[0]; const p = m.latLngToContainerPoint([lat, lon]);
+           const r = m.getContainer().getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; }""",
+        [lat, lon])
+    return float(xy[0]), float(xy[1])
+
+
+def test_injected_markup_shows_as_text_and_never_runs(page, site, frames, artifacts):
+    mines = frames["mines"].copy()
+    first = mines.index[0]
+    mines.at[first, "name"] = XSS
+    mines.at[first, "sources"] = [
+        {"title": "Report <b>one</b>", "url": "https://example.org/report", "date": "2025"},
+        {"title": "Trap", "url": "javascript:window.__xss=3", "date": "2025"},
+    ]
+    fid = mines.at[first, "id"]
+    html = map_html(build_map({**frames, "mines": mines},
+                              effective_stakes={f"mines/{fid}": {"JOGMEC": 5.0}}))
+    _open(page, site, html, "xss.html", 4)
+    point = mines.geometry.loc[first]
+    x, y = _point_on_screen(page, point.y, point.x)
+    page.mouse.move(x, y)
+    tooltip = page.locator(".leaflet-tooltip")
+    tooltip.wait_for(timeout=5_000)
+    assert XSS in tooltip.inner_text()
+    page.mouse.click(x, y)
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=5_000)
+    text = popup.inner_text()
+    assert XSS in text
+    assert "Effective stake" in text
+    assert "JOGMEC 5 %" in text
+    links = popup.locator("a")
+    assert links.count() == 1
+    assert links.get_attribute("href") == "https://example.org/report"
+    assert links.get_attribute("rel") == "noopener noreferrer"
+    assert "Report <b>one</b>" in links.inner_text()
+    assert "Trap" in text
+    assert popup.locator("img, script, b").count() == 0
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.__xss") is None
+    page.screenshot(path=str(artifacts / "map_popup_escaped.png"))
+    assert page.external_requests == []
