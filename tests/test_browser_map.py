@@ -90,8 +90,10 @@ def test_layer_control_hides_a_layer(page, site, frames):
 
 def _point_on_screen(page, lat: float, lon: float) -> tuple[float, float]:
     xy = page.evaluate(
-        """([lat, lon]) => { const m = reemap.maps[0]; const p = m.latLngToContainerPoint([lat, lon]);
-           const r = m.getContainer().getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; }""",
+        """([lat, lon]) => {
+           const m = reemap.maps[0], p = m.latLngToContainerPoint([lat, lon]);
+           const r = m.getContainer().getBoundingClientRect();
+           return [r.left + p.x, r.top + p.y]; }""",
         [lat, lon])
     return float(xy[0]), float(xy[1])
 
