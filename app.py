@@ -156,7 +156,7 @@ def _multiselect(label: str, kind: str, options: list[str], data_dir: str, query
     chosen = st.session_state.get(KEYS[kind]) or []
     options = [*options, *(v for v in chosen if v not in options)]
     st.multiselect(label, options, key=KEYS[kind], format_func=_labeller(counts, name),
-                   placeholder="any")
+                   placeholder="any", select_all=False)
 
 
 def _toggle_jogmec() -> None:
@@ -435,7 +435,7 @@ def main() -> None:
         st.stop()
     names = {eid: entity.name for eid, entity in dataset.graph.entities.items()}
     view = _sidebar(data_dir, dataset)
-    st.title(TITLE)
+    st.header(TITLE)
     _summary(_select(data_dir, view.query), view, names)
     html = _map(data_dir, view)
     _snapshot_button(data_dir, view, html, names)
