@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import struct
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Final
 
@@ -99,6 +100,34 @@ def _route(html: str, static_dir: Path) -> Any:
     return handle
 
 
+def _render(html: str, *, title: str, subtitle: str, width: int, height: int,
+            timeout_s: float) -> bytes:
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import sync_playwright
+
+    static_dir = ensure_static().parent
+    expected = html.count("reemap.fill(")
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=list(_ARGS))
+            try:
+                page = browser.new_page(viewport={"width": width, "height": height})
+                page.route("**/*", _route(html, static_dir))
+                page.goto(f"{_ORIGIN}/map.html", timeout=timeout_s * 1000)
+                page.wait_for_function(
+                    "(n) => window.reemap && (n === 0 || (reemap.maps.length"
+                    " && Object.keys(reemap.maps[0]._rm.layers).length >= n))",
+                    arg=expected, timeout=timeout_s * 1000)
+                page.evaluate(_DECORATE, {"title": title, "subtitle": subtitle})
+                page.wait_for_timeout(300)  # one more frame for the canvas
+                return page.screenshot(type="png", full_page=False)
+            finally:
+                browser.close()
+    except PlaywrightError as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"snapshot failed: {first}") from None
+
+
 def snapshot_png(html: str, *, title: str, subtitle: str = "", width: int = 1400,
                  height: int = 900, timeout_s: float = 30.0) -> bytes:
     """Render a map's HTML to a PNG with a title, the legend, the filter summary and sources.
@@ -126,29 +155,10 @@ def snapshot_png(html: str, *, title: str, subtitle: str = "", width: int = 1400
     """
     if not CHROMIUM.exists():
         raise InputError(f"snapshots need Chromium at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import Error as PlaywrightError
-    from playwright.sync_api import sync_playwright
-
-    static_dir = ensure_static().parent
-    expected = html.count("reemap.fill(")
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=list(_ARGS))
-            try:
-                page = browser.new_page(viewport={"width": width, "height": height})
-                page.route("**/*", _route(html, static_dir))
-                page.goto(f"{_ORIGIN}/map.html", timeout=timeout_s * 1000)
-                page.wait_for_function(
-                    "(n) => window.reemap && (n === 0 || (reemap.maps.length"
-                    " && Object.keys(reemap.maps[0]._rm.layers).length >= n))",
-                    arg=expected, timeout=timeout_s * 1000)
-                page.evaluate(_DECORATE, {"title": title, "subtitle": subtitle})
-                page.wait_for_timeout(300)  # one more frame for the canvas
-                png = page.screenshot(type="png", full_page=False)
-            finally:
-                browser.close()
-    except PlaywrightError as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InputError(f"snapshot failed: {first}") from None
+    # Playwright's sync API refuses a thread that runs an event loop (Streamlit's, or a
+    # test session's browser): render in a thread of our own.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        png = pool.submit(_render, html, title=title, subtitle=subtitle, width=width,
+                          height=height, timeout_s=timeout_s).result()
     return _with_text(png, HTML_HASH_KEY, hashlib.sha256(html.encode()).hexdigest())
 
