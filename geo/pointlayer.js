@@ -474,12 +474,17 @@
 
   /* The legend: a map control built from a spec, text only. */
   R.legend = function (map, spec) {
-    var ctl = L.control({ position: "bottomright" });
+    var ctl = L.control({ position: "bottomleft" });
     ctl.onAdd = function () {
-      var box = el("div", "rm-legend leaflet-control");
-      L.DomEvent.disableClickPropagation(box);
-      L.DomEvent.disableScrollPropagation(box);
-      box.appendChild(el("div", "rm-legend-title", spec.title));
+      var outer = el("div", "rm-legend leaflet-control"), box = el("div", "rm-legend-body");
+      L.DomEvent.disableClickPropagation(outer);
+      L.DomEvent.disableScrollPropagation(outer);
+      var head = el("button", "rm-legend-title", spec.title);
+      head.type = "button";
+      head.title = "Show or hide the legend";
+      head.onclick = function () { box.style.display = box.style.display === "none" ? "" : "none"; };
+      outer.appendChild(head);
+      outer.appendChild(box);
       spec.sections.forEach(function (s) {
         box.appendChild(el("div", "rm-legend-head", s.title));
         s.items.forEach(function (it) {
@@ -491,7 +496,7 @@
         if (s.note) { box.appendChild(el("div", "rm-legend-note", s.note)); }
       });
       if (spec.note) { box.appendChild(el("div", "rm-legend-note", spec.note)); }
-      return box;
+      return outer;
     };
     ctl.addTo(map);
     return ctl;
@@ -502,7 +507,7 @@
     ".rm-rows td{vertical-align:top}.rm-src{margin:2px 0 4px 16px;padding:0}.rm-src-title{font-weight:600;margin-top:4px}" +
     ".rm-asof{color:#666}.rm-legend{background:rgba(255,255,255,.93);padding:6px 9px;border-radius:4px;" +
     "font:11px/1.3 system-ui,sans-serif;max-width:250px;max-height:60vh;overflow:auto;box-shadow:0 1px 4px rgba(0,0,0,.3)}" +
-    ".rm-legend-title{font-weight:700;font-size:12px}.rm-legend-head{font-weight:600;margin-top:5px}" +
+    ".rm-legend-title{font:700 12px system-ui,sans-serif;border:0;background:none;padding:0;cursor:pointer}.rm-legend-head{font-weight:600;margin-top:5px}" +
     ".rm-legend-row{display:flex;align-items:center;gap:5px}.rm-swatch{display:inline-block;width:11px;height:11px;" +
     "border:1px solid #444;flex:none}.rm-swatch.dot{border-radius:50%}.rm-swatch.line{height:4px;border:none}" +
     ".rm-legend-note{color:#555;margin-top:4px}";
