@@ -357,6 +357,10 @@
       if (!this._popup || !this._map || this._hit < 0) { return; }
       L.DomEvent.stop(e);
       this._popup._source = this;
+      if (this._tooltip && this._tipFor !== this._hit) {
+        this._tipFor = this._hit;
+        this.setTooltipContent(R.tooltip(this._layer, this._hit));
+      }
       this._popup.setContent(R.popup(this._layer, this._hit));
       this.openPopup(this.latLngOf(this._hit));
     }

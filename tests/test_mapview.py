@@ -165,6 +165,11 @@ def test_highlight_and_effective_stakes(frames):
     assert found["routes"]["hl"] == []
 
 
+def test_focus_zooms_to_the_bounds(frames):
+    html = map_html(build_map(frames, focus=(10.0, -25.0, 20.0, -15.0)))
+    assert re.search(r"fitBounds\(\s*\[\[-25\.0, 10\.0\], \[-15\.0, 20\.0\]\]", html)
+
+
 def test_bad_options_are_refused(frames):
     with pytest.raises(ValueError, match="color_by='size'"):
         build_map(frames, color_by="size")
