@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import geopandas as gpd
@@ -29,6 +30,7 @@ from layers.view import (
     PARAM_KEYS,
     View,
     download,
+    download_name,
     effective_stakes,
     feature_bounds,
     filter_summary,
@@ -87,8 +89,8 @@ def _stakes(data_dir: str, query: Query) -> dict[str, dict[str, float]]:
 
 
 @st.cache_data(show_spinner=False)
-def _download(data_dir: str, query: Query, fmt: str) -> tuple[str, str, bytes]:
-    return download(_select(data_dir, query), fmt)
+def _download(data_dir: str, query: Query, fmt: str) -> bytes:
+    return download(_select(data_dir, query), fmt)[2]
 
 
 @st.cache_data(show_spinner=False)
@@ -302,11 +304,13 @@ def _downloads(data_dir: str, query: Query) -> None:
     st.subheader("Download the selection")
     st.caption("The same files as `reemap export` writes for this filter; several layers "
                "in GeoJSON or CSV come as a zip of one file per layer.")
+    layers = list(_select(data_dir, query))
     for column, (fmt, label) in zip(st.columns(len(DOWNLOADS)), DOWNLOADS.items(),
                                     strict=True):
-        name, mime, data = _download(data_dir, query, fmt)
-        column.download_button(label, data, file_name=name, mime=mime, key=f"dl-{fmt}",
-                               on_click="ignore")
+        name, mime = download_name(layers, fmt)
+        # Written on click (a GeoPackage of every layer takes a second or two), then cached.
+        column.download_button(label, partial(_download, data_dir, query, fmt), file_name=name,
+                               mime=mime, key=f"dl-{fmt}", on_click="ignore")
 
 
 def _snapshot_button(data_dir: str, view: View, html: str, names: dict[str, str]) -> None:

@@ -37,6 +37,7 @@ __all__ = [
     "Summary",
     "View",
     "download",
+    "download_name",
     "effective_stakes",
     "feature_bounds",
     "filter_summary",
@@ -437,6 +438,13 @@ def filter_summary(view: View, *, names: Mapping[str, str] | None = None) -> str
     return "; ".join(parts) if parts else "all features"
 
 
+def download_name(layers: Sequence[str], fmt: str, *, stem: str = "reemap") -> tuple[str, str]:
+    """The file name and MIME type :func:`download` gives these layers in ``fmt``."""
+    if len(layers) > 1 and fmt != "gpkg":
+        return f"{stem}-{fmt}.zip", MIME["zip"]
+    return f"{stem}{EXTENSIONS[fmt]}", MIME[fmt]
+
+
 def download(frames: Mapping[str, gpd.GeoDataFrame], fmt: str, *, stem: str = "reemap"
              ) -> tuple[str, str, bytes]:
     """Encode the selection as ``reemap export`` writes it for the same filter.
@@ -447,20 +455,20 @@ def download(frames: Mapping[str, gpd.GeoDataFrame], fmt: str, *, stem: str = "r
     Returns
     -------
     file name, MIME type, bytes
+        As :func:`download_name` names them.
     """
+    name, mime = download_name(list(frames), fmt, stem=stem)
     with tempfile.TemporaryDirectory(prefix="reemap-") as tmp:
-        multi = len(frames) > 1 and fmt != "gpkg"
-        target = Path(tmp) / (stem if multi else f"{stem}{EXTENSIONS[fmt]}")
-        written = write_layers(frames, target, fmt=fmt)
-        if not multi:
-            return target.name, MIME[fmt], written[0].read_bytes()
+        if not name.endswith(".zip"):
+            written = write_layers(frames, Path(tmp) / name, fmt=fmt)
+            return name, mime, written[0].read_bytes()
+        written = write_layers(frames, Path(tmp) / stem, fmt=fmt)
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for path in written:
                 info = zipfile.ZipInfo(f"{stem}/{path.name}", date_time=(1980, 1, 1, 0, 0, 0))
                 archive.writestr(info, path.read_bytes(), zipfile.ZIP_DEFLATED)
-        return f"{stem}-{fmt}.zip", MIME["zip"], buffer.getvalue()
-
+        return name, mime, buffer.getvalue()
 
 
 def effective_stakes(

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import streamlit.testing.v1.app_test as app_test_module
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from layers.view import plain
@@ -33,21 +33,21 @@ EVERYTHING = {
 JOGMEC_HELD = {"mines/mount-weld", "mines/lofdal", "refineries/lynas-malaysia"}
 
 
-class _KeptStorage(MemoryMediaFileStorage):
-    """The media store AppTest uses, kept reachable after the run (downloads' bytes)."""
+class _KeptFiles(MediaFileManager):
+    """The media manager AppTest uses, kept reachable after the run (downloads' bytes)."""
 
-    last: MemoryMediaFileStorage | None = None
+    last: MediaFileManager | None = None
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        _KeptStorage.last = self
+        _KeptFiles.last = self
 
 
 @pytest.fixture
 def app(monkeypatch):
     """Run the app on the mini data; call with URL parameters to open a permalink."""
     monkeypatch.setenv("REEMAP_DATA_DIR", str(MINI))
-    monkeypatch.setattr(app_test_module, "MemoryMediaFileStorage", _KeptStorage)
+    monkeypatch.setattr(app_test_module, "MediaFileManager", _KeptFiles)
 
     def run(**params: str | list[str]) -> AppTest:
         at = AppTest.from_file("../app.py", default_timeout=60)
@@ -182,10 +182,13 @@ def test_other_panels_url_keys_are_left_alone(app):
 
 
 def _downloads(at: AppTest) -> dict[str, tuple[str, bytes]]:
+    """Click each download: run its deferred writer as Streamlit does; name -> file."""
     out = {}
+    files = _KeptFiles.last
     for button in at.get("download_button"):
-        if button.proto.url:
-            media = _KeptStorage.last.get_file(button.proto.url.rsplit("/", 1)[-1])
+        if button.label in {"GeoJSON", "GeoPackage", "CSV"}:
+            address = files.execute_deferred(button.proto.deferred_file_id)
+            media = files._storage.get_file(address.rsplit("/", 1)[-1])
             out[button.label] = (media.filename, media.content)
     return out
 

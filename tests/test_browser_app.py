@@ -158,3 +158,16 @@ def test_selecting_a_table_row_zooms_the_map_to_it(page, hostile):
         "() => { const c = window.reemap.maps[0].getCenter(); return [c.lng, c.lat]; }"
     )
     assert center == pytest.approx([16.0, 58.3], abs=0.3)  # Norra Kärr, southern Sweden
+
+
+def test_a_download_is_the_cli_file(page, bundled, tmp_path):
+    from reemap.cli import main as cli
+
+    _open(page, f"{bundled}/?layer=mines&element=Dy")
+    with page.expect_download(timeout=60_000) as info:
+        page.get_by_role("button", name="GeoJSON").click()
+    download = info.value
+    assert download.suggested_filename == "reemap.geojson"
+    out = tmp_path / "cli.geojson"
+    assert cli(["export", "--output", str(out), "--layer", "mines", "--element", "Dy"]) == 0
+    assert Path(download.path()).read_bytes() == out.read_bytes()
