@@ -1,0 +1,126 @@
+"""Timing, the machine's description and the results table."""
+
+from __future__ import annotations
+
+import gc
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Stat:
+    """Median, min and max of repeated measurements (seconds, or any unit)."""
+
+    median: float
+    low: float
+    high: float
+    runs: int
+
+    @classmethod
+    def of(cls, values: list[float]) -> Stat:
+        return cls(statistics.median(values), min(values), max(values), len(values))
+
+
+def measure(fn: Callable[[], Any], *, repeat: int = 5, warmup: bool = True) -> tuple[Stat, Any]:
+    """Time ``fn`` ``repeat`` times (after an untimed call when ``warmup``); return its result."""
+    result = fn() if warmup else None
+    times = []
+    for _ in range(repeat):
+        gc.collect()
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return Stat.of(times), result
+
+
+@dataclass
+class Row:
+    """One line of the results table."""
+
+    group: str
+    case: str
+    size: str
+    value: Stat | None
+    unit: str
+    target: str = ""
+    note: str = ""
+
+    def cells(self) -> list[str]:
+        if self.value is None:
+            figure = "n/a"
+        elif self.unit == "s":
+            figure = _seconds(self.value)
+        else:
+            v = self.value
+            figure = (f"{v.median:,.1f} {self.unit}" if v.runs == 1 or v.low == v.high else
+                      f"{v.median:,.1f} {self.unit} ({v.low:,.1f}-{v.high:,.1f})")
+        return [self.group, self.case, self.size, figure, self.target, self.note]
+
+
+def _seconds(v: Stat) -> str:
+    def fmt(x: float) -> str:
+        return f"{x * 1000:,.1f} ms" if x < 1 else f"{x:,.2f} s"
+
+    if v.runs == 1:
+        return f"{fmt(v.median)} (1 run)"
+    return f"{fmt(v.median)} ({fmt(v.low)}-{fmt(v.high)}, {v.runs} runs)"
+
+
+@dataclass
+class Results:
+    """Every row measured in one run, and how to print and save them."""
+
+    rows: list[Row] = field(default_factory=list)
+    started: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def add(self, row: Row) -> None:
+        self.rows.append(row)
+        print(" | ".join(row.cells()), flush=True)
+
+    def markdown(self) -> str:
+        head = ["group", "case", "size", "median (min-max, runs)", "target", "note"]
+        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        lines += ["| " + " | ".join(c.replace("|", "/") for c in r.cells()) + " |"
+                  for r in self.rows]
+        return "\n".join(lines)
+
+
+def machine() -> str:
+    """CPU model, cores, memory, OS and Python, as one line."""
+    cpu = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    memory = "?"
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        kb = int(meminfo.read_text().split("MemTotal:", 1)[1].split()[0])
+        memory = f"{kb / 1024 / 1024:.1f} GiB"
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+    return (f"{cpu}; {os.cpu_count()} cores; {memory} RAM; {platform.system()} "
+            f"{platform.release()}; Python {platform.python_version()}; load average at start "
+            f"{load}")
+
+
+def versions() -> str:
+    """Versions of the libraries the figures depend on."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = []
+    for name in ("geopandas", "shapely", "pandas", "pyogrio", "orjson", "folium", "streamlit",
+                 "streamlit-folium", "playwright"):
+        try:
+            out.append(f"{name} {version(name)}")
+        except PackageNotFoundError:
+            continue
+    return ", ".join(out)
