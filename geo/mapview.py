@@ -163,7 +163,8 @@ def build_map(
     Parameters
     ----------
     frames
-        Layer name -> features in EPSG:4326 (empty layers are left off). Not modified.
+        Layer name -> features (empty layers are left off; another CRS is converted to
+        EPSG:4326 in a copy). Not modified.
     color_by
         ``"hree"``: points coloured by heavy-REE share; ``"status"``: mines by status,
         plants by stage.
@@ -189,7 +190,8 @@ def build_map(
         raise ValueError(f"basemap={basemap!r}; use one of {', '.join(BASEMAPS)}")
     if color_by not in style.COLOR_BY:
         raise ValueError(f"color_by={color_by!r}; use one of {', '.join(style.COLOR_BY)}")
-    shown = {k: v for k, v in frames.items() if len(v)}
+    shown = {k: v if v.crs is None or v.crs.equals(settings.WGS84) else v.to_crs(settings.WGS84)
+             for k, v in frames.items() if len(v)}
     order = [k for k in LAYERS if k in shown] + [k for k in shown if k not in LAYERS]
     m = folium.Map(location=(20.0, 60.0), zoom_start=2, tiles=None, min_zoom=1, max_zoom=14,
                    control_scale=True, world_copy_jump=False, prefer_canvas=True)

@@ -66,6 +66,11 @@
       if (!has(a) && !has(b)) { return ""; }
       return (has(a) && has(b) && a !== b ? num(a) + "–" + num(b) : num(has(a) ? a : b)) + " " + f[2];
     },
+    location: function (g, i, f) {
+      var acc = g(f[0], i), km = g(f[1], i);
+      if (!has(acc) && !has(km)) { return ""; }
+      return [acc, has(km) ? "within " + num(km) + " km" : ""].filter(has).join(", ");
+    },
     resource: function (g, i, f) {
       var mt = g(f[0], i), grade = g(f[1], i), cat = g(f[2], i), year = g(f[3], i);
       if (!has(mt) && !has(grade)) { return ""; }

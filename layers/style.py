@@ -70,21 +70,26 @@ LAYER_LABELS: Final[dict[str, str]] = {
 _OWNERS = ("Owners", "owners", "owners")
 _CAPACITY = ("Capacity", "amount", "capacity", "capacity_unit", "capacity_year")
 _HREE = ("Heavy REE share", "pct", "hree_share_pct")
+_HREE_BASIS = ("Share basis", "text", "hree_basis")
+_LOCAL = ("Local name", "text", "name_local")
+_LOCATION = ("Location", "location", "location_accuracy", "location_precision_km")
 _COUNTRY = ("Country", "text", "country")
 _OPERATOR = ("Operator", "text", "operator")
 _NOTES = ("Notes", "text", "notes")
 _ROWS: Final[dict[str, tuple[tuple[str, ...], ...]]] = {
     "mines": (
-        _COUNTRY, _OPERATOR, _OWNERS, _CAPACITY,
+        _LOCAL, _COUNTRY, _OPERATOR, _OWNERS, _CAPACITY,
         ("Production", "amount", "production", "production_unit", "production_year"),
         ("Resource", "resource", "resource_mt", "grade_treo_pct", "resource_category",
          "resource_year"),
-        _HREE, ("Dy, Tb, Y", "shares", "element_shares_pct", "Dy", "Tb", "Y"),
-        ("Elements", "list", "elements"), ("Deposit", "text", "deposit_type"), _NOTES,
+        _HREE, _HREE_BASIS, ("Dy, Tb, Y", "shares", "element_shares_pct", "Dy", "Tb", "Y"),
+        ("Elements", "list", "elements"), ("Deposit", "text", "deposit_type"), _LOCATION,
+        _NOTES,
     ),
     "refineries": (
-        _COUNTRY, _OPERATOR, _OWNERS, _CAPACITY, _HREE, ("Elements", "list", "elements"),
-        ("Feedstock", "text", "feedstock"), ("Feed from", "list", "feed_sources"), _NOTES,
+        _LOCAL, _COUNTRY, _OPERATOR, _OWNERS, _CAPACITY, _HREE, _HREE_BASIS,
+        ("Elements", "list", "elements"), ("Feedstock", "text", "feedstock"),
+        ("Feed from", "list", "feed_sources"), _LOCATION, _NOTES,
     ),
     "seabed": (
         _COUNTRY, _OWNERS, ("Depth", "range", "depth_m_min", "depth_m_max", "m"),
@@ -111,7 +116,7 @@ _SUBTITLE: Final[dict[str, tuple[str, ...]]] = {
 # how many leading arguments of a row kind are column names (the rest are literals)
 _KIND_COLUMNS: Final[dict[str, int]] = {
     "text": 1, "list": 1, "pct": 1, "number": 1, "amount": 3, "range": 2, "resource": 4,
-    "owners": 1, "shares": 1, "flow": 4,
+    "owners": 1, "shares": 1, "flow": 4, "location": 2,
 }
 
 

@@ -127,6 +127,8 @@ def test_injected_markup_shows_as_text_and_never_runs(page, site, frames, artifa
     assert XSS in text
     assert "Effective stake" in text
     assert "JOGMEC 5 %" in text
+    assert "approximate, within 5 km" in text
+    assert "10,000 t/yr REO (2025)" in text
     links = popup.locator("a")
     assert links.count() == 1
     assert links.get_attribute("href") == "https://example.org/report"

@@ -91,6 +91,14 @@ def test_coordinates_rounded_to_five_decimals(frames):
     np.testing.assert_allclose(lat, geoms.y, atol=1e-5)
 
 
+def test_another_crs_is_drawn_in_wgs84(frames):
+    moved = {**frames, "mines": frames["mines"].to_crs("EPSG:3857")}
+    mines = payloads(map_html(build_map(moved)))["mines"]
+    np.testing.assert_allclose(_decode(mines["lon"], "<i4") / 1e5, frames["mines"].geometry.x,
+                               atol=1e-5)
+    assert moved["mines"].crs == "EPSG:3857"
+
+
 def test_injected_name_is_escaped_never_raw(frames):
     mines = frames["mines"].copy()
     mines.loc[mines.index[0], "name"] = XSS
