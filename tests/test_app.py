@@ -20,6 +20,7 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from layers.view import plain
+from reemap import settings
 from reemap.cli import main as cli
 
 MINI = Path(__file__).resolve().parent / "data" / "mini"
@@ -44,9 +45,10 @@ class _KeptFiles(MediaFileManager):
 
 
 @pytest.fixture
-def app(monkeypatch):
+def app(monkeypatch, tmp_path):
     """Run the app on the mini data; call with URL parameters to open a permalink."""
     monkeypatch.setenv("REEMAP_DATA_DIR", str(MINI))
+    monkeypatch.setattr(settings, "STORE_PATH", tmp_path / "no-imports.gpkg")  # no user layers
     monkeypatch.setattr(app_test_module, "MediaFileManager", _KeptFiles)
 
     def run(**params: str | list[str]) -> AppTest:

@@ -26,15 +26,21 @@ HOSTILE = '<img src=x onerror="window.__pwned=1">'
 
 
 @pytest.fixture(scope="module")
-def bundled() -> Iterator[str]:
+def no_store(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """An environment in which the app finds no user-imported layers."""
+    return {"REEMAP_STORE": str(tmp_path_factory.mktemp("store") / "imported.gpkg")}
+
+
+@pytest.fixture(scope="module")
+def bundled(no_store: dict[str, str]) -> Iterator[str]:
     """The app on the bundled data."""
-    url, proc = start_app()
+    url, proc = start_app(env=no_store)
     yield url
     stop_app(proc)
 
 
 @pytest.fixture(scope="module")
-def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def hostile(tmp_path_factory: pytest.TempPathFactory, no_store: dict[str, str]) -> Iterator[str]:
     """The app on the mini data plus a mine whose name, owner and source carry a script."""
     folder = tmp_path_factory.mktemp("hostile") / "data"
     shutil.copytree(MINI, folder)
@@ -48,7 +54,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )
     collection["features"].append(feature)
     path.write_text(json.dumps(collection), encoding="utf-8")
-    url, proc = start_app(data_dir=folder)
+    url, proc = start_app(data_dir=folder, env=no_store)
     yield url
     stop_app(proc)
 
