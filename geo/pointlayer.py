@@ -4,8 +4,8 @@ One folium object per feature costs seconds and tens of MB at 100k points (see
 /work/shared/notes.md). Here a layer is one payload: coordinates as int32 (1e-5 degree),
 palette indices and radii as bytes, property columns dictionary-encoded where values
 repeat, all base64 typed arrays inside JSON; large payloads are deflated. The browser code
-(``pointlayer.js``, inlined once per page) decodes it, draws points on one shared Leaflet
-canvas and builds tooltips and popups on demand, as text.
+(``mapui.js`` and ``pointlayer.js``, inlined once per page) decodes it, draws points on one
+shared Leaflet canvas and builds tooltips and popups on demand, as text.
 """
 
 from __future__ import annotations
@@ -44,8 +44,10 @@ _ARROW_COLOR: Final[str] = "#17324d"
 
 @cache
 def runtime_js() -> str:
-    """The browser code, read once."""
-    return Path(__file__).with_name("pointlayer.js").read_text(encoding="utf-8")
+    """The browser code (``mapui.js``, then ``pointlayer.js``), read once."""
+    here = Path(__file__).parent
+    return "\n".join((here / name).read_text(encoding="utf-8")
+                     for name in ("mapui.js", "pointlayer.js"))
 
 
 def _b64(values: np.ndarray) -> str:
@@ -336,7 +338,7 @@ def _render_script(element: MacroElement, kwargs: dict[str, Any]) -> str:
 
 
 class Runtime(MacroElement):
-    """The browser code (``pointlayer.js``), the basemap and the legend of one map."""
+    """The browser code (``mapui.js``, ``pointlayer.js``), the basemap and the legend."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
