@@ -16,7 +16,7 @@ from geopandas.testing import assert_geodataframe_equal
 
 from layers.catalog import Dataset, load_dataset
 from layers.ownership import OwnershipGraph
-from layers.query import Query, apply_query, parse_values
+from layers.query import Query, apply_query, parse_values, query_masks
 from reemap.errors import InputError
 
 
@@ -191,3 +191,13 @@ def test_owner_index_follows_assets_added_to_the_graph(
     fresh.owners_of["mines/not-a-feature"] = []
     after = apply_query({"mines": frame}, Query(owners=("Solvay",)), fresh)
     assert list(after["mines"]["id"]) == [first]
+
+
+def test_masks_agree_with_frames(mini: Dataset) -> None:
+    query = Query(elements=("Dy",), min_hree=55)
+    masks = query_masks(mini.frames, query, mini.graph)
+    frames = apply_query(mini.frames, query, mini.graph)
+    assert set(masks) == set(frames)
+    for name, keep in masks.items():
+        assert list(mini.frames[name]["id"][keep]) == list(frames[name]["id"])
+    assert int(masks["mines"].sum()) == 2
