@@ -323,14 +323,8 @@ def apply_query(
 ) -> dict[str, gpd.GeoDataFrame]:
     """Return the layers the query selects, each filtered (new frames; inputs unchanged).
 
-    Parameters
-    ----------
-    frames
-        Layer name -> typed features.
-    query
-        The filter (checked with :meth:`Query.checked`).
-    graph
-        The ownership graph; required when the query names owners or ``state_backed``.
+    The parameters are :func:`query_masks`'s: ``frames`` (layer name -> typed features),
+    ``query`` and ``graph`` (required for owner and state-backed filters).
 
     Returns
     -------
