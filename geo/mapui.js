@@ -160,6 +160,7 @@
       head.onclick = function () { box.style.display = box.style.display === "none" ? "" : "none"; };
       outer.appendChild(head);
       outer.appendChild(box);
+      if (map.getSize().y < 520) { box.style.display = "none"; }  // a small map: folded
       spec.sections.forEach(function (s) {
         box.appendChild(el("div", "rm-legend-head", s.title));
         s.items.forEach(function (it) {

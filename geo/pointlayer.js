@@ -122,10 +122,13 @@
           x = this._px[i] + shifts[k]; y = this._py[i];
           if (x < x0 || x > x1 || y < y0 || y > y1) { continue; }
           if (!seen) { drawn++; seen = true; }
-          if (arrow) { this._arrow(ctx, i, x, y, r); } else { this._stamp(raster, this._stampOf(d.c[i], d.r[i], raster.w), x - b.min.x, y - b.min.y); }
+          if (arrow) { this._arrow(ctx, i, x, y, r); } else { this._stamp(raster, this._stampOf(d.c[i], d.r[i], raster), (x - b.min.x) * raster.dpr, (y - b.min.y) * raster.dpr); }
         }
       }
-      if (arrow) { ctx.fill(); } else { raster.ctx.putImageData(raster.img, 0, 0); ctx.drawImage(raster.canvas, b.min.x, b.min.y); }
+      if (arrow) { ctx.fill(); } else {
+        raster.ctx.putImageData(raster.img, 0, 0);
+        ctx.drawImage(raster.canvas, b.min.x, b.min.y, raster.w / raster.dpr, raster.h / raster.dpr);
+      }
       if (d.hl && d.hl.length) {
         ctx.lineWidth = 3; ctx.strokeStyle = "#000"; ctx.beginPath();
         for (j = 0; j < d.hl.length; j++) {
@@ -142,22 +145,25 @@
     /* Points are rasterised in JS into one image: without a GPU, Chromium's canvas takes
      * seconds for 100k arcs or sprites, writing pixels takes tens of milliseconds. */
     _raster: function (b) {
-      var w = Math.max(1, Math.round(b.max.x - b.min.x)), h = Math.max(1, Math.round(b.max.y - b.min.y));
+      // at device resolution, so that circles stay sharp on high-density screens
+      var dpr = window.devicePixelRatio || 1;
+      var w = Math.max(1, Math.round((b.max.x - b.min.x) * dpr)), h = Math.max(1, Math.round((b.max.y - b.min.y) * dpr));
       var ras = this._ras;
-      if (!ras || ras.w !== w || ras.h !== h) {
+      if (!ras || ras.w !== w || ras.h !== h || ras.dpr !== dpr) {
         var cv = document.createElement("canvas");
         cv.width = w; cv.height = h;
         var cx = cv.getContext("2d"), img = cx.createImageData(w, h);
-        ras = this._ras = { w: w, h: h, canvas: cv, ctx: cx, img: img, px: new Uint32Array(img.data.buffer) };
+        ras = this._ras = { w: w, h: h, dpr: dpr, canvas: cv, ctx: cx, img: img, px: new Uint32Array(img.data.buffer) };
         this._stamps = {};
       } else { ras.px.fill(0); }
       return ras;
     },
     /* The pixels of a circle of one colour and radius: offsets, colours, coverage. */
-    _stampOf: function (c, r2, w) {
+    _stampOf: function (c, r2, ras) {
       var key = c * 512 + r2, st = this._stamps[key];
       if (st) { return st; }
-      var r = r2 / 2, R = Math.ceil(r + 1), ring = this.options.stroke ? this.options.weight + 0.4 : 0;
+      var w = ras.w, r = r2 / 2 * ras.dpr, R = Math.ceil(r + 1);
+      var ring = this.options.stroke ? (this.options.weight + 0.4) * ras.dpr : 0;
       var fill = rgb(this._d.pal[c]), line = rgb(this.options.color), off = [], col = [], a = [], dxs = [], dys = [];
       for (var dy = -R; dy <= R; dy++) {
         for (var dx = -R; dx <= R; dx++) {
