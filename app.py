@@ -21,6 +21,7 @@ from streamlit_folium import st_folium
 
 from geo.assets import ensure_static
 from geo.mapview import build_map, map_html
+from geo.snapshot import CHROMIUM, snapshot_png
 from layers.catalog import Dataset, load_dataset
 from layers.query import Query, apply_query
 from layers.schema import ELEMENTS, LAYERS, STAGES, STATUSES
@@ -37,7 +38,6 @@ from layers.view import (
     from_params,
     option_counts,
     plain,
-    sources_line,
     summarise,
     table_rows,
     to_params,
@@ -68,7 +68,7 @@ def _static() -> str:
 
 @st.cache_data(show_spinner="Loading the layers…")
 def _dataset(data_dir: str) -> Dataset:
-    return load_dataset(Path(data_dir))
+    return load_dataset(Path(data_dir), include_store=True)
 
 
 @st.cache_data(show_spinner=False)
@@ -95,8 +95,6 @@ def _download(data_dir: str, query: Query, fmt: str) -> bytes:
 
 @st.cache_data(show_spinner=False)
 def _snapshot(html: str, title: str, subtitle: str) -> bytes:
-    from geo.snapshot import snapshot_png  # needs Chromium: loaded on the first click only
-
     return snapshot_png(html, title=title, subtitle=subtitle)
 
 
@@ -313,16 +311,15 @@ def _downloads(data_dir: str, query: Query) -> None:
                                mime=mime, key=f"dl-{fmt}", on_click="ignore")
 
 
-def _snapshot_button(data_dir: str, view: View, html: str, names: dict[str, str]) -> None:
-    subtitle = " · ".join(
-        part for part in (filter_summary(view, names=names),
-                          sources_line(_select(data_dir, view.query))) if part
-    )
+def _snapshot_button(view: View, html: str, names: dict[str, str]) -> None:
+    """A PNG of the map as shown (geo.snapshot adds the title, filters and sources)."""
+    subtitle = filter_summary(view, names=names)
     st.download_button(
-        "Snapshot (PNG)", lambda: _snapshot(html, TITLE, subtitle), file_name="reemap.png",
-        mime="image/png", key="snapshot", on_click="ignore",
+        "Snapshot (PNG)", partial(_snapshot, html, TITLE, subtitle), file_name="reemap.png",
+        mime="image/png", key="snapshot", on_click="ignore", disabled=not CHROMIUM.exists(),
         help="The current map with its legend, the filters and the sources, as a PNG "
-        "(rendered by headless Chromium; takes a few seconds).",
+        "(rendered by headless Chromium from the same HTML; takes a few seconds)."
+        + ("" if CHROMIUM.exists() else f" Needs Chromium at {CHROMIUM}."),
     )
 
 
@@ -425,6 +422,42 @@ def _routes_panel(dataset: Dataset) -> None:
     st.dataframe(compare_periods(routes, before, after, destination="JPN"), hide_index=True)
 
 
+def _upload_panel() -> None:
+    """Import a user's file (layers.imports) into the store; it shows beside the curated layers."""
+    from geo.io import FORMATS
+    from geo.store import list_layers
+    from layers.imports import UserClaim, import_bytes
+
+    with st.sidebar.expander("Add your own layer"):
+        if done := st.session_state.pop("_imported", None):
+            st.success(plain(done))
+        upload = st.file_uploader("File", type=[e.lstrip(".") for e in FORMATS], key="up_file",
+                                  help="GeoJSON, GeoPackage, zipped Shapefile, CSV (lon/lat "
+                                  "or WKT), GeoParquet or KML; reprojected to WGS84.")
+        layer = st.selectbox("Layer", [None, *LAYERS], key="up_layer",
+                             format_func=lambda v: v or "(from the file's layer property)")
+        label = st.text_input("Label (a slug, e.g. my-sites)", key="up_label")
+        title = st.text_input("Source, for features with none (your own claim)", key="up_src")
+        as_of = st.text_input("As of (YYYY-MM-DD), for features with none", key="up_as_of")
+        st.caption("Kept: " + (plain(", ".join(s.label for s in list_layers())) or "none"))
+        if upload is None or not st.button("Import", key="up_go"):
+            return
+        claim = UserClaim(title=title.strip(), as_of=as_of.strip()) if title and as_of else None
+        try:
+            stored = import_bytes(upload.getvalue(), filename=upload.name, label=label.strip(),
+                                  layer=layer, claim=claim)
+        except DataError as exc:
+            st.error("Not imported (one line per problem):")
+            st.code("\n".join(str(p) for p in exc.problems), language=None)
+            return
+        except InputError as exc:
+            st.error(f"Not imported: {plain(str(exc))}")
+            return
+        st.cache_data.clear()  # every cached view derives from the dataset
+        st.session_state["_imported"] = f"{stored.features} features imported as {stored.label}"
+        st.rerun()
+
+
 def main() -> None:
     """Lay out the page: sidebar filters, summary, map, table, downloads."""
     st.set_page_config(page_title="reemap", page_icon="🗺️", layout="wide")
@@ -439,10 +472,11 @@ def main() -> None:
         st.stop()
     names = {eid: entity.name for eid, entity in dataset.graph.entities.items()}
     view = _sidebar(data_dir, dataset)
+    _upload_panel()
     st.header(TITLE)
     _summary(_select(data_dir, view.query), view, names)
     html = _map(data_dir, view)
-    _snapshot_button(data_dir, view, html, names)
+    _snapshot_button(view, html, names)
     _table(data_dir, view.query)
     _downloads(data_dir, view.query)
     _analysis_panel(data_dir, dataset)

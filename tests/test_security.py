@@ -26,7 +26,7 @@ from conftest import MINI, ROOT, start_app, stop_app
 from geo.assets import ensure_static
 from geo.export import output_paths, write_layers
 from geo.mapview import build_map, map_html
-from geo.store import check_label
+from geo.store import check_label, list_layers
 from layers.catalog import load_dataset
 from layers.imports import import_file
 from reemap import settings
@@ -180,38 +180,81 @@ def test_injected_handlers_do_not_run_in_the_map(
     assert page.external_requests == []
 
 
+_LAYERS_DRAWN = (
+    "() => window.reemap && window.reemap.maps.length ? "
+    "Object.keys(window.reemap.maps[0]._rm.layers).sort().join(',') : null"
+)
+
+
+def _map_frame(page: Any, layers: str = "mines") -> Any:
+    """The frame of the main map (the one drawing exactly ``layers``), once it has drawn.
+
+    The page holds other maps (routes, scenarios); with ``?layer=mines`` only the main
+    map draws the mines layer alone.
+    """
+    for _ in range(120):
+        for frame in page.frames:
+            if frame.evaluate(_LAYERS_DRAWN) == layers:
+                return frame
+        page.wait_for_timeout(500)
+    raise AssertionError("the map did not render")
+
+
+def _click_map(page: Any, lat: float, lon: float) -> str:
+    """Click the point at lat/lon on the app's map; return the popup's text.
+
+    A rerun may replace the map's iframe under the click: then the click is tried again.
+    """
+    from playwright.sync_api import Error
+
+    page.wait_for_function(_IDLE, timeout=60000)
+    for _ in range(3):
+        try:
+            frame = _map_frame(page)
+            frame.evaluate(_ZOOM_TO, [lat, lon])
+            box = frame.frame_element().bounding_box()
+            px, py = frame.evaluate(_POINT_ON_SCREEN, [lat, lon])
+            page.mouse.move(box["x"] + px, box["y"] + py)
+            page.mouse.click(box["x"] + px, box["y"] + py)
+            popup = frame.wait_for_selector(
+                ".leaflet-popup-content", state="visible", timeout=10000
+            )
+            return str(popup.inner_text())
+        except Error:
+            page.wait_for_timeout(1000)
+    raise AssertionError(f"no popup at {lat}, {lon}")
+
+
+_IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+
+
 @pytest.mark.browser
 def test_injected_handlers_do_not_run_in_the_app(
     page: Any, hostile_dir: Path, tmp_path: Path
 ) -> None:
-    url, proc = start_app(hostile_dir, env={"REEMAP_STORE": str(tmp_path / "s.gpkg")})
+    # a hostile file uploaded through the app's panel, away from the mini data's sites
+    doc = json.loads((CORPUS / "hostile_text.geojson").read_text(encoding="utf-8"))
+    doc["features"][0]["geometry"]["coordinates"] = [121.0, -26.0]
+    upload = tmp_path / "my_sites.geojson"
+    upload.write_text(json.dumps(doc), encoding="utf-8")
+    store = tmp_path / "s.gpkg"
+    url, proc = start_app(hostile_dir, env={"REEMAP_STORE": str(store)})
     dialogs: list[str] = []
     try:
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
         page.goto(f"{url}/?layer=mines")
-        page.wait_for_selector("iframe", timeout=60000)
-        frame = None
-        for _ in range(120):
-            frame = next(
-                (
-                    f
-                    for f in page.frames
-                    if f.evaluate("() => !!(window.reemap && window.reemap.maps.length)")
-                ),
-                None,
-            )
-            if frame is not None:
-                break
-            page.wait_for_timeout(500)
-        assert frame is not None, "the map did not render"
-        box = page.locator("iframe").first.bounding_box()
-        lat, lon = -28.86, 122.55  # Mount Weld in the mini data, every text hostile
-        frame.evaluate(_ZOOM_TO, [lat, lon])
-        px, py = frame.evaluate(_POINT_ON_SCREEN, [lat, lon])
-        page.mouse.move(box["x"] + px, box["y"] + py)
-        page.mouse.click(box["x"] + px, box["y"] + py)
-        popup = frame.wait_for_selector(".leaflet-popup-content", state="visible", timeout=10000)
-        assert "<script>alert" in popup.inner_text()
+        _map_frame(page)
+        page.get_by_text("Add your own layer").click()
+        page.locator("input[type=file]").set_input_files(str(upload))
+        page.get_by_label("Label (a slug, e.g. my-sites)").fill("my-sites")
+        page.get_by_label("Label (a slug, e.g. my-sites)").press("Enter")
+        page.get_by_role("button", name="Import").click()
+        page.get_by_text("1 features imported as my-sites").wait_for(timeout=60000)
+        assert [s.label for s in list_layers(store)] == ["my-sites"]
+        uploaded = _click_map(page, -26.0, 121.0)
+        assert 'Mount Weld <script>alert("xss")</script>' in uploaded  # shown as text
+        curated = _click_map(page, -28.86, 122.55)  # Mount Weld in the mini data
+        assert "<script>alert" in curated
         page.wait_for_timeout(500)
         for f in page.frames:
             assert f.evaluate(_INJECTED) is False
