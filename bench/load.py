@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import statistics
 import tempfile
@@ -56,6 +57,9 @@ class Results:
     download_bytes: list[int] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     rss_mb: list[tuple[float, float]] = field(default_factory=list)
+    server_cpu_s: float = 0.0
+    wall_s: float = 0.0
+    load: tuple[float, float] = (0.0, 0.0)
 
 
 def _rss_mb(pid: int) -> float:
@@ -63,6 +67,12 @@ def _rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) the process has used."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _sample_memory(pid: int, start: float, results: Results, stop: threading.Event) -> None:
@@ -174,6 +184,11 @@ def _report(results: Results, *, sessions: int, seconds: float, baseline: float,
         ("download latency p50 / p95 / max",
          f"{_pct(results.download_s, .5):.2f} / {_pct(results.download_s, .95):.2f} / "
          f"{max(results.download_s, default=float('nan')):.2f} s"),
+        ("wall time until the last session finished", f"{results.wall_s:.0f} s"),
+        ("server CPU time used (of 2 cores x wall time)",
+         f"{results.server_cpu_s:.0f} s (of {2 * results.wall_s:.0f} s)"),
+        ("machine load average (1 min) at start / end",
+         f"{results.load[0]:.1f} / {results.load[1]:.1f}"),
         ("the loaded layers' size in memory (pandas deep)", f"{dataset:.1f} MB"),
         ("server RSS idle (started, no session)", f"{idle:.0f} MB"),
         ("server RSS after one warm-up session", f"{baseline:.0f} MB"),
@@ -207,7 +222,11 @@ def main(argv: list[str] | None = None) -> None:
         sampler = threading.Thread(target=_sample_memory,
                                    args=(proc.pid, time.monotonic(), results, stop))
         sampler.start()
+        cpu0, t0, load0 = _cpu_s(proc.pid), time.monotonic(), os.getloadavg()[0]
         asyncio.run(_run(url, args.sessions, args.seconds, results))
+        results.server_cpu_s = _cpu_s(proc.pid) - cpu0
+        results.wall_s = time.monotonic() - t0
+        results.load = (load0, os.getloadavg()[0])
         stop.set()
         sampler.join()
     finally:
