@@ -83,25 +83,33 @@ def aggregate_points(frame: gpd.GeoDataFrame, *, max_cells: int = _MAX_CELLS) ->
     hree = pd.to_numeric(frame["hree_share_pct"], errors="coerce").to_numpy(
         dtype=float, na_value=np.nan)[keep] if "hree_share_pct" in frame.columns else (
         np.full(len(x), np.nan))
-    names = frame["name"].to_numpy(dtype=object)[keep]
-    cell = 0.05
+    # cell occupancy by counting into a dense grid: linear time, no sort
+    cell = 0.1
     while True:
-        key = np.floor((x + 180.0) / cell).astype(np.int64) * 100_000 + np.floor(
-            (y + 90.0) / cell).astype(np.int64)
-        uniq, first, inverse, counts = np.unique(key, return_index=True, return_inverse=True,
-                                                 return_counts=True)
-        if len(uniq) <= max_cells:
+        cols = int(np.ceil(360.0 / cell)) + 1
+        key = (np.clip(np.floor((y + 90.0) / cell), 0, None).astype(np.int64) * cols
+               + np.clip(np.floor((x + 180.0) / cell), 0, cols - 1).astype(np.int64))
+        per_key = np.bincount(key)
+        occupied = np.flatnonzero(per_key)
+        if len(occupied) <= max_cells:
             break
         cell *= 2
+    rank = np.zeros(len(per_key), dtype=np.int64)
+    rank[occupied] = np.arange(len(occupied))
+    inverse = rank[key]
+    counts = per_key[occupied]
+    first = np.empty(len(occupied), dtype=np.int64)
+    first[inverse] = np.arange(len(inverse))  # some member of each cell, for its example name
     known = ~np.isnan(hree)
-    n_known = np.bincount(inverse, weights=known, minlength=len(uniq))
+    n_known = np.bincount(inverse, weights=known, minlength=len(occupied))
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_hree = np.bincount(inverse, weights=np.where(known, hree, 0.0),
-                                minlength=len(uniq)) / n_known
+                                minlength=len(occupied)) / n_known
     cx = np.bincount(inverse, weights=x) / counts
     cy = np.bincount(inverse, weights=y) / counts
     return gpd.GeoDataFrame(
-        {"name": names[first], "count": counts.astype(float),
+        {"name": frame["name"].iloc[np.flatnonzero(keep)[first]].to_numpy(dtype=object),
+         "count": counts.astype(float),
          "hree_share_pct": np.round(mean_hree, 1), "layer": f"{cell:g}° cell"},
         geometry=shapely.points(cx, cy), crs=settings.WGS84,
     )

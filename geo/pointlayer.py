@@ -195,8 +195,8 @@ def point_payload(frame: gpd.GeoDataFrame, layer: str, *, name: str, color_by: s
     palette, index = style.colors(frame, spec_layer or layer, color_by=color_by)
     if layer == "ports":
         radius = np.full(len(frame), 3.5)
-    elif "count" in frame.columns:
-        radius = style.radius(frame, value="count", unit="layer")
+    elif spec_layer == "cells":
+        radius = style.cell_radius(frame["count"].to_numpy())
     else:
         radius = style.radius(frame)
     out = _base(frame, layer, name, spec)

@@ -26,6 +26,7 @@ __all__ = [
     "line_width",
     "popup_columns",
     "popup_spec",
+    "cell_radius",
     "radius",
 ]
 
@@ -229,6 +230,13 @@ def radius(frame: pd.DataFrame, *, value: str = "capacity", unit: str = "capacit
     units = frame[unit] if unit in frame.columns else None
     scaled = _scaled(_numbers(frame, value), units)
     return np.where(np.isnan(scaled), R_UNKNOWN, R_MIN + (R_MAX - R_MIN) * scaled)
+
+
+def cell_radius(counts: np.ndarray) -> np.ndarray:
+    """Radius in pixels of aggregated grid cells: small, area growing with the count."""
+    counts = np.asarray(counts, dtype=float)
+    biggest = counts.max(initial=1.0)
+    return 1.5 + 6.5 * np.sqrt(counts / biggest)
 
 
 def line_width(frame: pd.DataFrame) -> np.ndarray:

@@ -229,6 +229,19 @@ def test_aggregate_points_keeps_every_point():
     assert cells["count"].sum() == 5_000
 
 
+def test_aggregate_points_by_hand():
+    frame = gpd.GeoDataFrame(
+        {"name": ["a", "b", "c", "d"], "hree_share_pct": [10.0, 30.0, None, 5.0]},
+        geometry=shapely.points([(10.01, 20.01), (10.03, 20.03), (-50.0, 0.0), (10.05, 20.05)]),
+        crs=settings.WGS84)
+    cells = aggregate_points(frame, max_cells=2).sort_values("count").reset_index(drop=True)
+    assert list(cells["count"]) == [1.0, 3.0]
+    assert np.isnan(cells.loc[0, "hree_share_pct"])
+    assert cells.loc[1, "hree_share_pct"] == 15.0
+    assert cells.geometry[1].x == pytest.approx(10.03)
+    assert cells.loc[1, "name"] in {"a", "b", "d"}
+
+
 def test_encode_table_kinds():
     frame = _points(40)
     enc = encode_table(frame, ["name", "status", "hree_share_pct", "owners", "missing"])
