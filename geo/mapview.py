@@ -72,9 +72,10 @@ def aggregate_points(frame: gpd.GeoDataFrame, *, max_cells: int = _MAX_CELLS) ->
     Returns
     -------
     GeoDataFrame
-        One point per occupied cell at the mean position of its points, with ``count``,
-        the mean ``hree_share_pct`` of those that have one, an example ``name`` and the
-        cell size in ``layer`` (e.g. ``"0.2° cell"``).
+        One point per occupied cell at the mean position of its points, with ``count``
+        (and ``name``, e.g. ``"1,204 features"``), the mean ``hree_share_pct`` of those
+        that have one, the name of one of them (``example``) and the cell size in
+        ``layer`` (e.g. ``"0.4° cell"``).
     """
     x = shapely.get_x(frame.geometry.to_numpy())
     y = shapely.get_y(frame.geometry.to_numpy())
@@ -108,7 +109,8 @@ def aggregate_points(frame: gpd.GeoDataFrame, *, max_cells: int = _MAX_CELLS) ->
     cx = np.bincount(inverse, weights=x) / counts
     cy = np.bincount(inverse, weights=y) / counts
     return gpd.GeoDataFrame(
-        {"name": frame["name"].iloc[np.flatnonzero(keep)[first]].to_numpy(dtype=object),
+        {"name": [f"{c:,} features" for c in counts.tolist()],
+         "example": frame["name"].iloc[np.flatnonzero(keep)[first]].to_numpy(dtype=object),
          "count": counts.astype(float),
          "hree_share_pct": np.round(mean_hree, 1), "layer": f"{cell:g}° cell"},
         geometry=shapely.points(cx, cy), crs=settings.WGS84,

@@ -107,8 +107,7 @@ _ROWS: Final[dict[str, tuple[tuple[str, ...], ...]]] = {
     "ports": (_COUNTRY, ("UN/LOCODE", "text", "unlocode"), _OPERATOR, _OWNERS, _NOTES),
     "chokepoints": (("Kind", "text", "kind"), _NOTES),
     "cells": (
-        ("Features", "number", "count", ""), ("Heavy REE share (mean)", "pct", "hree_share_pct"),
-        ("For example", "text", "name"),
+        ("Heavy REE share (mean)", "pct", "hree_share_pct"), ("For example", "text", "example"),
     ),
 }
 _SUBTITLE: Final[dict[str, tuple[str, ...]]] = {
