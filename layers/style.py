@@ -21,12 +21,12 @@ __all__ = [
     "COLOR_BY",
     "LAYER_LABELS",
     "UNKNOWN",
+    "cell_radius",
     "colors",
     "legend_spec",
     "line_width",
     "popup_columns",
     "popup_spec",
-    "cell_radius",
     "radius",
 ]
 
