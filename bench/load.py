@@ -44,6 +44,8 @@ _READY = """() => {
         + '.st-key-dl-csv button');
     return !running && buttons.length === 3;
 }"""
+#: A response slower than this counts as an error; slower ones are latency, not failures.
+_TIMEOUT_MS = 120_000
 #: The app's export buttons (app.py's ``DOWNLOADS``, keyed ``dl-FORMAT``).
 EXPORTS = ("geojson", "gpkg", "csv")
 
@@ -58,6 +60,7 @@ class Results:
     errors: list[str] = field(default_factory=list)
     rss_mb: list[tuple[float, float]] = field(default_factory=list)
     server_cpu_s: float = 0.0
+    browser_cpu_s: float = 0.0
     wall_s: float = 0.0
     load: tuple[float, float] = (0.0, 0.0)
 
@@ -73,6 +76,28 @@ def _cpu_s(pid: int) -> float:
     """CPU seconds (user + system) the process has used."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _tree_cpu_s(root: int) -> float:
+    """CPU seconds of the live processes under ``root`` (the Playwright driver, Chromium)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError):
+            continue
+    tree, grew = {root}, True
+    while grew:
+        more = {pid for pid, ppid in parents.items() if ppid in tree} - tree
+        tree |= more
+        grew = bool(more)
+    total = 0.0
+    for pid in tree - {root}:
+        try:
+            total += _cpu_s(pid)
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
 
 
 def _sample_memory(pid: int, start: float, results: Results, stop: threading.Event) -> None:
@@ -102,7 +127,7 @@ async def _session(browser: Any, url: str, *, deadline: float, seed: int, result
             t0 = time.monotonic()
             try:
                 await page.goto(f"{url}/?{query}", wait_until="domcontentloaded")
-                await page.wait_for_function(_READY, timeout=60000, polling=100)
+                await page.wait_for_function(_READY, timeout=_TIMEOUT_MS, polling=100)
             except Exception as exc:  # a load test records every failure
                 results.errors.append(f"filter ?{query}: {type(exc).__name__}")
                 continue
@@ -113,7 +138,7 @@ async def _session(browser: Any, url: str, *, deadline: float, seed: int, result
             fmt = rng.choice(EXPORTS)
             t0 = time.monotonic()
             try:
-                async with page.expect_download(timeout=60000) as info:
+                async with page.expect_download(timeout=_TIMEOUT_MS) as info:
                     await page.locator(f".st-key-dl-{fmt} button").click()
                 download = await info.value
                 target = folder / f"{seed}-{len(results.download_s)}-{download.suggested_filename}"
@@ -138,11 +163,13 @@ async def _run(url: str, sessions: int, seconds: float, results: Results) -> Non
         browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         deadline = time.monotonic() + seconds
         with tempfile.TemporaryDirectory(prefix="reemap-load-") as tmp:
+            cpu0 = _tree_cpu_s(os.getpid())
             await asyncio.gather(*(
                 _session(browser, url, deadline=deadline, seed=seed, results=results,
                          folder=Path(tmp))
                 for seed in range(sessions)
             ))
+            results.browser_cpu_s = _tree_cpu_s(os.getpid()) - cpu0
         await browser.close()
 
 
@@ -187,6 +214,7 @@ def _report(results: Results, *, sessions: int, seconds: float, baseline: float,
         ("wall time until the last session finished", f"{results.wall_s:.0f} s"),
         ("server CPU time used (of 2 cores x wall time)",
          f"{results.server_cpu_s:.0f} s (of {2 * results.wall_s:.0f} s)"),
+        ("Chromium CPU time used (all contexts)", f"{results.browser_cpu_s:.0f} s"),
         ("machine load average (1 min) at start / end",
          f"{results.load[0]:.1f} / {results.load[1]:.1f}"),
         ("the loaded layers' size in memory (pandas deep)", f"{dataset:.1f} MB"),
@@ -225,6 +253,7 @@ def main(argv: list[str] | None = None) -> None:
         cpu0, t0, load0 = _cpu_s(proc.pid), time.monotonic(), os.getloadavg()[0]
         asyncio.run(_run(url, args.sessions, args.seconds, results))
         results.server_cpu_s = _cpu_s(proc.pid) - cpu0
+        results.browser_cpu_s -= results.server_cpu_s  # the server is our child too
         results.wall_s = time.monotonic() - t0
         results.load = (load0, os.getloadavg()[0])
         stop.set()
@@ -247,7 +276,13 @@ def _write(path: Path, table: str, args: argparse.Namespace) -> None:
         "downloads an export through the app's download button, for "
         f"{args.seconds:.0f} s. RSS is the streamlit server's, from /proc, every second.\n"
         f"Data: {args.data_dir or 'the bundled data/'}. Machine: 2 cores shared with other "
-        "work, so latencies are upper bounds.\n\n"
+        "work, so latencies are upper bounds. A request slower than "
+        f"{_TIMEOUT_MS / 1000:.0f} s counts as an error.\n\n"
+        "How to read it: the server's CPU time against Chromium's and the machine's load "
+        "says where the latency goes; the RSS in the second half of the run against the "
+        "RSS after one warm session says whether sessions copy the data (they should not: "
+        "`st.cache_data` holds one dataset per server; each session adds only its own "
+        "widget state and rendered page).\n\n"
     )
     path.write_text(header + table + "\n", encoding="utf-8")
 
