@@ -10,6 +10,7 @@ HTML it was rendered from (a ``tEXt`` chunk), so a report can be traced to its m
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import struct
 import zlib
 from concurrent.futures import ThreadPoolExecutor
@@ -155,6 +156,8 @@ def snapshot_png(html: str, *, title: str, subtitle: str = "", width: int = 1400
     """
     if not CHROMIUM.exists():
         raise InputError(f"snapshots need Chromium at {CHROMIUM} (apt-get install chromium)")
+    if importlib.util.find_spec("playwright") is None:
+        raise InputError("snapshots need Playwright: pip install playwright")
     # Playwright's sync API refuses a thread that runs an event loop (Streamlit's, or a
     # test session's browser): render in a thread of our own.
     with ThreadPoolExecutor(max_workers=1) as pool:
