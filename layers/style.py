@@ -112,6 +112,7 @@ _ROWS: Final[dict[str, tuple[tuple[str, ...], ...]]] = {
 }
 _SUBTITLE: Final[dict[str, tuple[str, ...]]] = {
     "refineries": ("stage", "status"), "routes": ("period",), "cells": ("layer",),
+    "chokepoints": ("kind",),
 }
 # how many leading arguments of a row kind are column names (the rest are literals)
 _KIND_COLUMNS: Final[dict[str, int]] = {
