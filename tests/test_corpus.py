@@ -9,6 +9,7 @@ one line per problem, never print a traceback, and leave the store as it was.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -193,3 +194,41 @@ def test_valid_corpus_files_import(tmp_path: Path, name: str, layer_count: int) 
     assert f"{layer_count} feature(s) imported as 'ok'" in done.stdout
     listing = run_cli("imported", store=store)
     assert listing.stdout.startswith("ok  ")
+
+
+def test_imported_layers_survive_a_restart_and_export_from_the_cli(tmp_path: Path) -> None:
+    # each run is a new process: the store is all that carries the layer from one to the next
+    store = tmp_path / "imported.gpkg"
+    mini = Path(__file__).resolve().parent / "data" / "mini"
+    assert (
+        run_cli("import", "accented_names.geojson", "--as", "nordic", store=store).returncode == 0
+    )
+    assert run_cli("import", "japanese_names.geojson", "--as", "jp", store=store).returncode == 0
+    out = tmp_path / "out"
+    done = run_cli(
+        "--data-dir",
+        str(mini),
+        "export",
+        "--output",
+        str(out),
+        "--layer",
+        "mines,seabed",
+        "--element",
+        "Dy",
+        store=store,
+    )
+    assert done.returncode == 0, done.stderr
+    mines = json.loads((out / "mines.geojson").read_text(encoding="utf-8"))["features"]
+    seabed = json.loads((out / "seabed.geojson").read_text(encoding="utf-8"))["features"]
+    imported = {
+        f["properties"]["id"]: f["properties"]
+        for f in mines + seabed
+        if f["properties"]["source_label"]
+    }
+    assert imported["nordic--norra-karr"]["name"] == "Norra Kärr"
+    assert imported["nordic--kvanefjeld"]["notes"] is None
+    assert imported["jp--minami-torishima-mud"]["name_local"] == "南鳥島"
+    assert "南鳥島" in (out / "seabed.geojson").read_text(encoding="utf-8")  # not \u-escaped
+    deleted = run_cli("imported", "--delete", "nordic", store=store)
+    assert deleted.returncode == 0
+    assert run_cli("imported", store=store).stdout.startswith("jp  seabed  1 features")
