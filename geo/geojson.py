@@ -87,6 +87,21 @@ def _split_numbers(values: list[Any]) -> list[bytes]:
     return orjson.dumps(values)[1:-1].split(b",") if values else []
 
 
+def _strings(column: pd.Series) -> list[bytes]:
+    """A text column encoded once per distinct value, in one orjson call.
+
+    Inside an encoded string every ``"`` is escaped as ``\\"``, so ``","`` only ever
+    separates two strings: the array can be cut there safely.
+    """
+    codes, uniques = pd.factorize(column)  # missing -> -1
+    tokens: list[bytes] = []
+    if len(uniques):
+        body = orjson.dumps([str(u) for u in uniques])[2:-2]
+        tokens = [b'"' + t + b'"' for t in body.split(b'","')]
+    table = np.array([*tokens, b"null"], dtype=object)  # code -1 -> null
+    return list(table[codes].tolist())
+
+
 def _encoded(column: pd.Series) -> Iterable[bytes]:
     """Each value of a column as JSON (``null`` where missing), encoded without Python loops."""
     kind = column.dtype.kind
@@ -97,6 +112,8 @@ def _encoded(column: pd.Series) -> Iterable[bytes]:
     if kind == "M":
         text = [None if pd.isna(v) else v.isoformat() for v in column]
         return map(_dumps, text)
+    if pd.api.types.infer_dtype(column, skipna=True) in {"string", "empty"}:
+        return _strings(column)
     if column.dtype == object:
         return map(_dumps, column.to_numpy())
     return map(_dumps, column.astype(object).where(column.notna(), None).to_numpy())

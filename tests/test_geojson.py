@@ -137,3 +137,12 @@ def test_caller_frame_unchanged(awkward: gpd.GeoDataFrame) -> None:
     before = awkward.copy()
     to_geojson_bytes(awkward)
     assert_geodataframe_equal(awkward, before)
+
+
+@pytest.mark.parametrize("dtype", ["str", "object", "category"])
+def test_text_that_looks_like_json_separators(dtype: str) -> None:
+    texts = ['","', 'end\\', '\\","\\', '"', "", None, '","', "a,b", "\u2028 line"]
+    frame = gpd.GeoDataFrame({"t": pd.Series(texts, dtype=dtype)},
+                             geometry=[Point(0, 0)] * len(texts), crs="EPSG:4326")
+    doc = orjson.loads(to_geojson_bytes(frame))
+    assert [f["properties"]["t"] for f in doc["features"]] == texts
