@@ -13,12 +13,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pytest
+import shapely
 
 from geo.assets import ensure_static
 from geo.mapview import build_map, map_html
 from layers.catalog import load_layers
 from layers.query import Query, apply_query
+from reemap import settings
 
 pytestmark = pytest.mark.browser
 
@@ -140,3 +143,28 @@ def test_injected_markup_shows_as_text_and_never_runs(page, site, frames, artifa
     assert page.evaluate("window.__xss") is None
     page.screenshot(path=str(artifacts / "map_popup_escaped.png"))
     assert page.external_requests == []
+
+
+def _points(n: int) -> gpd.GeoDataFrame:
+    rng = np.random.default_rng(5)
+    return gpd.GeoDataFrame(
+        {"id": [f"p-{i}" for i in range(n)], "name": [f"Site {i}" for i in range(n)],
+         "hree_share_pct": np.round(rng.uniform(0, 90, n), 1)},
+        geometry=shapely.points(rng.uniform(-150, 150, n), rng.uniform(-50, 60, n)),
+        crs=settings.WGS84)
+
+
+def test_a_large_deflated_layer_is_drawn_whole(page, site):
+    _open(page, site, map_html(build_map({"mines": _points(30_000)})), "large.html", 1)
+    assert _counts(page) == {"mines": 30_000}
+    assert page.external_requests == []
+
+
+def test_an_aggregated_layer_draws_its_cells(page, site, monkeypatch):
+    monkeypatch.setattr(settings, "MAX_POINTS_DRAWN", 1_000)
+    m = build_map({"mines": _points(5_000)})
+    cells = [c for c in m._children.values() if getattr(c, "layer_name", "").endswith("cells")]
+    assert len(cells) == 1
+    n_cells = int(cells[0].layer_name.split("in ")[1].split()[0].replace(",", ""))
+    _open(page, site, map_html(m), "cells.html", 1)
+    assert _counts(page) == {"mines": n_cells}
