@@ -77,6 +77,8 @@ _LOCATION = ("Location", "location", "location_accuracy", "location_precision_km
 _COUNTRY = ("Country", "text", "country")
 _OPERATOR = ("Operator", "text", "operator")
 _NOTES = ("Notes", "text", "notes")
+# a user's imported features say so (their figures are the user's claim)
+_IMPORTED = ("Imported layer", "text", "source_label")
 _ROWS: Final[dict[str, tuple[tuple[str, ...], ...]]] = {
     "mines": (
         _LOCAL, _COUNTRY, _OPERATOR, _OWNERS, _CAPACITY,
@@ -85,27 +87,27 @@ _ROWS: Final[dict[str, tuple[tuple[str, ...], ...]]] = {
          "resource_year"),
         _HREE, _HREE_BASIS, ("Dy, Tb, Y", "shares", "element_shares_pct", "Dy", "Tb", "Y"),
         ("Elements", "list", "elements"), ("Deposit", "text", "deposit_type"), _LOCATION,
-        _NOTES,
+        _NOTES, _IMPORTED,
     ),
     "refineries": (
         _LOCAL, _COUNTRY, _OPERATOR, _OWNERS, _CAPACITY, _HREE, _HREE_BASIS,
         ("Elements", "list", "elements"), ("Feedstock", "text", "feedstock"),
-        ("Feed from", "list", "feed_sources"), _LOCATION, _NOTES,
+        ("Feed from", "list", "feed_sources"), _LOCATION, _NOTES, _IMPORTED,
     ),
     "seabed": (
         _COUNTRY, _OWNERS, ("Depth", "range", "depth_m_min", "depth_m_max", "m"),
         ("REY max", "number", "rey_ppm_max", "ppm"),
         ("REY typical", "number", "rey_ppm_typical", "ppm"),
-        ("Resource", "amount", "resource_t", "resource_unit", ""), _HREE, _NOTES,
+        ("Resource", "amount", "resource_t", "resource_unit", ""), _HREE, _NOTES, _IMPORTED,
     ),
     "routes": (
         ("Flow", "flow", "origin", "destination", "origin_port", "destination_port"),
         ("Product", "text", "product"), ("HS code", "text", "hs_code"),
         ("Amount", "amount", "tonnage", "tonnage_unit", "period"),
-        ("Route", "text", "route_kind"), _NOTES,
+        ("Route", "text", "route_kind"), _NOTES, _IMPORTED,
     ),
-    "ports": (_COUNTRY, ("UN/LOCODE", "text", "unlocode"), _OPERATOR, _OWNERS, _NOTES),
-    "chokepoints": (("Kind", "text", "kind"), _NOTES),
+    "ports": (_COUNTRY, ("UN/LOCODE", "text", "unlocode"), _OPERATOR, _OWNERS, _NOTES, _IMPORTED),
+    "chokepoints": (("Kind", "text", "kind"), _NOTES, _IMPORTED),
     "cells": (
         ("Heavy REE share (mean)", "pct", "hree_share_pct"), ("For example", "text", "example"),
     ),
@@ -140,7 +142,7 @@ def popup_spec(layer: str) -> dict[str, Any]:
         "label": LAYER_LABELS.get(layer, "Area" if layer == "cells" else layer),
         "title": "name",
         "sub": list(_SUBTITLE.get(layer, ("status",))),
-        "rows": [list(r) for r in _ROWS.get(layer, (_COUNTRY, _OWNERS, _NOTES))],
+        "rows": [list(r) for r in _ROWS.get(layer, (_COUNTRY, _OWNERS, _NOTES, _IMPORTED))],
     }
 
 

@@ -178,6 +178,13 @@ def test_focus_zooms_to_the_bounds(frames):
     assert re.search(r"fitBounds\(\s*\[\[-25\.0, 10\.0\], \[-15\.0, 20\.0\]\]", html)
 
 
+def test_imported_features_say_so(frames):
+    mines = frames["mines"].assign(source_label="my-survey")
+    found = payloads(map_html(build_map({**frames, "mines": mines})))
+    assert found["mines"]["cols"]["source_label"] == {"t": "k", "v": "my-survey"}
+    assert "source_label" not in found["refineries"]["cols"]
+
+
 def test_bad_options_are_refused(frames):
     with pytest.raises(ValueError, match="color_by='size'"):
         build_map(frames, color_by="size")
