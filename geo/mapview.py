@@ -117,34 +117,26 @@ def aggregate_points(frame: gpd.GeoDataFrame, *, max_cells: int = _MAX_CELLS) ->
     )
 
 
-def _bounds(frames: Mapping[str, gpd.GeoDataFrame]) -> tuple[float, float, float, float] | None:
-    boxes = [f.total_bounds for f in frames.values() if len(f) and f.geometry.notna().any()]
-    boxes = [b for b in boxes if np.isfinite(b).all()]
-    if not boxes:
-        return None
-    arr = np.array(boxes)
-    return (float(arr[:, 0].min()), float(arr[:, 1].min()),
-            float(arr[:, 2].max()), float(arr[:, 3].max()))
-
-
 def _layer(name: str, frame: gpd.GeoDataFrame, *, color_by: str,
            highlight: Collection[str] | None,
            effective: Mapping[str, Mapping[str, Mapping[str, float | None]]]) -> (
     tuple[PayloadLayer, bool]
 ):
     title = f"{_TITLES.get(name, name)} ({len(frame):,})"
+    box = frame.total_bounds
     if name in _AREA_LAYERS:
         return PayloadLayer(area_payload(frame, name, name=name, highlight=highlight),
-                            name=title), False
+                            name=title, bounds=box), False
     if name == "routes":
-        return PayloadLayer(line_payload(frame, name=name, highlight=highlight), name=title), False
+        return PayloadLayer(line_payload(frame, name=name, highlight=highlight), name=title,
+                            bounds=box), False
     if len(frame) > settings.MAX_POINTS_DRAWN:
         cells = aggregate_points(frame, max_cells=min(_MAX_CELLS, settings.MAX_POINTS_DRAWN // 4))
         payload = point_payload(cells, name, name=name, spec_layer="cells")
-        return PayloadLayer(payload, name=f"{title}, in {len(cells):,} cells"), True
+        return PayloadLayer(payload, name=f"{title}, in {len(cells):,} cells", bounds=box), True
     payload = point_payload(frame, name, name=name, color_by=color_by, highlight=highlight,
                             effective=effective)
-    return PayloadLayer(payload, name=title), False
+    return PayloadLayer(payload, name=title, bounds=box), False
 
 
 def _effective(stakes: Mapping[str, Mapping[str, float | None]] | None) -> dict[
@@ -225,9 +217,12 @@ def build_map(
     for layer in layers:
         m.add_child(layer)
     folium.LayerControl(collapsed=False).add_to(m)
-    box = focus or _bounds(shown)
-    if box is not None:
-        m.fit_bounds([[box[1], box[0]], [box[3], box[2]]], max_zoom=8 if focus else 5)
+    if focus is not None:
+        m.fit_bounds([[focus[1], focus[0]], [focus[3], focus[2]]], max_zoom=8)
+    else:
+        (south, west), (north, east) = m.get_bounds()
+        if south is not None and west is not None and north is not None and east is not None:
+            m.fit_bounds([[south, west], [north, east]], max_zoom=5)
     return m
 
 

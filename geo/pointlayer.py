@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import re
 import zlib
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any, Final
@@ -377,10 +377,19 @@ class PayloadLayer(folium.map.Layer):
         {% endmacro %}
     """)
 
-    def __init__(self, payload: Mapping[str, Any], *, name: str, show: bool = True) -> None:
+    def __init__(self, payload: Mapping[str, Any], *, name: str, show: bool = True,
+                 bounds: Sequence[float] | None = None) -> None:
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "PayloadLayer"
         self.payload = pack(payload)
+        self.bounds = None if bounds is None else [float(b) for b in bounds]
+
+    def _get_self_bounds(self) -> list[list[float | None]]:
+        """``[[south, west], [north, east]]``, as folium's ``get_bounds`` expects."""
+        if self.bounds is None or not np.isfinite(self.bounds).all():
+            return [[None, None], [None, None]]
+        west, south, east, north = self.bounds
+        return [[south, west], [north, east]]
 
     def render(self, **kwargs: Any) -> str:
         """Add the script (and, when shown, the add-to-map line) to the page verbatim."""

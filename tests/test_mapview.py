@@ -185,6 +185,13 @@ def test_imported_features_say_so(frames):
     assert "source_label" not in found["refineries"]["cols"]
 
 
+def test_bounds_cover_every_layer(frames):
+    m = build_map(frames)
+    west, south, east, north = np.array([f.total_bounds for f in frames.values()]).T
+    assert m.get_bounds() == [[south.min(), west.min()], [north.max(), east.max()]]
+    assert "fitBounds" in map_html(m)
+
+
 def test_bad_options_are_refused(frames):
     with pytest.raises(ValueError, match="color_by='size'"):
         build_map(frames, color_by="size")
