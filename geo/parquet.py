@@ -22,10 +22,13 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
+import orjson
 import pandas as pd
+import pyarrow.dataset as pads
 
-from geo.export import _flat
-from geo.io import _decode_nested
+from geo.geojson import prepare_geometries
+from geo.io import _loads
 from layers.schema import MODELS, NESTED_PROPERTIES, layer_fields
 from reemap.errors import InputError
 
@@ -33,6 +36,36 @@ __all__ = ["layer_folder", "read_partitioned", "write_partitioned"]
 
 #: The folder name Hive gives a missing partition value.
 MISSING = "__HIVE_DEFAULT_PARTITION__"
+
+
+def _text(value: object) -> object:
+    if isinstance(value, list | dict | tuple | np.ndarray):
+        return orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY).decode()
+    return None if value is pd.NA else value
+
+
+def _flat(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Lists and objects as JSON text (encoded by orjson); geometry prepared as in GeoJSON."""
+    data = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+    for column in data.columns:
+        if data[column].dtype == object:
+            data[column] = pd.Series([_text(v) for v in data[column].to_numpy()],
+                                     index=data.index, dtype=object)
+    geoms = prepare_geometries(np.asarray(gdf.geometry.values))
+    return gpd.GeoDataFrame(data, geometry=geoms, crs=gdf.crs)
+
+
+def _decoded(frame: pd.DataFrame) -> pd.DataFrame:
+    """JSON text back into lists and objects in the nested-property columns."""
+    out = frame.copy()
+    for column in NESTED_PROPERTIES & set(out.columns):
+        values = out[column].to_numpy(dtype=object)
+        try:
+            out[column] = [orjson.loads(v) if isinstance(v, str) and v[:1] in "[{" else v
+                           for v in values]
+        except orjson.JSONDecodeError:  # text some other writer made: the lenient reader
+            out[column] = [_loads(v) for v in values]
+    return out
 
 
 def layer_folder(root: str | Path, layer: str) -> Path:
@@ -82,8 +115,9 @@ def write_partitioned(
     try:
         for name, gdf in frames.items():
             flat = _flat(gdf).drop(columns=[c for c in ("layer",) if c in gdf.columns])
-            keys = flat[by].map(_key)
-            for key, part in flat.drop(columns=by).groupby(keys.to_numpy(), sort=True):
+            codes, values = pd.factorize(flat[by])
+            keys = np.array([*map(_key, values), MISSING], dtype=object)[codes]
+            for key, part in flat.drop(columns=by).groupby(keys, sort=True):
                 folder = layer_folder(staging, name) / f"{by}={key}"
                 folder.mkdir(parents=True)
                 part.to_parquet(folder / "part-0.parquet", index=False)
@@ -144,22 +178,22 @@ def read_partitioned(
         if not folder.is_dir():
             raise InputError(f"{base}: no layer {name!r} (folders: {', '.join(_layers_in(base))})")
         try:
-            frame = gpd.read_parquet(folder, filters=filters)
+            # keys as plain text (Hive's null folder and %-escapes decoded by pyarrow)
+            hive = pads.HivePartitioning.discover(infer_dictionary=False)
+            frame = gpd.read_parquet(folder, filters=filters, partitioning=hive)
         except Exception as exc:  # Arrow raises many types for bad files
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise InputError(f"{folder}: cannot read as GeoParquet ({message})") from None
-        out[name] = _restored(frame, name)
+        keys = {p.name.split("=", 1)[0] for p in folder.iterdir() if p.is_dir() and "=" in p.name}
+        out[name] = _restored(frame, name, keys)
     return out
 
 
-def _restored(frame: gpd.GeoDataFrame, layer: str) -> gpd.GeoDataFrame:
-    data = _decode_nested(pd.DataFrame(frame.drop(columns=frame.geometry.name)),
-                          NESTED_PROPERTIES)
+def _restored(frame: gpd.GeoDataFrame, layer: str, keys: set[str]) -> gpd.GeoDataFrame:
+    data = _decoded(pd.DataFrame(frame.drop(columns=frame.geometry.name)))
     for column in data.columns:
-        if isinstance(data[column].dtype, pd.CategoricalDtype):  # a partition key
-            text = data[column].astype(object)
-            data[column] = text.where(text != MISSING, None).map(
-                lambda v: v if v is None else urllib.parse.unquote(str(v)))
+        if column in keys:  # a partition key: text, whatever pyarrow inferred
+            data[column] = data[column].astype("str")
     data["layer"] = layer
     known = [c for c in layer_fields(layer) if c in data.columns] if layer in MODELS else []
     order = known + [c for c in data.columns if c not in known]

@@ -7,6 +7,7 @@ from pathlib import Path
 import dask_geopandas
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from geopandas.testing import assert_geodataframe_equal
@@ -101,3 +102,15 @@ def test_dask_geopandas_reads_a_layer(frames: dict[str, gpd.GeoDataFrame], tmp_p
         .reset_index(drop=True),
         check_crs=False,
     )
+
+
+def test_missing_and_odd_partition_values_come_back(
+    frames: dict[str, gpd.GeoDataFrame], tmp_path: Path
+) -> None:
+    mines = frames["mines"].copy()
+    mines["country"] = pd.array([None, "A/B", "AUS", "AUS", "C=D"], dtype="str")
+    write_partitioned({"mines": mines}, tmp_path / "ds")
+    back = read_partitioned(tmp_path / "ds")["mines"]
+    got = dict(zip(back["id"], back["country"].astype(object).where(back["country"].notna(),
+                                                                      None), strict=True))
+    assert got == dict(zip(mines["id"], [None, "A/B", "AUS", "AUS", "C=D"], strict=True))
