@@ -148,14 +148,15 @@
       // at device resolution, so that circles stay sharp on high-density screens
       var dpr = window.devicePixelRatio || 1;
       var w = Math.max(1, Math.round((b.max.x - b.min.x) * dpr)), h = Math.max(1, Math.round((b.max.y - b.min.y) * dpr));
-      var ras = this._ras;
+      // one buffer per renderer, shared by its point layers (they draw one after another)
+      var rr = this._renderer, ras = rr._rmRaster;
       if (!ras || ras.w !== w || ras.h !== h || ras.dpr !== dpr) {
         var cv = document.createElement("canvas");
         cv.width = w; cv.height = h;
         var cx = cv.getContext("2d"), img = cx.createImageData(w, h);
-        ras = this._ras = { w: w, h: h, dpr: dpr, canvas: cv, ctx: cx, img: img, px: new Uint32Array(img.data.buffer) };
-        this._stamps = {};
+        ras = rr._rmRaster = { w: w, h: h, dpr: dpr, canvas: cv, ctx: cx, img: img, px: new Uint32Array(img.data.buffer) };
       } else { ras.px.fill(0); }
+      if (this._stampsFor !== ras) { this._stamps = {}; this._stampsFor = ras; }
       return ras;
     },
     /* The pixels of a circle of one colour and radius: offsets, colours, coverage. */
