@@ -168,3 +168,25 @@ def test_an_aggregated_layer_draws_its_cells(page, site, monkeypatch):
     n_cells = int(cells[0].layer_name.split("in ")[1].split()[0].replace(",", ""))
     _open(page, site, map_html(m), "cells.html", 1)
     assert _counts(page) == {"mines": n_cells}
+
+
+def test_route_and_seabed_popups(page, site, frames):
+    html = map_html(build_map(frames, focus=(110.0, 15.0, 160.0, 45.0)))
+    _open(page, site, html, "east-asia.html", 4)
+    x, y = _point_on_screen(page, 37.2, 128.7)  # mid-way along the China -> Japan flow
+    page.mouse.click(x, y)
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=5_000)
+    text = popup.inner_text()
+    assert "Trade flow" in text
+    assert "CHN → JPN" in text
+    assert "1,127 t metal equivalent (2026-01)" in text
+    page.locator(".leaflet-popup-close-button").click()
+    x, y = _point_on_screen(page, 24.0, 154.0)  # inside the Minami-Torishima area
+    page.mouse.click(x, y)
+    seabed = page.locator(".leaflet-popup-content", has_text="Seabed mud")
+    seabed.wait_for(timeout=5_000)
+    text = seabed.inner_text()
+    assert "Minami-Torishima mud" in text
+    assert "5,000–6,000 m" in text
+    assert "8,000 ppm" in text
