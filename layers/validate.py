@@ -48,9 +48,13 @@ def _feature_label(props: dict[str, Any], position: int) -> str:
 
 def pydantic_messages(exc: ValidationError) -> list[str]:
     out = []
-    for err in exc.errors(include_url=False, include_input=False):
+    for err in exc.errors(include_url=False):
         loc = ".".join(str(part) for part in err["loc"])
         msg = err["msg"].removeprefix("Value error, ")
+        value = err.get("input")
+        if err["type"] != "value_error" and isinstance(value, str | int | float | bool):
+            shown = repr(value)
+            msg += f", got {shown if len(shown) <= 40 else shown[:37] + '...'}"
         out.append(f"{loc}: {msg}" if loc else msg)
     return out
 

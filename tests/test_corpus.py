@@ -70,7 +70,10 @@ CASES: list[tuple[str, str | None, int, list[tuple[str, str]]]] = [
         "unknown_elements.geojson",
         None,
         1,
-        [("mount-weld", "elements.1:"), ("mount-weld", "elements.2:")],
+        [
+            ("mount-weld", "elements.1: Input should be 'Sc'"),
+            ("mount-weld", "or 'Lu', got 'Unobtainium'"),
+        ],
     ),
     ("negative_capacity.geojson", None, 1, [("mount-weld", "capacity: Input should be greater")]),
     (
@@ -82,7 +85,7 @@ CASES: list[tuple[str, str | None, int, list[tuple[str, str]]]] = [
             ("mount-weld", "owners:"),
             ("mount-weld", "elements:"),
             ("mount-weld", "hree_share_pct:"),
-            ("mount-weld", "capacity:"),
+            ("mount-weld", "capacity: Input should be a valid number, got '12000'"),
             ("mount-weld", "capacity_year:"),
         ],
     ),
