@@ -24,7 +24,7 @@ import shapely
 from reemap import settings
 from reemap.errors import InputError
 
-__all__ = ["FORMATS", "read_features"]
+__all__ = ["FORMATS", "layer_names", "read_features"]
 
 #: File endings reemap reads, and the format each means.
 FORMATS: dict[str, str] = {
@@ -224,6 +224,17 @@ def _read_with_gdal(
         geometry=frame.geometry.values,
         crs=frame.crs,
     )
+
+
+def layer_names(path: str | Path) -> list[str]:
+    """The layers a GeoPackage holds, in file order (``[]`` for other or unreadable files)."""
+    p = Path(path)
+    if FORMATS.get(p.suffix.lower()) != "gpkg":
+        return []
+    try:
+        return [str(name) for name, _ in pyogrio.list_layers(p)]
+    except Exception:  # unreadable files are read_features' to report
+        return []
 
 
 def read_features(

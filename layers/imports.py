@@ -27,7 +27,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo import store as geo_store
-from geo.io import read_features
+from geo.io import layer_names, read_features
 from layers.catalog import infer_layer
 from layers.schema import MODELS, NESTED_PROPERTIES
 from layers.validate import validate_frame
@@ -108,6 +108,7 @@ def import_file(
     *,
     label: str,
     layer: str | None = None,
+    source_layer: str | None = None,
     claim: UserClaim | None = None,
     store: Path | None = None,
     replace: bool = False,
@@ -124,6 +125,8 @@ def import_file(
     layer
         The layer whose schema applies; from the file's ``layer`` property or name when
         omitted.
+    source_layer
+        The layer to read inside a GeoPackage that holds several (required then).
     claim
         Sources and date for features that carry none (the user's own claim).
     store
@@ -149,7 +152,14 @@ def import_file(
     p = Path(path)
     if layer is not None and layer not in MODELS:
         raise InputError(f"unknown layer {layer!r}; layers are {', '.join(MODELS)}")
-    raw = read_features(p, nested=NESTED_PROPERTIES, max_bytes=max_bytes)
+    small = p.is_file() and p.stat().st_size <= max_bytes  # else read_features refuses it
+    names = layer_names(p) if source_layer is None and small else []
+    if len(names) > 1:
+        raise InputError(
+            f"{p}: the file holds {len(names)} layers ({', '.join(names)}); "
+            "name the one to import (--source-layer)"
+        )
+    raw = read_features(p, layer=source_layer, nested=NESTED_PROPERTIES, max_bytes=max_bytes)
     if len(raw) == 0:
         raise InputError(f"{p}: the file holds no features")
     layer = layer or infer_layer(p, raw)

@@ -260,7 +260,8 @@ def _import(args: argparse.Namespace) -> int:
         claim = UserClaim(title=args.source_title, as_of=args.as_of, url=args.source_url)
     try:
         stored = import_file(
-            args.path, label=args.label, layer=args.layer, claim=claim, replace=args.replace
+            args.path, label=args.label, layer=args.layer, source_layer=args.source_layer,
+            claim=claim, replace=args.replace,
         )
     except DataError as exc:
         missing = ("sources: Field required", "as_of: Field required")
@@ -307,6 +308,8 @@ def _import_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
         metavar="LABEL",
         help="the name to keep it under (a slug, e.g. my-sites)",
     )
+    imp.add_argument("--source-layer", metavar="NAME",
+                     help="the layer to read inside a GeoPackage that holds several")
     imp.add_argument("--replace", action="store_true", help="replace a layer of that label")
     claim = imp.add_argument_group(
         "your own claim, for features with no sources/as_of (recorded as given by you)"

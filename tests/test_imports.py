@@ -258,3 +258,17 @@ def test_uploaded_bytes_errors_name_the_uploaded_file(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"^big\.geojson: 0\.0 MB is over the 0 MB limit"):
         import_bytes(b" " * 100, filename="big.geojson", label="up", store=store, max_bytes=10)
     assert not store.exists()
+
+
+def test_a_geopackage_of_several_layers_needs_the_one_named(tmp_path: Path) -> None:
+    path = _gpkg(tmp_path, _source())
+    pyogrio.write_dataframe(
+        flatten(_mine_in("EPSG:28350", 115.27, -29.82)), path, driver="GPKG", layer="wa_sites"
+    )
+    store = tmp_path / "store.gpkg"
+    with pytest.raises(InputError, match=r"holds 2 layers \(my_sites, wa_sites\); name the one"):
+        import_file(path, label="x", layer="mines", store=store)
+    assert not store.exists()
+    stored = import_file(path, label="wa", layer="mines", source_layer="wa_sites", store=store)
+    assert stored.features == 1
+    assert merge_imported({}, store=store)["mines"].loc[0, "name"] == "Eneabba"
