@@ -277,9 +277,10 @@ def _map(data_dir: str, view: View) -> str:
     focus, highlight = _focus(data_dir, view.query)
     m = build_map(selected, color_by=view.color_by, basemap=view.basemap, focus=focus,
                   highlight=highlight, effective_stakes=_stakes(data_dir, view.query))
+    html = map_html(m)  # before st_folium, which adds its own scripts to the map
     with st.container(key="main-map"):  # tests find the map as .st-key-main-map iframe
         st_folium(m, returned_objects=[], use_container_width=True, height=620, key="map")
-    return map_html(m)
+    return html
 
 
 def _table(data_dir: str, query: Query) -> None:

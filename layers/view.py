@@ -44,7 +44,6 @@ __all__ = [
     "from_params",
     "option_counts",
     "plain",
-    "sources_line",
     "summarise",
     "table_rows",
     "to_params",
@@ -489,20 +488,6 @@ def effective_stakes(
             if node in shown and stake.exact and stake.low > 0:
                 out.setdefault(node, {})[graph.name(entity)] = stake.low
     return out
-
-
-def sources_line(frames: Mapping[str, gpd.GeoDataFrame], *, limit: int = 6) -> str:
-    """Name the most cited sources of the shown features, for a snapshot's footer."""
-    counts: Counter[str] = Counter()
-    for gdf in frames.values():
-        for sources in gdf["sources"] if len(gdf) else []:
-            names = {str(s.get("publisher") or s.get("title") or "") for s in sources or []}
-            counts.update(n for n in names if n)
-    if not counts:
-        return ""
-    top = [name for name, _ in counts.most_common(limit)]
-    more = len(counts) - len(top)
-    return "Sources: " + "; ".join(top) + (f"; and {more} more" if more > 0 else "")
 
 
 _MARKDOWN_SPECIAL: Final[str] = "\\`*_{}[]()<>#+-.!|~:$=&"

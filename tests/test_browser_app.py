@@ -177,3 +177,20 @@ def test_a_download_is_the_cli_file(page, bundled, tmp_path):
     out = tmp_path / "cli.geojson"
     assert cli(["export", "--output", str(out), "--layer", "mines", "--element", "Dy"]) == 0
     assert Path(download.path()).read_bytes() == out.read_bytes()
+
+
+def test_the_snapshot_button_saves_the_view_as_png(page, bundled, artifacts):
+    import struct
+
+    from geo.snapshot import HTML_HASH_KEY, png_text
+
+    _open(page, f"{bundled}/?layer=mines&min_hree=20")
+    with page.expect_download(timeout=120_000) as info:
+        page.get_by_role("button", name="Snapshot (PNG)").click()
+    download = info.value
+    assert download.suggested_filename == "reemap.png"
+    png = Path(download.path()).read_bytes()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    assert struct.unpack(">II", png[16:24]) == (1400, 900)
+    assert len(png_text(png)[HTML_HASH_KEY]) == 64  # traced to the map HTML it shows
+    (artifacts / "app-snapshot.png").write_bytes(png)

@@ -25,7 +25,6 @@ from layers.view import (
     filter_summary,
     from_params,
     option_counts,
-    sources_line,
     summarise,
     table_rows,
     to_params,
@@ -281,11 +280,6 @@ def test_effective_stakes_look_through_the_chain(mini):
     assert stakes["mines/lofdal"] == {"JOGMEC": pytest.approx(50.0)}
     assert "mines/longnan" not in stakes  # China Rare Earth Group's stake is of unknown size
     assert "mines/mountain-pass" not in stakes
-
-
-def test_sources_line_names_publishers(mini):
-    assert sources_line(mini.frames) == "Sources: reemap tests"
-    assert sources_line({"mines": mini.frames["mines"].head(0)}) == ""
 
 
 def test_a_data_folder_without_outlines_uses_the_bundled_ones(monkeypatch, tmp_path):
