@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -32,6 +33,12 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+
+# Tests never see (or change) a user's own imported layers: the store the app, the CLI and
+# their subprocesses use during the session lives in a fresh temporary folder.
+os.environ["REEMAP_STORE"] = str(
+    Path(tempfile.mkdtemp(prefix="reemap-test-store-")) / "imported.gpkg"
+)
 
 
 @pytest.fixture
