@@ -165,6 +165,8 @@ def _new_version(path: Path, *, copy: bool) -> Iterator[Path]:
         else:
             tmp.unlink()  # GDAL creates the file itself
         yield tmp
+        with tmp.open("rb+") as done:  # on disk before it replaces the store
+            os.fsync(done.fileno())
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
