@@ -56,14 +56,9 @@
       var n = d.n, lat = d.lat, lon = d.lon;
       this._x0 = new Float64Array(n); this._y0 = new Float64Array(n);
       if (d.lat2) { this._x1 = new Float64Array(n); this._y1 = new Float64Array(n); }
-      var crs = L.CRS.EPSG3857;
       for (var i = 0; i < n; i++) {
-        var p = crs.latLngToPoint(L.latLng(lat[i] / 1e5, lon[i] / 1e5), 0);
-        this._x0[i] = p.x; this._y0[i] = p.y;
-        if (d.lat2) {
-          var q = crs.latLngToPoint(L.latLng(d.lat2[i] / 1e5, d.lon2[i] / 1e5), 0);
-          this._x1[i] = q.x; this._y1[i] = q.y;
-        }
+        this._x0[i] = mercX(lon[i] / 1e5); this._y0[i] = mercY(lat[i] / 1e5);
+        if (d.lat2) { this._x1[i] = mercX(d.lon2[i] / 1e5); this._y1[i] = mercY(d.lat2[i] / 1e5); }
       }
       // draw order: by colour, so that each colour is one fill
       // the last colour (unknown) at the bottom, the ramp's top on top
@@ -255,6 +250,14 @@
       this.openPopup(this.latLngOf(this._hit));
     }
   });
+
+  /* Web Mercator pixel coordinates at zoom 0 (what L.CRS.EPSG3857.latLngToPoint gives). */
+  var MAX_LAT = 85.0511287798, RAD = Math.PI / 180;
+  function mercX(lon) { return 256 * (0.5 + lon / 360); }
+  function mercY(lat) {
+    var s = Math.sin(Math.max(Math.min(lat, MAX_LAT), -MAX_LAT) * RAD);
+    return 256 * (0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI));
+  }
 
   function rgb(hex) {
     var h = hex.slice(1);
