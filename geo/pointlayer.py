@@ -10,9 +10,7 @@ shared Leaflet canvas and builds tooltips and popups on demand, as text.
 
 from __future__ import annotations
 
-import base64
 import re
-import zlib
 from collections.abc import Collection, Mapping, Sequence
 from functools import cache
 from pathlib import Path
@@ -29,15 +27,12 @@ from folium.elements import ElementAddToElement
 from jinja2 import Template
 
 from geo.antimeridian import unwrap
+from geo.columns import b64, encode_table, pack, unpack
 from layers import style
 
-__all__ = ["PayloadLayer", "Runtime", "area_payload", "encode_table", "line_payload",
-           "pack", "payloads", "point_payload", "unpack"]
+__all__ = ["PayloadLayer", "Runtime", "area_payload", "line_payload", "payloads",
+           "point_payload"]
 
-#: Payloads larger than this (bytes of JSON) are deflated and sent as base64.
-COMPRESS_ABOVE: Final[int] = 256 * 1024
-#: Columns with more distinct values than this share of rows are sent as plain lists.
-_DICT_SHARE: Final[float] = 0.5
 _SCALE: Final[float] = 1e5
 _ARROW_COLOR: Final[str] = "#17324d"
 
@@ -48,98 +43,6 @@ def runtime_js() -> str:
     here = Path(__file__).parent
     return "\n".join((here / name).read_text(encoding="utf-8")
                      for name in ("mapui.js", "pointlayer.js"))
-
-
-def _b64(values: np.ndarray) -> str:
-    return base64.b64encode(np.ascontiguousarray(values).tobytes()).decode("ascii")
-
-
-def _width(n: int) -> tuple[int, type[np.unsignedinteger[Any]]]:
-    if n < 2**8:
-        return 1, np.uint8
-    if n < 2**16:
-        return 2, np.uint16
-    return 4, np.uint32
-
-
-def _default(value: object) -> object:
-    if isinstance(value, np.generic):
-        return value.item()
-    if value is pd.NA or value is pd.NaT:
-        return None
-    return str(value)
-
-
-def _dumps(value: object) -> bytes:
-    return orjson.dumps(value, default=_default, option=orjson.OPT_SERIALIZE_NUMPY)
-
-
-def _encode_numbers(values: np.ndarray) -> dict[str, Any] | None:
-    known = ~np.isnan(values)
-    if not known.any():
-        return None
-    uniq = np.unique(values[known])
-    if len(uniq) == 1 and known.all():
-        return {"t": "k", "v": float(uniq[0])}
-    if len(uniq) < 255:
-        idx = np.zeros(len(values), dtype=np.uint8)
-        idx[known] = np.searchsorted(uniq, values[known]) + 1
-        return {"t": "d", "d": uniq.tolist(), "i": _b64(idx), "w": 1}
-    return {"t": "f", "v": _b64(values.astype("<f4"))}
-
-
-def _encode_values(series: pd.Series) -> dict[str, Any] | None:
-    n = len(series)
-    if pd.api.types.is_string_dtype(series.dtype) and series.dtype != object:
-        codes, uniques = pd.factorize(series)
-        values: list[Any] = list(np.asarray(uniques, dtype=object))
-    else:
-        # the same object repeated (nested values read from a pool) is serialised once
-        objects = series.to_numpy(dtype=object)
-        by_id, _ = pd.factorize(np.fromiter(map(id, objects), np.int64, len(objects)))
-        reps = objects[np.unique(by_id, return_index=True)[1]]
-        rep_keys = list(map(_dumps, reps))
-        key_codes, found = pd.factorize(pd.Series(rep_keys, dtype=object))
-        codes = key_codes[by_id]
-        uniq = np.asarray(found, dtype=object)
-        null = [i for i, k in enumerate(uniq) if k == b"null"]
-        if null:  # JSON null is "no value", like NaN in a string column
-            codes = np.where(codes == null[0], -1, codes - (codes > null[0]))
-            uniq = np.delete(uniq, null[0])
-        values = [orjson.Fragment(k) for k in uniq]
-    if not values:
-        return None
-    if len(values) == 1 and (codes >= 0).all():
-        return {"t": "k", "v": values[0]}
-    if n > 16 and len(values) > n * _DICT_SHARE:
-        if isinstance(values[0], orjson.Fragment):
-            return {"t": "s", "v": [None if c < 0 else values[c] for c in codes]}
-        plain = series.astype(object)
-        return {"t": "s", "v": plain.where(plain.notna(), None).tolist()}
-    w, dtype = _width(len(values) + 1)
-    return {"t": "d", "d": values, "i": _b64((np.asarray(codes) + 1).astype(dtype)), "w": w}
-
-
-def encode_table(frame: pd.DataFrame, columns: Collection[str]) -> dict[str, dict[str, Any]]:
-    """Encode the named columns compactly; absent and all-empty columns are left out.
-
-    Numbers with few distinct values and repeated strings or objects are sent once, with a
-    per-row index (0 = no value); many distinct numbers as float32; unique strings as a
-    plain list.
-    """
-    out: dict[str, dict[str, Any]] = {}
-    for name in columns:
-        if name not in frame.columns:
-            continue
-        series = frame[name]
-        dtype = series.dtype
-        if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
-            enc = _encode_numbers(pd.to_numeric(series).to_numpy(dtype=float, na_value=np.nan))
-        else:
-            enc = _encode_values(series)
-        if enc is not None:
-            out[name] = enc
-    return out
 
 
 def _sources(frame: pd.DataFrame, limit: int = 12) -> list[str]:
@@ -201,10 +104,10 @@ def point_payload(frame: gpd.GeoDataFrame, layer: str, *, name: str, color_by: s
         radius = style.radius(frame)
     out = _base(frame, layer, name, spec)
     out.update(
-        kind="points", pal=palette, c=_b64(index),
-        lat=_b64(np.round(y * _SCALE).astype("<i4")),
-        lon=_b64(np.round(x * _SCALE).astype("<i4")),
-        r=_b64(np.clip(np.round(radius * 2), 1, 255).astype(np.uint8)),
+        kind="points", pal=palette, c=b64(index),
+        lat=b64(np.round(y * _SCALE).astype("<i4")),
+        lon=b64(np.round(x * _SCALE).astype("<i4")),
+        r=b64(np.clip(np.round(radius * 2), 1, 255).astype(np.uint8)),
     )
     out.update(_extras(frame, spec_layer or layer, highlight, effective))
     return out
@@ -248,20 +151,20 @@ def line_payload(frame: gpd.GeoDataFrame, *, name: str,
     palette, color = style.colors(frame, "routes")
     width = style.line_width(frame)
     out = _base(frame, "routes", name, style.popup_spec("routes"))
-    out.update(kind="lines", pal=palette, c=_b64(color), xy=_b64(flat), parts=_b64(part_off),
-               fparts=_b64(feat_off.astype("<u4")),
-               w=_b64(np.clip(np.round(width * 2), 1, 255).astype(np.uint8)))
+    out.update(kind="lines", pal=palette, c=b64(color), xy=b64(flat), parts=b64(part_off),
+               fparts=b64(feat_off.astype("<u4")),
+               w=b64(np.clip(np.round(width * 2), 1, 255).astype(np.uint8)))
     if len(geoms):
         longest = _longest_parts(geoms)
         at = shapely.line_interpolate_point(longest, 0.5, normalized=True)
         ahead = shapely.line_interpolate_point(longest, 0.52, normalized=True)
         out["arrows"] = {
-            "n": len(longest), "c": _b64(np.zeros(len(longest), dtype=np.uint8)),
-            "lon": _b64(np.round(shapely.get_x(at) * _SCALE).astype("<i4")),
-            "lat": _b64(np.round(shapely.get_y(at) * _SCALE).astype("<i4")),
-            "lon2": _b64(np.round(shapely.get_x(ahead) * _SCALE).astype("<i4")),
-            "lat2": _b64(np.round(shapely.get_y(ahead) * _SCALE).astype("<i4")),
-            "r": _b64(np.clip(np.round(width * 2), 1, 255).astype(np.uint8)),
+            "n": len(longest), "c": b64(np.zeros(len(longest), dtype=np.uint8)),
+            "lon": b64(np.round(shapely.get_x(at) * _SCALE).astype("<i4")),
+            "lat": b64(np.round(shapely.get_y(at) * _SCALE).astype("<i4")),
+            "lon2": b64(np.round(shapely.get_x(ahead) * _SCALE).astype("<i4")),
+            "lat2": b64(np.round(shapely.get_y(ahead) * _SCALE).astype("<i4")),
+            "r": b64(np.clip(np.round(width * 2), 1, 255).astype(np.uint8)),
         }
         out["arrowPal"] = [_ARROW_COLOR]
     out.update(_extras(frame, "routes", highlight, None))
@@ -278,30 +181,11 @@ def area_payload(frame: gpd.GeoDataFrame, layer: str, *, name: str,
     rounded = shapely.transform(geoms, lambda c: np.round(c, 5))
     palette, color = style.colors(frame, layer)
     out = _base(frame, layer, name, style.popup_spec(layer))
-    out.update(kind="areas", pal=palette, c=_b64(color),
+    out.update(kind="areas", pal=palette, c=b64(color),
                stroke=style.CHOKEPOINT_COLOR if layer == "chokepoints" else "#08306b",
                geoms=[orjson.Fragment(g) for g in shapely.to_geojson(rounded)])
     out.update(_extras(frame, layer, highlight, None))
     return out
-
-
-def pack(payload: Mapping[str, Any]) -> str:
-    """Return a payload as a JavaScript expression safe inside ``<script>``.
-
-    Small payloads are a JSON literal with ``<`` escaped (so no ``</script>`` in data can
-    end the script); large ones a base64 string of deflated JSON.
-    """
-    raw = orjson.dumps(payload, option=orjson.OPT_SERIALIZE_NUMPY)
-    if len(raw) > COMPRESS_ABOVE:
-        return '"' + base64.b64encode(zlib.compress(raw, 1)).decode("ascii") + '"'
-    return raw.replace(b"<", b"\\u003c").decode("utf-8")
-
-
-def unpack(expression: str) -> dict[str, Any]:
-    """Read back what :func:`pack` wrote (for tests and tools)."""
-    if expression.startswith('"'):
-        return dict(orjson.loads(zlib.decompress(base64.b64decode(expression.strip('"')))))
-    return dict(orjson.loads(expression))
 
 
 _FILL = re.compile(r"^\s*reemap\.fill\(\w+, \w+, (.*)\);$", re.MULTILINE)

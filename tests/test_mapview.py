@@ -18,8 +18,9 @@ import shapely
 from geopandas.testing import assert_geodataframe_equal
 
 from geo.assets import VENDOR_FILES, ensure_static
+from geo.columns import COMPRESS_ABOVE, encode_table
 from geo.mapview import aggregate_points, build_map, map_html
-from geo.pointlayer import COMPRESS_ABOVE, encode_table, payloads
+from geo.pointlayer import payloads
 from layers import style
 from layers.catalog import load_layers
 from reemap import settings
