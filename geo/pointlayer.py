@@ -2,8 +2,9 @@
 
 One folium object per feature costs seconds and tens of MB at 100k points (see
 /work/shared/notes.md). Here a layer is one payload: coordinates as int32 (1e-5 degree),
-palette indices and radii as bytes, property columns dictionary-encoded where values
-repeat, all base64 typed arrays inside JSON; large payloads are deflated. The browser code
+palette indices and radii as bytes, property columns encoded by ``geo.columns``
+(dictionary-encoded where values repeat, base64 typed arrays inside JSON, deflated when
+large). The browser code
 (``mapui.js`` and ``pointlayer.js``, inlined once per page) decodes it, draws points on one
 shared Leaflet canvas and builds tooltips and popups on demand, as text.
 """
