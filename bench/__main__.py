@@ -8,6 +8,7 @@ small sizes only (a smoke run, not for the record).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -131,8 +132,10 @@ def in_browser(results: Results, points: dict[int, gpd.GeoDataFrame], *, quick: 
 
 def write(results: Results, elapsed: float) -> None:
     """Save the table with the machine and date to bench/results.md."""
-    text = (f"{_INTRO}\n- Machine: {machine()}\n- Date: {results.started:%Y-%m-%d %H:%M} UTC; "
-            f"the run took {elapsed / 60:.1f} min\n- Libraries: {versions()}\n\n"
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    text = (f"{_INTRO}\n- Machine: {results.machine}; load average at the end {load}\n"
+            f"- Date: {results.started:%Y-%m-%d %H:%M} UTC; the run took {elapsed / 60:.1f} min\n"
+            f"- Libraries: {versions()}\n\n"
             f"{results.markdown()}\n")
     RESULTS.write_text(text, encoding="utf-8")
     print(f"\nwritten {RESULTS}")
@@ -145,8 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-browser", action="store_true", help="skip the Chromium cases")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    results = Results()
-    print(f"machine: {machine()}", flush=True)
+    results = Results(machine=machine())
+    print(f"machine: {results.machine}", flush=True)
     points = {n: make_points(n) for n in _sizes(args.quick)}
     lines = make_lines(10 * K)
     server_side(results, points, lines, quick=args.quick)

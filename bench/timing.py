@@ -77,6 +77,7 @@ def _seconds(v: Stat) -> str:
 class Results:
     """Every row measured in one run, and how to print and save them."""
 
+    machine: str = ""
     rows: list[Row] = field(default_factory=list)
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
 
