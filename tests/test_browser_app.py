@@ -23,6 +23,11 @@ pytestmark = pytest.mark.browser
 
 MAP_FRAME = ".st-key-main-map iframe"  # the main map (other panels draw maps of their own)
 HOSTILE = '<img src=x onerror="window.__pwned=1">'
+# The map's window once the page shows one map (while Streamlit swaps a redrawn map in, the
+# old and the new iframe are both there for a moment).
+MAP_WINDOW = """const mapWindow = (sel) => { const fs = document.querySelectorAll(sel);
+                                         return fs.length === 1 ? fs[0].contentWindow : null; };
+"""
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +70,7 @@ def _open(page, url: str) -> object:
     frame = page.frame_locator(MAP_FRAME)
     frame.locator(".leaflet-container").wait_for(timeout=90_000)
     page.wait_for_function(
-        """sel => { const f = document.querySelector(sel);
-                    const w = f && f.contentWindow;
+        """sel => { """ + MAP_WINDOW + """ const w = mapWindow(sel);
                     return !!(w && w.reemap && w.reemap.maps.length
                               && Object.keys(w.reemap.counts()).length); }""",
         arg=MAP_FRAME, timeout=90_000,
@@ -111,8 +115,8 @@ def test_changing_a_filter_redraws_the_map_and_updates_the_link(page, bundled):
     page.wait_for_url("**state_backed=1**", timeout=60_000)
     expected = _expected(Query(layers=("mines",), state_backed=True))
     page.wait_for_function(
-        """([sel, n]) => { const w = document.querySelector(sel).contentWindow;
-                           return w.reemap && (w.reemap.counts().mines || 0) === n; }""",
+        """([sel, n]) => { """ + MAP_WINDOW + """ const w = mapWindow(sel);
+                           return !!(w && w.reemap && (w.reemap.counts().mines || 0) === n); }""",
         arg=[MAP_FRAME, expected["mines"]], timeout=60_000,
     )
     assert 0 < expected["mines"] < before["mines"]
@@ -155,9 +159,9 @@ def test_selecting_a_table_row_zooms_the_map_to_it(page, hostile):
     # the row-selection column sits left of the first column; row 1 is under the header
     page.mouse.click(box["x"] + 12, box["y"] + 35 + 17)
     page.wait_for_function(
-        """([sel, z]) => { const w = document.querySelector(sel).contentWindow;
-                           return w.reemap && w.reemap.maps.length
-                                  && w.reemap.maps[0].getZoom() > z; }""",
+        """([sel, z]) => { """ + MAP_WINDOW + """ const w = mapWindow(sel);
+                           return !!(w && w.reemap && w.reemap.maps.length
+                                     && w.reemap.maps[0].getZoom() > z); }""",
         arg=[MAP_FRAME, zoom_before], timeout=60_000,
     )
     center = frame.locator("body").evaluate(
