@@ -88,7 +88,7 @@ def _properties(n: int, layer: str, rng: np.random.Generator) -> dict[str, objec
         "elements": elements[rng.integers(0, _POOL, size=n)],
         "hree_share_pct": hree,
         "capacity": capacity,
-        "capacity_unit": units,
+        "capacity_unit": pd.array(units, dtype="str"),
         "capacity_year": year,
         "sources": sources[rng.integers(0, _POOL, size=n)],
         "as_of": pd.array(["2026-01-01"] * n, dtype="str"),
