@@ -294,7 +294,12 @@
   }
 
   /* Fill a layer group from a payload (see geo/pointlayer.py for the format). */
+  /* Layers still being filled: snapshots and tests wait for 0. */
+  R.pending = 0;
+
   R.fill = function (map, group, packed) {
+    R.pending++;
+    var done = function () { R.pending--; };
     return R.load(packed).then(function (p) {
       var L_ = decode(p), entry = { name: p.name, n: p.n, layer: L_, drawn: function () { return 0; } };
       if (p.kind === "points") {
@@ -338,7 +343,7 @@
       }
       R.register(map, entry);
       return entry;
-    });
+    }).finally(done);
   };
 
   R.register = function (map, entry) {

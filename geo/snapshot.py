@@ -107,7 +107,6 @@ def _render(html: str, *, title: str, subtitle: str, width: int, height: int,
     from playwright.sync_api import sync_playwright
 
     static_dir = ensure_static().parent
-    expected = html.count("reemap.fill(")
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=list(_ARGS))
@@ -115,10 +114,9 @@ def _render(html: str, *, title: str, subtitle: str, width: int, height: int,
                 page = browser.new_page(viewport={"width": width, "height": height})
                 page.route("**/*", _route(html, static_dir))
                 page.goto(f"{_ORIGIN}/map.html", timeout=timeout_s * 1000)
-                page.wait_for_function(
-                    "(n) => window.reemap && (n === 0 || (reemap.maps.length"
-                    " && Object.keys(reemap.maps[0]._rm.layers).length >= n))",
-                    arg=expected, timeout=timeout_s * 1000)
+                page.wait_for_load_state("load", timeout=timeout_s * 1000)
+                page.wait_for_function("() => window.reemap && reemap.pending === 0",
+                                       timeout=timeout_s * 1000)
                 page.evaluate(_DECORATE, {"title": title, "subtitle": subtitle})
                 page.wait_for_timeout(300)  # one more frame for the canvas
                 return page.screenshot(type="png", full_page=False)
