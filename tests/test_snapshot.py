@@ -41,3 +41,15 @@ def test_snapshot_of_another_map_differs(browser, html, mini_dir):
     other = map_html(build_map(load_layers(data_dir=mini_dir), color_by="status"))
     png = snapshot_png(other, title="t", width=400, height=300)
     assert png_text(png)[HTML_HASH_KEY] != hashlib.sha256(html.encode()).hexdigest()
+
+
+def test_snapshot_of_a_page_rendered_twice(browser, mini_dir):
+    # st_folium renames elements and renders again: each layer's script is then there twice
+    m = build_map(load_layers(data_dir=mini_dir))
+    first = map_html(m)
+    for child in m._children.values():
+        child._id = f"again{child._id}"
+    twice = map_html(m)
+    assert twice.count("reemap.fill(") == 2 * first.count("reemap.fill(")
+    png = snapshot_png(twice, title="t", width=400, height=300)
+    assert struct.unpack(">II", png[16:24]) == (400, 300)
