@@ -23,24 +23,26 @@ from geo.assets import ensure_static
 from geo.mapview import build_map, map_html
 from geo.snapshot import CHROMIUM, snapshot_png
 from layers.catalog import Dataset, load_dataset
-from layers.query import Query, apply_query
-from layers.schema import ELEMENTS, LAYERS, STAGES, STATUSES
-from layers.view import (
+from layers.permalink import (
     BASEMAPS,
     COLOR_BY,
     PARAM_KEYS,
     View,
+    filter_summary,
+    from_params,
+    plain,
+    to_params,
+)
+from layers.query import Query, apply_query
+from layers.schema import ELEMENTS, LAYERS, STAGES, STATUSES
+from layers.view import (
     download,
     download_name,
     effective_stakes,
     feature_bounds,
-    filter_summary,
-    from_params,
     option_counts,
-    plain,
     summarise,
     table_rows,
-    to_params,
 )
 from reemap import settings
 from reemap.errors import DataError, InputError

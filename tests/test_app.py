@@ -19,7 +19,7 @@ import streamlit.testing.v1.app_test as app_test_module
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
-from layers.view import plain
+from layers.permalink import plain
 from reemap import settings
 from reemap.cli import main as cli
 

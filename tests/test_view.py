@@ -16,18 +16,15 @@ import pandas as pd
 import pytest
 
 from layers.catalog import Dataset, load_dataset
+from layers.permalink import View, filter_summary, from_params, plain, to_params
 from layers.query import Query, apply_query
 from layers.view import (
-    View,
     download,
     effective_stakes,
     feature_bounds,
-    filter_summary,
-    from_params,
     option_counts,
     summarise,
     table_rows,
-    to_params,
 )
 from reemap.cli import main as cli
 from reemap.errors import InputError
@@ -297,7 +294,5 @@ def test_a_data_folder_without_outlines_uses_the_bundled_ones(monkeypatch, tmp_p
 
 
 def test_plain_escapes_markdown():
-    from layers.view import plain
-
     assert plain("![x](http://h/i.png) <b>") == r"\!\[x\]\(http\://h/i\.png\) \<b\>"
     assert plain("Norra Kärr 50%") == "Norra Kärr 50%"
