@@ -86,6 +86,11 @@ def _counts(data_dir: str, query: Query, kind: str) -> dict[str, int]:
 
 
 @st.cache_data(show_spinner=False)
+def _total(data_dir: str, query: Query) -> int:
+    return sum(len(gdf) for gdf in _select(data_dir, query).values())
+
+
+@st.cache_data(show_spinner=False)
 def _stakes(data_dir: str, query: Query) -> dict[str, dict[str, float]]:
     return effective_stakes(_select(data_dir, query), _dataset(data_dir).graph)
 
@@ -189,10 +194,12 @@ def _sidebar(data_dir: str, dataset: Dataset) -> View:
                      name=graph.name)
         if "jogmec" in graph.entities:
             st.session_state["f_jogmec"] = "jogmec" in (st.session_state.get(KEYS["owners"]) or [])
-            st.toggle("JOGMEC-linked only", key="f_jogmec", on_change=_toggle_jogmec,
+            jogmec = _total(data_dir, replace(query, owners=("jogmec",)))
+            st.toggle(f"JOGMEC-linked only ({jogmec})", key="f_jogmec", on_change=_toggle_jogmec,
                       help="Adds JOGMEC to the owner filter: assets it holds directly or "
                       "through a chain (Mount Weld through JARE and Lynas).")
-        st.toggle("State-backed owners only", key="f_state_backed",
+        state = _total(data_dir, replace(query, state_backed=True))
+        st.toggle(f"State-backed owners only ({state})", key="f_state_backed",
                   help="Assets a state agency, government or state-owned company holds, "
                   "directly or up the chain.")
         _multiselect("Country", "countries", sorted(present["countries"]), data_dir, query,

@@ -250,3 +250,14 @@ def test_turning_jogmec_off_clears_it_from_the_owner_filter(app):
     assert at.multiselect(key="f_owner").value == ["lynas"]
     assert shown(at) == {"mines/mount-weld", "refineries/lynas-malaysia"}
     assert url(at) == {"owner": ["lynas"]}
+
+
+def test_the_toggles_count_what_they_would_show(app):
+    at = app(layer="mines")
+    # mines: JOGMEC holds Mount Weld and Lofdal; China Rare Earth Group (state) Longnan
+    assert at.toggle(key="f_jogmec").label == "JOGMEC-linked only (2)"
+    assert at.toggle(key="f_state_backed").label == "State-backed owners only (3)"
+    at.toggle(key="f_state_backed").set_value(True)
+    at.run()
+    assert shown(at) == {"mines/mount-weld", "mines/lofdal", "mines/longnan"}
+    assert at.toggle(key="f_state_backed").value is True

@@ -111,7 +111,7 @@ def test_a_link_filters_the_map(page, bundled, artifacts):
 def test_changing_a_filter_redraws_the_map_and_updates_the_link(page, bundled):
     frame = _open(page, f"{bundled}/?layer=mines")
     before = _counts(frame)
-    page.get_by_text("State-backed owners only").click()
+    page.get_by_text("State-backed owners only (").click()
     page.wait_for_url("**state_backed=1**", timeout=60_000)
     expected = _expected(Query(layers=("mines",), state_backed=True))
     page.wait_for_function(
