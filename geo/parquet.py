@@ -29,7 +29,8 @@ import pyarrow.dataset as pads
 
 from geo.geojson import prepare_geometries
 from geo.io import _loads
-from layers.schema import MODELS, NESTED_PROPERTIES, layer_fields
+from layers.models import MODELS, layer_fields
+from layers.schema import NESTED_PROPERTIES
 from reemap.errors import InputError
 
 __all__ = ["layer_folder", "read_partitioned", "write_partitioned"]

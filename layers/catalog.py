@@ -8,8 +8,9 @@ from pathlib import Path
 import geopandas as gpd
 
 from geo.io import read_features
+from layers.models import MODELS, layer_fields
 from layers.ownership import OwnershipGraph, load_graph
-from layers.schema import LAYERS, MODELS, NESTED_PROPERTIES, layer_fields
+from layers.schema import LAYERS, NESTED_PROPERTIES
 from layers.validate import validate_frame
 from reemap import settings
 from reemap.errors import InputError

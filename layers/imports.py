@@ -29,7 +29,8 @@ import pandas as pd
 from geo import store as geo_store
 from geo.io import layer_names, read_features
 from layers.catalog import infer_layer
-from layers.schema import MODELS, NESTED_PROPERTIES
+from layers.models import MODELS
+from layers.schema import NESTED_PROPERTIES
 from layers.validate import validate_frame
 from reemap import settings
 from reemap.errors import DataError, InputError, Problem

@@ -18,7 +18,8 @@ import shapely
 from pydantic import ValidationError
 
 from geo.coords import country_mismatches, out_of_range, to_wgs84
-from layers.schema import GEOMETRY_TYPES, INTEGER_FIELDS, MODELS, Feature, number_fields
+from layers.models import MODELS, Feature, number_fields
+from layers.schema import GEOMETRY_TYPES, INTEGER_FIELDS
 from reemap import settings
 from reemap.errors import DataError, Problem
 
@@ -95,7 +96,7 @@ def validate_frame(
     raw
         Features as read (``geo.io.read_features``), in any CRS the frame declares.
     layer
-        The layer whose schema applies (a key of ``layers.schema.MODELS``).
+        The layer whose schema applies (a key of ``layers.models.MODELS``).
     label
         The file name used in messages.
     check_countries

@@ -1,0 +1,244 @@
+"""The pydantic model of each layer, built from the vocabularies of ``layers.schema``.
+
+``layers.validate`` applies these models to every feature; the CLI, the importer and the
+exporters read the property lists from here.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Final, Literal, get_args, get_origin
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from layers.schema import (
+    INTEGER_FIELDS,
+    Accuracy,
+    AmountUnit,
+    CapacityUnit,
+    Country,
+    Element,
+    FlowUnit,
+    HsCode,
+    IsoDate,
+    NonEmpty,
+    NonNegative,
+    PartialDate,
+    Percent,
+    Period,
+    Slug,
+    Stage,
+    Status,
+    WebUrl,
+    Year,
+)
+
+__all__ = [
+    "COMMON_FIELDS",
+    "MODELS",
+    "Chokepoint",
+    "Feature",
+    "Mine",
+    "Owner",
+    "Port",
+    "Refinery",
+    "Route",
+    "Seabed",
+    "Source",
+    "layer_fields",
+    "number_fields",
+]
+
+
+class _Strict(BaseModel):
+    # Extra properties are kept (users' files carry their own); types are not coerced from
+    # strings, so "12" where a number belongs is reported.
+    model_config = ConfigDict(extra="allow", strict=True, frozen=True)
+
+
+class Owner(_Strict):
+    """A direct owner of an asset."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    name: NonEmpty
+    stake_pct: Percent | None = None
+
+
+class Source(_Strict):
+    """A source a feature's figures come from."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    title: NonEmpty
+    url: WebUrl = None
+    date: PartialDate
+    publisher: str | None = None
+
+
+# --- layer models ---------------------------------------------------------------------
+
+
+class Feature(_Strict):
+    """The properties every feature of every layer carries (design.md's contract)."""
+
+    id: Slug
+    name: NonEmpty
+    name_local: str | None = None
+    layer: str
+    country: Country
+    status: Status
+    owners: list[Owner] = Field(default_factory=list)
+    operator: str | None = None
+    elements: list[Element] = Field(default_factory=list)
+    hree_share_pct: Percent | None = None
+    hree_basis: str | None = None
+    capacity: NonNegative | None = None
+    capacity_unit: CapacityUnit | None = None
+    capacity_year: Year | None = None
+    sources: list[Source] = Field(min_length=1)
+    as_of: IsoDate
+    location_accuracy: Accuracy | None = None
+    location_precision_km: NonNegative | None = None
+    notes: str | None = None
+
+    @field_validator("elements")
+    @classmethod
+    def _unique_elements(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("an element is listed twice")
+        return value
+
+    @field_validator("owners")
+    @classmethod
+    def _stakes_add_up(cls, value: list[Owner]) -> list[Owner]:
+        total = sum(o.stake_pct or 0.0 for o in value)
+        if total > 100.0 + 1e-6:
+            names = ", ".join(f"{o.name} {o.stake_pct:g}%" for o in value if o.stake_pct)
+            raise ValueError(f"stakes add up to {total:g}% (over 100%): {names}")
+        seen = [o.name.casefold() for o in value]
+        if len(set(seen)) != len(seen):
+            raise ValueError("an owner is listed twice")
+        return value
+
+    @model_validator(mode="after")
+    def _capacity_has_unit_and_year(self) -> Feature:
+        if self.capacity is not None and (self.capacity_unit is None or self.capacity_year is None):
+            raise ValueError("capacity is set without capacity_unit and capacity_year")
+        return self
+
+
+def _shares(value: dict[str, float]) -> dict[str, float]:
+    total = sum(value.values())
+    if total > 100.0 + 0.5:  # published distributions are rounded
+        raise ValueError(f"element shares add up to {total:g}% (over 100%)")
+    return value
+
+
+class Mine(Feature):
+    """A mine, deposit or development project."""
+
+    deposit_type: str | None = None
+    resource_mt: NonNegative | None = None
+    grade_treo_pct: Percent | None = None
+    resource_category: str | None = None
+    resource_year: Year | None = None
+    production: NonNegative | None = None
+    production_unit: CapacityUnit | AmountUnit | None = None
+    production_year: Year | None = None
+    element_shares_pct: Annotated[
+        dict[Element, Annotated[float, Field(ge=0, le=100, strict=False)]],
+        AfterValidator(_shares),
+    ] = Field(default_factory=dict)
+
+
+class Refinery(Feature):
+    """A processing plant: cracking, separation, refining, metal, alloy, magnet, recycling."""
+
+    stage: Stage
+    stages: list[Stage] = Field(default_factory=list)
+    feedstock: str | None = None
+    feed_sources: list[str] = Field(default_factory=list)
+
+
+class Seabed(Feature):
+    """A seabed rare-earth mud area."""
+
+    depth_m_min: NonNegative | None = None
+    depth_m_max: NonNegative | None = None
+    rey_ppm_max: NonNegative | None = None
+    rey_ppm_typical: NonNegative | None = None
+    resource_t: NonNegative | None = None
+    resource_unit: str | None = None
+    supply_years: dict[Element, Annotated[float, Field(ge=0, strict=False)]] = Field(
+        default_factory=dict
+    )
+
+
+class Route(Feature):
+    """A trade flow drawn along its route."""
+
+    flow_id: str | None = None
+    origin: Country
+    destination: Country
+    origin_port: str | None = None
+    destination_port: str | None = None
+    product: NonEmpty
+    hs_code: HsCode | None = None
+    tonnage: NonNegative | None = None
+    tonnage_unit: FlowUnit | None = None
+    period: Period
+    route_kind: Literal["sea", "land", "great_circle", "mixed"] = "great_circle"
+    geometry_approximate: bool = True
+
+    @model_validator(mode="after")
+    def _tonnage_has_unit(self) -> Route:
+        if self.tonnage is not None and self.tonnage_unit is None:
+            raise ValueError("tonnage is set without tonnage_unit")
+        return self
+
+
+class Port(Feature):
+    """A port the flows use."""
+
+    unlocode: str | None = None
+
+
+class Chokepoint(Feature):
+    """A strait, canal or cape that sea routes pass."""
+
+    kind: str | None = None
+
+
+#: The model for each layer.
+MODELS: Final[dict[str, type[Feature]]] = {
+    "mines": Mine,
+    "refineries": Refinery,
+    "seabed": Seabed,
+    "routes": Route,
+    "ports": Port,
+    "chokepoints": Chokepoint,
+}
+
+#: Property columns of each layer, in order: the common ones first, then the layer's own.
+COMMON_FIELDS: Final[tuple[str, ...]] = tuple(Feature.model_fields)
+
+
+def layer_fields(layer: str) -> tuple[str, ...]:
+    """Return the schema's property names for a layer, common ones first."""
+    own = [f for f in MODELS[layer].model_fields if f not in COMMON_FIELDS]
+    return (*COMMON_FIELDS, *own)
+
+
+def _is_number(annotation: object) -> bool:
+    if annotation is float:
+        return True
+    if get_origin(annotation) in (dict, list):
+        return False
+    return any(_is_number(arg) for arg in get_args(annotation) if arg is not bool)
+
+
+def number_fields(model: type[Feature]) -> frozenset[str]:
+    """The properties of a model that hold a (nullable) float."""
+    return frozenset(
+        name
+        for name, info in model.model_fields.items()
+        if _is_number(info.annotation) and name not in INTEGER_FIELDS
+    )
