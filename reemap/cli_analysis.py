@@ -1,0 +1,160 @@
+"""The `reemap owner`, `dependency` and `scenario` commands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING
+
+from reemap import settings
+from reemap.errors import InputError
+from reemap.registry import EXTENSIONS as _EXTENSIONS
+from reemap.registry import command
+from reemap.registry import out as _out
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from layers.ownership import OwnershipGraph
+
+
+# --- analysis: owners, dependency, scenarios (layers.attributable, .dependency, .scenario) --
+
+
+def _tables(sections: dict[str, object], fmt: str) -> None:
+    """Print named tables (DataFrames) as text, CSV (a ``# name`` line before each) or JSON."""
+    import json
+
+    import pandas as pd
+
+    frames = {k: v for k, v in sections.items() if isinstance(v, pd.DataFrame)}
+    if fmt == "json":
+        _out(
+            json.dumps(
+                {k: json.loads(v.to_json(orient="records")) for k, v in frames.items()},
+                indent=1,
+                ensure_ascii=False,
+            )
+        )
+        return
+    for name, frame in frames.items():
+        _out(f"# {name}" if fmt == "csv" else f"\n== {name} ==")
+        if fmt == "csv":
+            sys.stdout.write(frame.to_csv(index=False))
+        else:
+            _out(
+                frame.to_string(index=False, na_rep="-", float_format=lambda x: f"{x:,.6g}")
+                if len(frame)
+                else "(none)"
+            )
+
+
+def _analysis_inputs(
+    args: argparse.Namespace,
+) -> tuple[dict[str, gpd.GeoDataFrame], OwnershipGraph]:
+    from datetime import date
+
+    from layers.catalog import load_layers
+    from layers.ownership import load_graph
+
+    try:
+        on = date.fromisoformat(args.on) if args.on else None
+    except ValueError:
+        raise InputError(f"--on {args.on!r}: not a date (YYYY-MM-DD)") from None
+    frames = load_layers(("mines", "refineries", "routes", "chokepoints"), data_dir=args.data_dir)
+    return frames, load_graph(frames, data_dir=args.data_dir, on=on)
+
+
+@command("owner")
+def _owner(args: argparse.Namespace) -> int:
+    from layers.attributable import owner_entity, owner_tables
+
+    frames, graph = _analysis_inputs(args)
+    entity = owner_entity(graph, args.name)
+    if args.format == "table":
+        info, backers = graph.entities[entity], graph.state_backers(entity)
+        names = ", ".join(graph.name(b) for b in backers)
+        flag = f"state-backed ({names})" if backers else "not state-backed"
+        _out(
+            f"{info.name} [{entity}], {info.type or 'type not given'}, {info.country or '-'}; "
+            f"{flag}; stakes current on {args.on or 'today'}"
+        )
+    _tables(dict(owner_tables(frames, graph, entity)), args.format)
+    return 0
+
+
+@command("dependency")
+def _dependency(args: argparse.Namespace) -> int:
+    from layers.dependency import concentration, dependency_series, imports_by_origin
+    from layers.tables import load_dependency, load_flows
+
+    folder = args.data_dir or settings.DATA_DIR
+    series = dependency_series(load_dependency(folder / "dependency.csv"))
+    imports = imports_by_origin(load_flows(folder / "flows.csv"), destination=args.destination)
+    _tables(
+        {
+            "China's share of Japan's imports, one series per source": series[
+                ["label", "period", "share_pct", "basis", "series_id"]
+            ],
+            f"imports into {args.destination} by origin (share of the tonnage held)": imports,
+            "concentration (HHI, 0-10,000, over the origins the data holds)": concentration(
+                imports
+            ),
+        },
+        args.format,
+    )
+    return 0
+
+
+@command("scenario")
+def _scenario(args: argparse.Namespace) -> int:
+    from layers.scenario import parse_disruption, run_scenario
+    from layers.schema import CURRENT_STATUSES
+    from layers.tables import load_flows
+
+    what = parse_disruption(args.without)
+    frames, graph = _analysis_inputs(args)
+    flows = load_flows((args.data_dir or settings.DATA_DIR) / "flows.csv")
+    result = run_scenario(
+        what, frames, graph, flows, statuses=tuple(args.status or CURRENT_STATUSES)
+    )
+    if args.format == "table":
+        _out(f"scenario: without {what}; " + "; ".join(result.notes))
+    _tables(
+        {
+            "imports lost (per period, unit and product)": result.imports,
+            "capacity lost (by stage, unit, element group)": result.capacity,
+            "capacity outside China (before and after)": result.outside_china,
+        },
+        args.format,
+    )
+    return 0
+
+
+def _analysis_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from layers.schema import STATUSES
+
+    owner = sub.add_parser("owner", help="an owner's stakes, assets and attributable capacity")
+    owner.add_argument("name", metavar="NAME", help="entity id or name, e.g. JOGMEC")
+    dep = sub.add_parser("dependency", help="Japan's dependency series, imports, HHI")
+    dep.add_argument("--destination", default="JPN", metavar="ISO3", help="default: JPN")
+    scen = sub.add_parser("scenario", help="what is lost without a country, facility, ...")
+    scen.add_argument(
+        "--without",
+        required=True,
+        metavar="KIND:ID",
+        help="country:ISO3, facility:ID, owner:NAME or chokepoint:ID",
+    )
+    scen.add_argument(
+        "--status",
+        action="append",
+        choices=list(STATUSES),
+        help="statuses whose capacity counts (default: operating, commissioning)",
+    )
+    for parser in (owner, dep, scen):
+        parser.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    for parser in (owner, scen):
+        parser.add_argument("--on", metavar="YYYY-MM-DD", help="stakes current on (default: today)")
+
+
+_EXTENSIONS.append(_analysis_commands)
