@@ -57,6 +57,10 @@ COLOR_LABELS = {"hree": "heavy-REE share", "status": "status"}
 BASEMAP_LABELS = {"countries": "country outlines (offline)", "osm": "OpenStreetMap (web)",
                   "carto": "Carto light (web)"}
 DOWNLOADS = {"geojson": "GeoJSON", "gpkg": "GeoPackage", "csv": "CSV"}
+#: The table's columns as shown (the feature id stays in the data for row selection).
+TABLE_ORDER = ("name", "layer", "country", "status", "stage", "owners", "elements",
+               "hree_share_pct", "capacity", "capacity_unit", "capacity_year", "as_of",
+               "source", "sources")
 
 
 # -- cached calls: keyed on hashable things (a folder, a Query), never on a frame -------
@@ -298,8 +302,9 @@ def _table(data_dir: str, query: Query) -> None:
     st.caption("Select a row to zoom the map to it. Click a column header to sort.")
     st.dataframe(
         rows, hide_index=True, on_select="rerun", selection_mode="single-row",
-        key=_table_key(query),
+        key=_table_key(query), column_order=[c for c in TABLE_ORDER if c in rows.columns],
         column_config={
+            "name": st.column_config.TextColumn("name", pinned=True),
             "source": st.column_config.LinkColumn("source", display_text="link"),
             "hree_share_pct": st.column_config.NumberColumn("heavy REE %", format="%.1f"),
             "capacity": st.column_config.NumberColumn("capacity", format="%,.0f"),

@@ -24,6 +24,7 @@ from geo.export import EXTENSIONS, write_layers
 from layers.ownership import OwnershipGraph, asset_key
 from layers.permalink import KINDS
 from layers.query import Query, apply_query
+from layers.schema import LAYERS
 
 __all__ = [
     "MIME",
@@ -168,12 +169,16 @@ def table_rows(frames: Mapping[str, gpd.GeoDataFrame]) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        The columns of :data:`TABLE_COLUMNS`: owners as ``name (pct%)`` text, elements
-        as ``Nd, Pr`` text, ``source`` the first http(s) source URL (or empty), ``sources``
-        every source title.
+        Mines first, then plants, ports, routes, chokepoints and seabed areas (the map's
+        drawing order, top first); the columns of :data:`TABLE_COLUMNS`: owners as
+        ``name (pct%)`` text, elements as ``Nd, Pr`` text, ``source`` the first http(s)
+        source URL (or empty), ``sources`` every source title.
     """
     parts = []
-    for layer, gdf in frames.items():
+    # top of the map first: mines, plants, ports, routes, chokepoints, seabed
+    order = [n for n in reversed(LAYERS) if n in frames] + [n for n in frames if n not in LAYERS]
+    for layer in order:
+        gdf = frames[layer]
         if not len(gdf):
             continue
         rows = pd.DataFrame({

@@ -296,3 +296,8 @@ def test_a_data_folder_without_outlines_uses_the_bundled_ones(monkeypatch, tmp_p
 def test_plain_escapes_markdown():
     assert plain("![x](http://h/i.png) <b>") == r"\!\[x\]\(http\://h/i\.png\) \<b\>"
     assert plain("Norra Kärr 50%") == "Norra Kärr 50%"
+
+
+def test_table_lists_the_top_of_the_map_first(mini):
+    rows = table_rows(mini.frames)
+    assert list(dict.fromkeys(rows["layer"])) == ["mines", "refineries", "routes", "seabed"]
