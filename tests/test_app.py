@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -261,3 +262,21 @@ def test_the_toggles_count_what_they_would_show(app):
     at.run()
     assert shown(at) == {"mines/mount-weld", "mines/lofdal", "mines/longnan"}
     assert at.toggle(key="f_state_backed").value is True
+
+
+def test_broken_data_is_named_line_by_line_not_a_traceback(monkeypatch, tmp_path):
+    folder = tmp_path / "data"
+    shutil.copytree(MINI, folder)
+    path = folder / "mines.geojson"
+    collection = json.loads(path.read_text(encoding="utf-8"))
+    collection["features"][1]["properties"]["status"] = "dreaming"
+    path.write_text(json.dumps(collection), encoding="utf-8")
+    monkeypatch.setenv("REEMAP_DATA_DIR", str(folder))
+    monkeypatch.setattr(settings, "STORE_PATH", tmp_path / "no-imports.gpkg")
+    at = AppTest.from_file("../app.py", default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert at.error[0].value.startswith("The data cannot be loaded")
+    (problem,) = at.code[0].value.splitlines()
+    assert problem.startswith(f"{path}: lofdal: status:")
+    assert not at.dataframe  # nothing half-drawn
