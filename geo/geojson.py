@@ -87,19 +87,12 @@ def _split_numbers(values: list[Any]) -> list[bytes]:
     return orjson.dumps(values)[1:-1].split(b",") if values else []
 
 
-def _strings(column: pd.Series) -> list[bytes]:
-    """A text column encoded once per distinct value, in one orjson call.
-
-    Inside an encoded string every ``"`` is escaped as ``\\"``, so ``","`` only ever
-    separates two strings: the array can be cut there safely.
-    """
+def _strings(column: pd.Series) -> np.ndarray:
+    """A text column encoded once per distinct value, all in one orjson call."""
     codes, uniques = pd.factorize(column)  # missing -> -1
-    tokens: list[bytes] = []
-    if len(uniques):
-        body = orjson.dumps([str(u) for u in uniques])[2:-2]
-        tokens = [b'"' + t + b'"' for t in body.split(b'","')]
+    tokens = _batched(np.asarray(uniques, dtype=object))
     table = np.array([*tokens, b"null"], dtype=object)  # code -1 -> null
-    return list(table[codes].tolist())
+    return table[codes]
 
 
 def _encoded(column: pd.Series) -> Iterable[bytes]:
@@ -115,20 +108,38 @@ def _encoded(column: pd.Series) -> Iterable[bytes]:
     if pd.api.types.infer_dtype(column, skipna=True) in {"string", "empty"}:
         return _strings(column)
     if column.dtype == object:
-        return map(_dumps, column.to_numpy())
-    return map(_dumps, column.astype(object).where(column.notna(), None).to_numpy())
+        return _batched(column.to_numpy())
+    return _batched(column.astype(object).where(column.notna(), None).to_numpy())
 
 
-def _geometries(geoms: np.ndarray, precision: int) -> Iterable[bytes]:
-    """Each geometry as GeoJSON text (``null`` where missing)."""
+#: Put between values to encode a whole column in one orjson call, then cut at it.
+_SENTINEL = "\x00reemap-cut\x00"
+_CUT = b',"\\u0000reemap-cut\\u0000",'
+
+
+def _batched(values: np.ndarray) -> list[bytes]:
+    """Any values (lists, objects, text, numbers) encoded in one orjson call.
+
+    A string inside a value can hold the sentinel too: then the cut yields more parts
+    than values and each value is encoded on its own instead.
+    """
+    if len(values) == 0:
+        return []
+    sequence: list[Any] = [_SENTINEL] * (2 * len(values) - 1)
+    sequence[::2] = list(values)
+    parts = _dumps(sequence)[1:-1].split(_CUT)
+    return parts if len(parts) == len(values) else list(map(_dumps, values))
+
+
+def _geometries(geoms: np.ndarray, precision: int) -> list[Iterable[bytes]]:
+    """Each geometry as GeoJSON text (``null`` where missing), as pieces to join per row."""
     types = shapely.get_type_id(geoms)
     if len(types) and (types == _POINT).all() and not shapely.is_empty(geoms).any():
         xy = np.round(shapely.get_coordinates(geoms), precision).tolist()
         pairs = orjson.dumps(xy)[2:-2].split(b"],[")
-        return map(b"".join, zip(repeat(b'{"type":"Point","coordinates":['), pairs,
-                                 repeat(b"]}"), strict=False))
+        return [repeat(b'{"type":"Point","coordinates":['), pairs, repeat(b"]}")]
     encoded = shapely.to_geojson(prepare_geometries(geoms, precision=precision))
-    return (b"null" if g is None else g.encode() for g in encoded)
+    return [(b"null" if g is None else g.encode() for g in encoded)]
 
 
 def to_geojson_bytes(
@@ -171,7 +182,7 @@ def to_geojson_bytes(
         pieces += [repeat(start + key), _encoded(gdf[name])]
     pieces += [
         repeat(b'},"geometry":' if columns else b'{"type":"Feature","properties":{},"geometry":'),
-        _geometries(np.asarray(gdf.geometry.values), precision),
+        *_geometries(np.asarray(gdf.geometry.values), precision),
         repeat(b"}"),
     ]
     features = b",\n".join(map(b"".join, zip(*pieces, strict=False)))

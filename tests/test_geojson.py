@@ -146,3 +146,13 @@ def test_text_that_looks_like_json_separators(dtype: str) -> None:
                              geometry=[Point(0, 0)] * len(texts), crs="EPSG:4326")
     doc = orjson.loads(to_geojson_bytes(frame))
     assert [f["properties"]["t"] for f in doc["features"]] == texts
+
+
+def test_values_holding_the_internal_separator_are_still_written_whole() -> None:
+    from geo.geojson import _SENTINEL
+
+    owners = [[{"name": _SENTINEL, "stake_pct": 1.0}], [_SENTINEL, "x"], None, []]
+    frame = gpd.GeoDataFrame({"owners": owners}, geometry=[Point(0, 0)] * len(owners),
+                             crs="EPSG:4326")
+    doc = orjson.loads(to_geojson_bytes(frame))
+    assert [f["properties"]["owners"] for f in doc["features"]] == owners
