@@ -198,3 +198,21 @@ def test_the_snapshot_button_saves_the_view_as_png(page, bundled, artifacts):
     assert struct.unpack(">II", png[16:24]) == (1400, 900)
     assert len(png_text(png)[HTML_HASH_KEY]) == 64  # traced to the map HTML it shows
     (artifacts / "app-snapshot.png").write_bytes(png)
+
+
+def test_panning_and_zooming_do_not_rerun_the_app(page, bundled):
+    sent: list[int] = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(len(payload))))
+    frame = _open(page, bundled)
+    page.wait_for_timeout(1000)
+    before = len(sent)  # the page's own requests to run the script
+    box = page.locator(MAP_FRAME).bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 200, y + 80, steps=8)
+    page.mouse.up()
+    frame.locator(".leaflet-control-zoom-in").click()
+    page.wait_for_timeout(2000)
+    assert before >= 1
+    assert len(sent) == before  # nothing went back to the server: no rerun
