@@ -201,7 +201,7 @@ def _sidebar(data_dir: str, dataset: Dataset) -> View:
             jogmec = _total(data_dir, replace(query, owners=("jogmec",)))
             st.toggle(f"JOGMEC-linked only ({jogmec})", key="f_jogmec", on_change=_toggle_jogmec,
                       help="Adds JOGMEC to the owner filter: assets it holds directly or "
-                      "through a chain (Mount Weld through JARE and Lynas).")
+                      "through a chain of stakes in other companies.")
         state = _total(data_dir, replace(query, state_backed=True))
         st.toggle(f"State-backed owners only ({state})", key="f_state_backed",
                   help="Assets a state agency, government or state-owned company holds, "
