@@ -1,9 +1,9 @@
 """reemap's web map: widgets -> cached calls -> map. Wiring only.
 
-The logic lives below: ``layers.view`` (permalinks, counts, table, downloads),
-``layers.query`` (the filter, shared with ``reemap export``) and ``geo.mapview`` (the
-folium map). Each panel is a small function called once from :func:`main`; a new panel
-is one more function and one more call.
+The logic lives below: ``layers.permalink`` (the view and its URL), ``layers.view``
+(counts, summary, table, downloads), ``layers.query`` (the filter, shared with ``reemap
+export``) and ``geo.mapview`` (the folium map). Each panel is a small function called
+once from :func:`main`; a new panel is one more function and one more call.
 """
 
 from __future__ import annotations
@@ -212,7 +212,7 @@ def _sidebar(data_dir: str, dataset: Dataset) -> View:
                      data_dir, query)
         _multiselect("Stage (plants)", "stages", [s for s in STAGES if s in present["stages"]],
                      data_dir, query)
-        st.slider("Minimum heavy-REE share (% of TREO)", 0, 100, step=5, key="f_min_hree",
+        st.slider("Minimum heavy-REE share (% of TREO)", 0, 100, step=1, key="f_min_hree",
                   help="0 shows every feature; above 0, features with no sourced share "
                   "are left out.")
         low, high = st.columns(2)
