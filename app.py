@@ -127,7 +127,7 @@ def _restore(dataset: Dataset) -> None:
     for attr, key in KEYS.items():
         st.session_state[key] = list(getattr(q, attr))
     st.session_state.update(
-        f_min_hree=int(q.min_hree or 0), f_state_backed=q.state_backed, f_q=q.text,
+        f_min_hree=float(q.min_hree or 0.0), f_state_backed=q.state_backed, f_q=q.text,
         f_cap_min=q.capacity_min, f_cap_max=q.capacity_max,
         f_color_by=view.color_by, f_basemap=view.basemap,
         _restored=True, _url_problems=problems,
@@ -212,7 +212,8 @@ def _sidebar(data_dir: str, dataset: Dataset) -> View:
                      data_dir, query)
         _multiselect("Stage (plants)", "stages", [s for s in STAGES if s in present["stages"]],
                      data_dir, query)
-        st.slider("Minimum heavy-REE share (% of TREO)", 0, 100, step=1, key="f_min_hree",
+        st.slider("Minimum heavy-REE share (% of TREO)", 0.0, 100.0, step=0.5, key="f_min_hree",
+                  format="%g",
                   help="0 shows every feature; above 0, features with no sourced share "
                   "are left out.")
         low, high = st.columns(2)

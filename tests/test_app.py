@@ -280,3 +280,10 @@ def test_broken_data_is_named_line_by_line_not_a_traceback(monkeypatch, tmp_path
     (problem,) = at.code[0].value.splitlines()
     assert problem.startswith(f"{path}: lofdal: status:")
     assert not at.dataframe  # nothing half-drawn
+
+
+def test_a_fractional_heavy_ree_link_is_kept(app):
+    at = app(min_hree="52.5")
+    assert at.slider(key="f_min_hree").value == 52.5
+    assert shown(at) == {"mines/lofdal", "mines/longnan"}
+    assert url(at) == {"min_hree": ["52.5"]}
