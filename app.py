@@ -257,7 +257,7 @@ def _summary(selected: dict[str, gpd.GeoDataFrame], view: View, names: dict[str,
             column.metric(layer, count)
     if summary.capacity:
         st.caption("Total capacity: " + " · ".join(
-            f"{total:,.0f} {unit} ({_n(n, 'site')})"
+            f"{total:,.0f} {plain(unit)} ({_n(n, 'site')})"
             for unit, (total, n) in summary.capacity.items()
         ))
 
