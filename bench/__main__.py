@@ -36,6 +36,12 @@ The ownership chain is the test dataset's (JOGMEC -> JARE -> Lynas).
 
 - Server times are wall-clock in one Python process; the machine is shared, so spreads
   are wide.
+- Filters: "which features match" is `query_masks` (the filter itself, per-frame index
+  warm); "filtered frames" adds copying the kept rows into new GeoDataFrames
+  (`apply_query`); "first call" includes building the index (once per frame).
+- Maps past `settings.MAX_POINTS_DRAWN` points are aggregated into grid cells on the
+  server (the 1M rows); below it every point is drawn with its own colour, size, tooltip
+  and popup.
 - "Interactive in Chromium" is from navigation start until every layer has drawn features
   and the page answers an animation frame (headless Debian Chromium, local HTTP server).
 - Peak memory is the peak resident size of a fresh process that makes the layer, filters
@@ -135,8 +141,8 @@ def write(results: Results, elapsed: float) -> None:
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     text = (f"{_INTRO}\n- Machine: {results.machine}; load average at the end {load}\n"
             f"- Date: {results.started:%Y-%m-%d %H:%M} UTC; the run took {elapsed / 60:.1f} min\n"
-            f"- Libraries: {versions()}\n\n"
-            f"{results.markdown()}\n")
+            f"- Libraries: {versions()}\n\n## Targets (issue 7)\n\n{results.targets()}\n\n"
+            f"## All figures\n\n{results.markdown()}\n")
     RESULTS.write_text(text, encoding="utf-8")
     print(f"\nwritten {RESULTS}")
 

@@ -52,6 +52,16 @@ class Row:
     target: str = ""
     note: str = ""
 
+    def met(self) -> bool | None:
+        """Whether the median meets the target (``None`` without a numeric target)."""
+        parts = self.target.split()
+        if self.value is None or len(parts) < 2 or parts[0] not in {"<=", ">="}:
+            return None
+        limit = float(parts[1].rstrip("x"))
+        unit = parts[2] if len(parts) > 2 else ""
+        value = self.value.median * (1000 if unit == "ms" else 1)
+        return value <= limit if parts[0] == "<=" else value >= limit
+
     def cells(self) -> list[str]:
         if self.value is None:
             figure = "n/a"
@@ -61,7 +71,8 @@ class Row:
             v = self.value
             figure = (f"{v.median:,.1f} {self.unit}" if v.runs == 1 or v.low == v.high else
                       f"{v.median:,.1f} {self.unit} ({v.low:,.1f}-{v.high:,.1f})")
-        return [self.group, self.case, self.size, figure, self.target, self.note]
+        verdict = {True: " (met)", False: " (missed)", None: ""}[self.met()]
+        return [self.group, self.case, self.size, figure, self.target + verdict, self.note]
 
 
 def _seconds(v: Stat) -> str:
@@ -84,6 +95,17 @@ class Results:
     def add(self, row: Row) -> None:
         self.rows.append(row)
         print(" | ".join(row.cells()), flush=True)
+
+    def targets(self) -> str:
+        """The issue's targets, each with its figure and whether it was met."""
+        lines = []
+        for r in self.rows:
+            met = r.met()
+            if met is not None:
+                cells = r.cells()
+                lines.append(f"- {'met' if met else '**missed**'}: {r.group}, {r.case}, "
+                             f"{r.size}: {cells[3]}, target {r.target}")
+        return "\n".join(lines)
 
     def markdown(self) -> str:
         head = ["group", "case", "size", "median (min-max, runs)", "target", "note"]
