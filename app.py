@@ -129,7 +129,7 @@ def _restore(dataset: Dataset) -> None:
     st.session_state.update(
         f_min_hree=float(q.min_hree or 0.0), f_state_backed=q.state_backed, f_q=q.text,
         f_cap_min=q.capacity_min, f_cap_max=q.capacity_max,
-        f_color_by=view.color_by, f_basemap=view.basemap,
+        f_color_by=view.color_by, f_basemap=view.basemap, f_focus=view.focus,
         _restored=True, _url_problems=problems,
     )
 
@@ -149,7 +149,7 @@ def _current() -> View:
     if low is not None and high is not None and low > high:
         query = replace(query, capacity_max=None)  # a half-typed range: keep its minimum
     return View(query=query, color_by=s.get("f_color_by", "hree"),
-                basemap=s.get("f_basemap", "countries"))
+                basemap=s.get("f_basemap", "countries"), focus=s.get("f_focus", ""))
 
 
 def _labeller(counts: dict[str, int], name: Callable[[str], str] = str) -> Callable[[str], str]:
@@ -228,6 +228,9 @@ def _sidebar(data_dir: str, dataset: Dataset) -> View:
         st.selectbox("Basemap", list(BASEMAPS), key="f_basemap",
                      format_func=lambda v: BASEMAP_LABELS[v])
     view = _current()
+    if view.focus and _row_of(data_dir, view) is None:  # the zoomed feature was filtered out
+        st.session_state["f_focus"] = ""
+        view = replace(view, focus="")
     _sync_url(view)
     for problem in st.session_state.get("_url_problems", []):
         st.warning(f"Ignored in the link: {plain(problem)}")
@@ -271,24 +274,34 @@ def _table_key(query: Query) -> str:
     return f"table-{abs(hash(query))}"
 
 
-def _focus(data_dir: str, query: Query) -> tuple[tuple[float, float, float, float] | None,
-                                                   dict[str, list[str]] | None]:
-    """The feature the table's selected row names: its bounds and a highlight."""
-    state = st.session_state.get(_table_key(query))
-    rows = state["selection"]["rows"] if state else []
-    if not rows:
-        return None, None
+def _row_of(data_dir: str, view: View) -> int | None:
+    """The table row of the feature the view is zoomed to (None when it is not shown)."""
+    table = table_rows(_select(data_dir, view.query))
+    keys = (table["layer"] + "/" + table["id"]).tolist()
+    return keys.index(view.focus) if view.focus in keys else None
+
+
+def _on_row(data_dir: str, query: Query) -> None:
+    """A table row was (de)selected: zoom to it, or back out to the whole selection."""
+    rows = st.session_state[_table_key(query)]["selection"]["rows"]
     table = table_rows(_select(data_dir, query))
-    if rows[0] >= len(table):
+    picked = table.iloc[rows[0]] if rows and rows[0] < len(table) else None
+    st.session_state["f_focus"] = "" if picked is None else f"{picked['layer']}/{picked['id']}"
+
+
+def _focus(data_dir: str, view: View) -> tuple[tuple[float, float, float, float] | None,
+                                               dict[str, list[str]] | None]:
+    """The bounds of the feature the view is zoomed to, and a highlight ringing it."""
+    if not view.focus:
         return None, None
-    layer, fid = table.iloc[rows[0]][["layer", "id"]]
-    return feature_bounds(_select(data_dir, query), layer, fid), {layer: [fid]}
+    layer, _, fid = view.focus.partition("/")
+    return feature_bounds(_select(data_dir, view.query), layer, fid), {layer: [fid]}
 
 
 def _map(data_dir: str, view: View) -> str:
     """Draw the map; return its HTML (for the snapshot)."""
     selected = _select(data_dir, view.query)
-    focus, highlight = _focus(data_dir, view.query)
+    focus, highlight = _focus(data_dir, view)
     m = build_map(selected, color_by=view.color_by, basemap=view.basemap, focus=focus,
                   highlight=highlight, effective_stakes=_stakes(data_dir, view.query))
     html = map_html(m)  # before st_folium, which adds its own scripts to the map
@@ -297,13 +310,17 @@ def _map(data_dir: str, view: View) -> str:
     return html
 
 
-def _table(data_dir: str, query: Query) -> None:
+def _table(data_dir: str, view: View) -> None:
+    query = view.query
     rows = table_rows(_select(data_dir, query))
+    row = _row_of(data_dir, view)
     st.subheader(f"Features ({len(rows)})")
     st.caption("Select a row to zoom the map to it. Click a column header to sort.")
     st.dataframe(
-        rows, hide_index=True, on_select="rerun", selection_mode="single-row",
-        key=_table_key(query), column_order=[c for c in TABLE_ORDER if c in rows.columns],
+        rows, hide_index=True, on_select=partial(_on_row, data_dir, query),
+        selection_mode="single-row", key=_table_key(query), placeholder="",
+        selection_default=None if row is None else {"selection": {"rows": [row]}},
+        column_order=[c for c in TABLE_ORDER if c in rows.columns],
         column_config={
             "name": st.column_config.TextColumn("name", pinned=True),
             "source": st.column_config.LinkColumn("source", display_text="link"),
@@ -493,7 +510,7 @@ def main() -> None:
     _summary(_select(data_dir, view.query), view, names)
     html = _map(data_dir, view)
     _snapshot_button(view, html, names)
-    _table(data_dir, view.query)
+    _table(data_dir, view)
     _downloads(data_dir, view.query)
     _analysis_panel(data_dir, dataset)
     _routes_panel(dataset)

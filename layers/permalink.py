@@ -3,8 +3,9 @@
 A View is a :class:`~layers.query.Query` plus how the map draws it; it is frozen, so it
 keys a cache. The URL keys are design.md's (``?layer=mines&element=Dy&owner=JOGMEC&
 country=AUS&status=operating&min_hree=10``) plus ``stage``, ``state_backed``,
-``min_capacity``, ``max_capacity``, ``q`` (name contains), ``color_by`` and ``basemap``;
-a key may repeat, and a value may hold several, comma-separated. No Streamlit here.
+``min_capacity``, ``max_capacity``, ``q`` (name contains), ``color_by``, ``basemap`` and
+``focus`` (the feature zoomed to, ``layer/id``); a key may repeat, and a value may hold
+several, comma-separated. No Streamlit here.
 """
 
 from __future__ import annotations
@@ -52,17 +53,19 @@ _NUMBERS: Final[dict[str, str]] = {
 }
 #: Every URL key a View reads and writes (other panels may add keys of their own).
 PARAM_KEYS: Final[tuple[str, ...]] = (
-    *KINDS.values(), *_NUMBERS.values(), "state_backed", "q", "color_by", "basemap",
+    *KINDS.values(), *_NUMBERS.values(), "state_backed", "q", "color_by", "basemap", "focus",
 )
 _TRUE: Final[frozenset[str]] = frozenset({"1", "true", "yes", "on"})
 
 @dataclass(frozen=True)
 class View:
-    """Everything a permalink restores: the filter and how the map draws it."""
+    """Everything a permalink restores: the filter, how the map draws it, and the feature
+    it is zoomed to (``layer/id``, empty for the whole selection)."""
 
     query: Query = field(default_factory=Query)
     color_by: str = "hree"
     basemap: str = "countries"
+    focus: str = ""
 
 
 def _values(params: Mapping[str, str | Sequence[str]], key: str) -> tuple[str, ...]:
@@ -166,10 +169,15 @@ def from_params(
     )
     color = pick("color_by", COLOR_BY)
     basemap = pick("basemap", BASEMAPS)
+    focus = (_last(params, "focus") or "").strip()
+    if focus and (focus.partition("/")[0] not in LAYERS or not focus.partition("/")[2]):
+        problems.append(f"focus: {focus!r} is not LAYER/ID (e.g. mines/mount-weld)")
+        focus = ""
     view = View(
         query=query,
         color_by=color[-1] if color else View.color_by,
         basemap=basemap[-1] if basemap else View.basemap,
+        focus=focus,
     )
     return view, problems
 
@@ -198,6 +206,8 @@ def to_params(view: View) -> dict[str, str | list[str]]:
         out["color_by"] = view.color_by
     if view.basemap != View.basemap:
         out["basemap"] = view.basemap
+    if view.focus:
+        out["focus"] = view.focus
     return out
 
 

@@ -287,3 +287,19 @@ def test_a_fractional_heavy_ree_link_is_kept(app):
     assert at.slider(key="f_min_hree").value == 52.5
     assert shown(at) == {"mines/lofdal", "mines/longnan"}
     assert url(at) == {"min_hree": ["52.5"]}
+
+
+def test_a_link_zooms_to_a_feature_and_the_row_is_selected(app):
+    at = app(layer="mines", focus="mines/lofdal")
+    # Lofdal (14.82 E, 20.12 S), padded half a degree each side
+    assert "[[-20.62, 14.32], [-19.62, 15.32]]" in map_script(at)
+    assert at.dataframe[0].proto.selection_mode  # rows are selectable
+    assert url(at) == {"layer": ["mines"], "focus": ["mines/lofdal"]}
+
+
+def test_a_focus_the_filters_leave_out_is_dropped(app):
+    at = app(focus="mines/lofdal")
+    at.multiselect(key="f_country").select("AUS")
+    at.run()
+    assert "[[-20.62, 14.32]" not in map_script(at)
+    assert url(at) == {"country": ["AUS"]}

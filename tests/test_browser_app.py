@@ -168,6 +168,14 @@ def test_selecting_a_table_row_zooms_the_map_to_it(page, hostile):
         "() => { const c = window.reemap.maps[0].getCenter(); return [c.lng, c.lat]; }"
     )
     assert center == pytest.approx([16.0, 58.3], abs=0.3)  # Norra Kärr, southern Sweden
+    # the link now names the feature, and opening it comes back zoomed to it
+    page.wait_for_url(lambda u: "focus=mines%2Fnorra-karr" in u or "focus=mines/norra-karr" in u,
+                      timeout=30_000)
+    frame = _open(page, page.url)
+    again = frame.locator("body").evaluate(
+        "() => { const c = window.reemap.maps[0].getCenter(); return [c.lng, c.lat]; }"
+    )
+    assert again == pytest.approx(center, abs=0.01)
 
 
 def test_a_download_is_the_cli_file(page, bundled, tmp_path):

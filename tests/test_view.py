@@ -70,6 +70,7 @@ def test_every_key_round_trips(mini):
                     capacity_max=5e4),
         color_by="status",
         basemap="osm",
+        focus="mines/mount-weld",
     )
     params = to_params(view)
     assert params["owner"] == ["jogmec", "lynas"]
@@ -85,7 +86,7 @@ def test_default_view_has_an_empty_query_string():
 def test_bad_values_are_dropped_and_named(mini):
     view, problems = from_params(
         {"element": "Dy,Xx", "owner": "Nobody Inc", "min_hree": "150", "country": "Australia",
-         "color_by": "rainbow", "status": "maybe", "min_capacity": "abc"},
+         "color_by": "rainbow", "status": "maybe", "min_capacity": "abc", "focus": "weld"},
         graph=mini.graph,
     )
     assert view == View(query=Query(elements=("Dy",)))
@@ -93,6 +94,7 @@ def test_bad_values_are_dropped_and_named(mini):
         "color_by: unknown value 'rainbow'",
         "country: 'Australia' is not an ISO 3166 alpha-3 code",
         "element: unknown value 'Xx'",
+        "focus: 'weld' is not LAYER/ID (e.g. mines/mount-weld)",
         "min_capacity: 'abc' is not a number",
         "min_hree: 150 is outside 0..100",
         "owner: no entity is named 'Nobody Inc'",
