@@ -15,6 +15,7 @@ from functools import partial
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pycountry
 import streamlit as st
 from streamlit_folium import st_folium
@@ -87,6 +88,11 @@ def _select(data_dir: str, query: Query) -> dict[str, gpd.GeoDataFrame]:
 def _counts(data_dir: str, query: Query, kind: str) -> dict[str, int]:
     dataset = _dataset(data_dir)
     return option_counts(dataset.frames, query, dataset.graph, kind)
+
+
+@st.cache_data(show_spinner=False)
+def _rows(data_dir: str, query: Query) -> pd.DataFrame:
+    return table_rows(_select(data_dir, query))
 
 
 @st.cache_data(show_spinner=False)
@@ -276,7 +282,7 @@ def _table_key(query: Query) -> str:
 
 def _row_of(data_dir: str, view: View) -> int | None:
     """The table row of the feature the view is zoomed to (None when it is not shown)."""
-    table = table_rows(_select(data_dir, view.query))
+    table = _rows(data_dir, view.query)
     keys = (table["layer"] + "/" + table["id"]).tolist()
     return keys.index(view.focus) if view.focus in keys else None
 
@@ -284,7 +290,7 @@ def _row_of(data_dir: str, view: View) -> int | None:
 def _on_row(data_dir: str, query: Query) -> None:
     """A table row was (de)selected: zoom to it, or back out to the whole selection."""
     rows = st.session_state[_table_key(query)]["selection"]["rows"]
-    table = table_rows(_select(data_dir, query))
+    table = _rows(data_dir, query)
     picked = table.iloc[rows[0]] if rows and rows[0] < len(table) else None
     st.session_state["f_focus"] = "" if picked is None else f"{picked['layer']}/{picked['id']}"
 
@@ -312,7 +318,7 @@ def _map(data_dir: str, view: View) -> str:
 
 def _table(data_dir: str, view: View) -> None:
     query = view.query
-    rows = table_rows(_select(data_dir, query))
+    rows = _rows(data_dir, query)
     row = _row_of(data_dir, view)
     st.subheader(f"Features ({len(rows)})")
     st.caption("Select a row to zoom the map to it. Click a column header to sort.")
