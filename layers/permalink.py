@@ -80,6 +80,12 @@ def _last(params: Mapping[str, str | Sequence[str]], key: str) -> str | None:
     return values[-1] if values else None
 
 
+def _raw_last(params: Mapping[str, str | Sequence[str]], key: str) -> str:
+    # free text (a name search) keeps its commas
+    raw = params.get(key) or ""
+    return (raw if isinstance(raw, str) else (list(raw) or [""])[-1]).strip()
+
+
 def _owner_ids(
     params: Mapping[str, str | Sequence[str]], graph: OwnershipGraph | None, problems: list[str]
 ) -> tuple[str, ...]:
@@ -163,7 +169,7 @@ def from_params(
         stages=pick("stage", STAGES),
         min_hree=number("min_hree", 0.0, 100.0),
         state_backed=(_last(params, "state_backed") or "").casefold() in _TRUE,
-        text=(_last(params, "q") or "").strip(),
+        text=_raw_last(params, "q"),
         capacity_min=low,
         capacity_max=high,
     )

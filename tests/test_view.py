@@ -303,3 +303,9 @@ def test_plain_escapes_markdown():
 def test_table_lists_the_top_of_the_map_first(mini):
     rows = table_rows(mini.frames)
     assert list(dict.fromkeys(rows["layer"])) == ["mines", "refineries", "routes", "seabed"]
+
+
+def test_a_name_search_keeps_its_commas():
+    view, problems = from_params({"q": ["old", " Longnan, Zudong "]})
+    assert (view.query.text, problems) == ("Longnan, Zudong", [])
+    assert from_params(to_params(view))[0] == view
