@@ -35,8 +35,9 @@ def measure(fn: Callable[[], Any], *, repeat: int = 5, warmup: bool = True) -> t
     for _ in range(repeat):
         gc.collect()
         start = time.perf_counter()
-        result = fn()
+        value = fn()
         times.append(time.perf_counter() - start)
+        result = value  # the previous result is freed here, outside the timing
     return Stat.of(times), result
 
 
