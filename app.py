@@ -58,6 +58,9 @@ COLOR_LABELS = {"hree": "heavy-REE share", "status": "status"}
 BASEMAP_LABELS = {"countries": "country outlines (offline)", "osm": "OpenStreetMap (web)",
                   "carto": "Carto light (web)"}
 DOWNLOADS = {"geojson": "GeoJSON", "gpkg": "GeoPackage", "csv": "CSV"}
+#: The page's sections (``?section=``); each run draws one of them, so one map.
+SECTIONS = {"map": "Map and table", "routes": "Trade routes and chokepoints",
+            "analysis": "Owners, dependency and scenarios"}
 #: The table's columns as shown (the feature id stays in the data for row selection).
 TABLE_ORDER = ("name", "layer", "country", "status", "stage", "owners", "elements",
                "hree_share_pct", "capacity", "capacity_unit", "capacity_year", "as_of",
@@ -497,6 +500,22 @@ def _upload_panel() -> None:
         st.rerun()
 
 
+def _section() -> str:
+    """Which part of the page to show (one map per run); kept in the URL as ``section``."""
+    if "section" not in st.session_state:
+        asked = st.query_params.get("section", "map")
+        st.session_state["section"] = asked if asked in SECTIONS else "map"
+    section: str = st.segmented_control(
+        "Show", list(SECTIONS), format_func=SECTIONS.__getitem__, key="section",
+        label_visibility="collapsed",
+    ) or "map"
+    if section == "map":
+        st.query_params.pop("section", None)
+    elif st.query_params.get("section") != section:
+        st.query_params["section"] = section
+    return section
+
+
 def main() -> None:
     """Lay out the page: sidebar filters, summary, map, table, downloads."""
     st.set_page_config(page_title="reemap", page_icon="🗺️", layout="wide")
@@ -513,13 +532,17 @@ def main() -> None:
     view = _sidebar(data_dir, dataset)
     _upload_panel()
     st.header(TITLE)
-    _summary(_select(data_dir, view.query), view, names)
-    html = _map(data_dir, view)
-    _snapshot_button(view, html, names)
-    _table(data_dir, view)
-    _downloads(data_dir, view.query)
-    _analysis_panel(data_dir, dataset)
-    _routes_panel(dataset)
+    section = _section()
+    if section == "routes":
+        _routes_panel(dataset)
+    elif section == "analysis":
+        _analysis_panel(data_dir, dataset)
+    else:
+        _summary(_select(data_dir, view.query), view, names)
+        html = _map(data_dir, view)
+        _snapshot_button(view, html, names)
+        _table(data_dir, view)
+        _downloads(data_dir, view.query)
 
 
 main()

@@ -223,6 +223,7 @@ def test_app_routes_panel(mini_dir: Path, tmp_path: Path, monkeypatch) -> None:
     shutil.copy(settings.DATA_DIR / "chokepoints.geojson", data / "chokepoints.geojson")
     monkeypatch.setenv("REEMAP_DATA_DIR", str(data))
     at = AppTest.from_file("../app.py", default_timeout=90)
+    at.query_params["section"] = "routes"  # a permalink to the routes section
     at.run()
     assert not at.exception, at.exception
     slider = at.select_slider(key="r_period")

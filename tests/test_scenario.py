@@ -196,6 +196,9 @@ def test_app_scenario_panel_rings_what_is_lost(
     at = AppTest.from_file("../app.py", default_timeout=120)
     at.run()
     assert not at.exception, at.exception
+    assert not at.tabs  # the analysis section is not drawn until it is chosen
+    at.segmented_control(key="section").set_value("analysis").run()
+    assert at.query_params["section"] == "analysis"
     assert [t.label for t in at.tabs][-3:] == ["Owner", "Dependency and capacity", "Scenario"]
     at.selectbox(key="a_kind").set_value("country").run()
     at.selectbox(key="a_target_country").set_value("AUS").run()
