@@ -160,7 +160,7 @@ def app_command(port: int, *extra: str) -> list[str]:
         watcher off).
     """
     return [
-        sys.executable, "-m", "streamlit", "run", str(settings.ROOT / "app.py"),
+        sys.executable, "-m", "reemap.serve", "run", str(settings.ROOT / "app.py"),
         "--server.port", str(port),
         "--server.headless", "true",
         "--server.enableStaticServing", "true",
