@@ -202,8 +202,8 @@ def table_rows(frames: Mapping[str, gpd.GeoDataFrame]) -> pd.DataFrame:
                         for v in gdf["sources"]],
         })
         parts.append(rows)
-    if not parts:
-        return pd.DataFrame({c: [] for c in TABLE_COLUMNS})
+    if not parts:  # typed like a filled table, so callers can still join text columns
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in TABLE_COLUMNS})
     return pd.concat(parts, ignore_index=True)[list(TABLE_COLUMNS)]
 
 

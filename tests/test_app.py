@@ -303,3 +303,16 @@ def test_a_focus_the_filters_leave_out_is_dropped(app):
     at.run()
     assert "[[-20.62, 14.32]" not in map_script(at)
     assert url(at) == {"country": ["AUS"]}
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"country": "MYS", "min_hree": "10"}, {"layer": "seabed", "min_hree": "30"},
+     {"layer": "routes", "country": "JPN"}],
+)
+def test_a_filter_that_keeps_nothing_shows_an_empty_view(app, params):
+    # found by bench/load.py: an empty table used to crash the page (float + str)
+    at = app(**params)
+    assert shown(at) == set()
+    assert at.dataframe[0].value.empty
+    assert [b.label for b in at.get("download_button")][-3:] == ["GeoJSON", "GeoPackage", "CSV"]
