@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import MINI, start_app, stop_app
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from layers.catalog import load_dataset
 from layers.query import Query, apply_query
@@ -125,18 +126,25 @@ def test_changing_a_filter_redraws_the_map_and_updates_the_link(page, bundled):
 def test_a_script_in_a_name_stays_text(page, hostile, artifacts):
     frame = _open(page, f"{hostile}/?q=onerror")
     assert _counts(frame) == {"mines": 1}
-    # open the feature's popup where it is drawn
-    point = frame.locator("body").evaluate(
-        """() => { const m = window.reemap.maps[0];
-                   const p = m.latLngToContainerPoint([-28.86, 122.55]);
-                   const r = m.getContainer().getBoundingClientRect();
-                   return [p.x + r.left, p.y + r.top]; }"""
-    )
-    box = page.locator(MAP_FRAME).bounding_box()
-    page.mouse.move(box["x"] + point[0], box["y"] + point[1])
-    page.mouse.click(box["x"] + point[0], box["y"] + point[1])
+    # open the feature's popup where it is drawn; the map may still be settling (zoom to
+    # the selection, layout), so the point is located again before each try
     popup = frame.locator(".leaflet-popup-content")
-    popup.wait_for(timeout=30_000)
+    for _ in range(15):
+        point = frame.locator("body").evaluate(
+            """() => { const m = window.reemap.maps[0];
+                       const p = m.latLngToContainerPoint([-28.86, 122.55]);
+                       const r = m.getContainer().getBoundingClientRect();
+                       return [p.x + r.left, p.y + r.top]; }"""
+        )
+        box = page.locator(MAP_FRAME).bounding_box()
+        page.mouse.move(box["x"] + point[0], box["y"] + point[1])
+        page.mouse.click(box["x"] + point[0], box["y"] + point[1])
+        try:
+            popup.wait_for(timeout=2_000)
+            break
+        except PlaywrightTimeout:
+            continue
+    popup.wait_for(timeout=10_000)
     assert HOSTILE in popup.inner_text()
     assert frame.locator(".leaflet-popup-content img").count() == 0
     # the owner filter lists the hostile owner as text
