@@ -37,6 +37,7 @@ __all__ = [
     "MODELS",
     "Chokepoint",
     "Feature",
+    "FlowFields",
     "Mine",
     "Owner",
     "Port",
@@ -172,10 +173,9 @@ class Seabed(Feature):
     )
 
 
-class Route(Feature):
-    """A trade flow drawn along its route."""
+class FlowFields(BaseModel):
+    """What a trade flow states, shared by the flow table and the routes drawn from it."""
 
-    flow_id: str | None = None
     origin: Country
     destination: Country
     origin_port: str | None = None
@@ -185,14 +185,20 @@ class Route(Feature):
     tonnage: NonNegative | None = None
     tonnage_unit: FlowUnit | None = None
     period: Period
-    route_kind: Literal["sea", "land", "great_circle", "mixed"] = "great_circle"
-    geometry_approximate: bool = True
 
     @model_validator(mode="after")
-    def _tonnage_has_unit(self) -> Route:
+    def _tonnage_has_unit(self) -> FlowFields:
         if self.tonnage is not None and self.tonnage_unit is None:
             raise ValueError("tonnage is set without tonnage_unit")
         return self
+
+
+class Route(FlowFields, Feature):
+    """A trade flow drawn along its route."""
+
+    flow_id: str | None = None
+    route_kind: Literal["sea", "land", "great_circle", "mixed"] = "great_circle"
+    geometry_approximate: bool = True
 
 
 class Port(Feature):

@@ -15,17 +15,16 @@ from typing import Annotated, Any, Literal
 import pandas as pd
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from layers.models import FlowFields
 from layers.ownership import read_table
-from layers.schema import Country, Element, FlowUnit, Percent, Slug
+from layers.schema import Element, Percent, Period, Slug
 from layers.validate import pydantic_messages
 from reemap import settings
 from reemap.errors import DataError, Problem
 
 __all__ = ["load_dependency", "load_flows", "load_offtakes"]
 
-_PERIOD = r"^\d{4}(-(0[1-9]|1[0-2]))?$"
 _DATE = r"^\d{4}(-\d{2}(-\d{2})?)?$"
-_HS = r"^\d{4}(\.\d{2}){0,2}$"
 
 
 def _blank_is_none(value: str | None) -> str | None:
@@ -59,26 +58,11 @@ class _Row(BaseModel):
         return self
 
 
-class Flow(_Row):
+class Flow(FlowFields, _Row):
     """One trade flow: origin -> destination, product, tonnage, period."""
 
     id: Slug
-    origin: Country
-    destination: Country
-    origin_port: Optional = None
-    destination_port: Optional = None
     origin_site: Optional = None
-    product: Annotated[str, Field(min_length=1)]
-    hs_code: Annotated[str, Field(pattern=_HS)] | None = None
-    tonnage: Annotated[float, Field(ge=0)] | None = None
-    tonnage_unit: FlowUnit | None = None
-    period: Annotated[str, Field(pattern=_PERIOD)]
-
-    @model_validator(mode="after")
-    def _unit(self) -> Flow:
-        if self.tonnage is not None and self.tonnage_unit is None:
-            raise ValueError("tonnage is set without tonnage_unit")
-        return self
 
 
 class DependencyPoint(_Row):
@@ -86,7 +70,7 @@ class DependencyPoint(_Row):
 
     series_id: Annotated[str, Field(min_length=1)]
     basis: Literal["metal equivalent", "tonnage", "value", "unstated"]
-    period: Annotated[str, Field(pattern=_PERIOD)]
+    period: Period
     share_pct: Percent
 
 
