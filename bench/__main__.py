@@ -58,7 +58,7 @@ def _sizes(quick: bool) -> tuple[int, ...]:
 def _reps(n: int, quick: bool) -> int:
     if quick:
         return 2
-    return 3 if n >= M else 5
+    return 5  # the issue asks for the median of 5 at every size, 1M included
 
 
 def server_side(results: Results, points: dict[int, gpd.GeoDataFrame], lines: gpd.GeoDataFrame, *,
@@ -123,7 +123,7 @@ def in_browser(results: Results, points: dict[int, gpd.GeoDataFrame], *, quick: 
                                              repeat=1 if quick else reps)
                 mb = (folder / name).stat().st_size / 1e6
                 results.add(Row(group, case, size, stat, "s", target, f"{mb:.1f} MB page"))
-            found = browser.app_first_render(chrome, repeat=1 if quick else 3)
+            found = browser.app_first_render(chrome, repeat=1 if quick else 5)
             if found is None:
                 results.add(Row("app", "bundled map: first render", "bundled", None, "s",
                                 "<= 3 s", "no features drawn within 90 s"))
