@@ -130,7 +130,13 @@ def country_mismatches(
         its country, saying so. Countries missing from the outlines are not checked.
     """
     result = pd.Series([None] * len(points), index=points.index, dtype=object)
-    by_code = outlines.dissolve("iso_a3").geometry
+    codes_column = outlines["iso_a3"]
+    # one outline per code already (Natural Earth admin-0): dissolving would only cost time
+    by_code = (
+        outlines.set_index("iso_a3").geometry
+        if codes_column.is_unique
+        else outlines.dissolve("iso_a3").geometry
+    )
     pts = np.asarray(points.values)
     codes = countries.to_numpy()
     usable = np.array(

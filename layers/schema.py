@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Annotated, Final, Literal
+from typing import Annotated, Final, Literal, get_args
 
 import pycountry
 from pydantic import (
@@ -153,7 +153,6 @@ AMOUNT_UNITS: Final[dict[str, str]] = {
     "USD": "US dollars (value)",
     "JPY": "Japanese yen (value)",
 }
-FLOW_UNITS: Final[tuple[str, ...]] = ("t", "t metal equivalent", "t REO", "USD", "JPY")
 
 #: How exact a location is: the site itself, or a district/centroid.
 LOCATION_ACCURACY: Final[dict[str, str]] = {
@@ -310,6 +309,8 @@ AmountUnit = Literal[
     "t", "t metal equivalent", "t REO", "t TREO", "t NdPr oxide", "t concentrate", "USD", "JPY"
 ]
 FlowUnit = Literal["t", "t metal equivalent", "t REO", "USD", "JPY"]
+#: The units a trade flow's tonnage may carry (a subset of AMOUNT_UNITS).
+FLOW_UNITS: Final[tuple[str, ...]] = get_args(FlowUnit)
 Percent = Annotated[float, Field(ge=0, le=100)]
 NonNegative = Annotated[float, Field(ge=0)]
 

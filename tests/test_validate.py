@@ -216,3 +216,19 @@ def test_hree_definitions_are_switchable() -> None:
     assert hree_share(shares, "gd-lu") == 35.0
     with pytest.raises(ValueError, match="unknown HREE definition"):
         heavy_elements("iupac")
+
+
+def test_schema_types_and_vocabularies_agree() -> None:
+    # the Literal field types repeat the vocabularies' keys for pydantic: they must not drift
+    from typing import get_args
+
+    from layers import schema
+
+    pairs = [
+        (schema.Element, schema.ELEMENTS), (schema.Status, schema.STATUSES),
+        (schema.Stage, schema.STAGES), (schema.CapacityUnit, schema.CAPACITY_UNITS),
+        (schema.AmountUnit, schema.AMOUNT_UNITS), (schema.Accuracy, schema.LOCATION_ACCURACY),
+    ]
+    for literal, vocabulary in pairs:
+        assert list(get_args(literal)) == list(vocabulary)
+    assert set(schema.FLOW_UNITS) <= set(schema.AMOUNT_UNITS)
