@@ -187,10 +187,25 @@ def _toggle_jogmec() -> None:
         st.session_state[KEYS["owners"]] = [o for o in owners if o != "jogmec"]
 
 
-def _sidebar(data_dir: str, dataset: Dataset) -> View:
-    """The filters, each option with the number of features it keeps; returns the view."""
+def _view(data_dir: str, dataset: Dataset) -> View:
+    """The view the widgets hold (set from the URL on a session's first run), in the URL.
+
+    Known before the sidebar is drawn, so the map goes out to the browser first: its
+    component starts loading while the sidebar's widgets do.
+    """
     _restore(dataset)
-    query = _current().query
+    view = _current()
+    if view.focus and _row_of(data_dir, view) is None:  # the zoomed feature was filtered out
+        st.session_state["f_focus"] = ""
+        view = replace(view, focus="")
+    _sync_url(view)
+    for problem in st.session_state.get("_url_problems", []):
+        st.warning(f"Ignored in the link: {plain(problem)}")
+    return view
+
+
+def _sidebar(data_dir: str, dataset: Dataset, query: Query) -> None:
+    """The filters, each option with the number of features it keeps."""
     graph = dataset.graph
     everything = _counts(data_dir, Query(), "layers")
     present = {kind: set(_counts(data_dir, Query(), kind)) for kind in KEYS}
@@ -236,14 +251,6 @@ def _sidebar(data_dir: str, dataset: Dataset) -> View:
                  format_func=lambda v: COLOR_LABELS[v])
         st.selectbox("Basemap", list(BASEMAPS), key="f_basemap",
                      format_func=lambda v: BASEMAP_LABELS[v])
-    view = _current()
-    if view.focus and _row_of(data_dir, view) is None:  # the zoomed feature was filtered out
-        st.session_state["f_focus"] = ""
-        view = replace(view, focus="")
-    _sync_url(view)
-    for problem in st.session_state.get("_url_problems", []):
-        st.warning(f"Ignored in the link: {plain(problem)}")
-    return view
 
 
 def _sync_url(view: View) -> None:
@@ -529,17 +536,19 @@ def main() -> None:
         st.code("\n".join(lines), language=None)
         st.stop()
     names = {eid: entity.name for eid, entity in dataset.graph.entities.items()}
-    view = _sidebar(data_dir, dataset)
-    _upload_panel()
+    view = _view(data_dir, dataset)
     st.header(TITLE)
     section = _section()
+    if section == "map":  # the map first: see _view
+        _summary(_select(data_dir, view.query), view, names)
+        html = _map(data_dir, view)
+    _sidebar(data_dir, dataset, view.query)
+    _upload_panel()
     if section == "routes":
         _routes_panel(dataset)
     elif section == "analysis":
         _analysis_panel(data_dir, dataset)
     else:
-        _summary(_select(data_dir, view.query), view, names)
-        html = _map(data_dir, view)
         _snapshot_button(view, html, names)
         _table(data_dir, view)
         _downloads(data_dir, view.query)
