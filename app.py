@@ -35,7 +35,7 @@ from layers.permalink import (
     to_params,
 )
 from layers.query import Query, apply_query
-from layers.schema import ELEMENTS, LAYERS, STAGES, STATUSES
+from layers.schema import ELEMENTS, READING_ORDER, STAGES, STATUSES
 from layers.view import (
     download,
     download_name,
@@ -213,7 +213,7 @@ def _sidebar(data_dir: str, dataset: Dataset, query: Query) -> None:
         st.header("Filters")
         st.caption("AND between filters, OR within one. The number after each option is "
                    "how many features it would show, given the other filters.")
-        _multiselect("Layer", "layers", [n for n in LAYERS if n in everything],
+        _multiselect("Layer", "layers", [n for n in READING_ORDER if n in everything],
                      data_dir, query)
         _multiselect("Element", "elements", [e for e in ELEMENTS if e in present["elements"]],
                      data_dir, query, name=lambda e: f"{e} · {ELEMENTS[e]}")
@@ -392,8 +392,9 @@ def _analysis_panel(data_dir: str, dataset: Dataset) -> None:
     owner_tab, charts_tab, scenario_tab = st.tabs(["Owner", "Dependency and capacity",
                                                    "Scenario"])
     with owner_tab:
-        entity = st.selectbox("Owner", sorted(graph.entities, key=graph.name),
-                              format_func=graph.name, key="a_owner")
+        owners = sorted(graph.entities, key=graph.name)
+        entity = st.selectbox("Owner", owners, format_func=graph.name, key="a_owner",
+                              index=owners.index("jogmec") if "jogmec" in owners else 0)
         backers = ", ".join(map(graph.name, graph.state_backers(entity))) or "none"
         st.caption(f"State-backed through: {backers}. Stakes of unknown size give ranges; "
                    "units are never added.")
@@ -483,7 +484,7 @@ def _upload_panel() -> None:
         upload = st.file_uploader("File", type=[e.lstrip(".") for e in FORMATS], key="up_file",
                                   help="GeoJSON, GeoPackage, zipped Shapefile, CSV (lon/lat "
                                   "or WKT), GeoParquet or KML; reprojected to WGS84.")
-        layer = st.selectbox("Layer", [None, *LAYERS], key="up_layer",
+        layer = st.selectbox("Layer", [None, *READING_ORDER], key="up_layer",
                              format_func=lambda v: v or "(from the file's layer property)")
         label = st.text_input("Label (a slug, e.g. my-sites)", key="up_label")
         title = st.text_input("Source, for features with none (your own claim)", key="up_src")

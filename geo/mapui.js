@@ -154,13 +154,18 @@
       var outer = el("div", "rm-legend leaflet-control"), box = el("div", "rm-legend-body");
       L.DomEvent.disableClickPropagation(outer);
       L.DomEvent.disableScrollPropagation(outer);
-      var head = el("button", "rm-legend-title", spec.title);
+      var head = el("button", "rm-legend-title");
       head.type = "button";
       head.title = "Show or hide the legend";
-      head.onclick = function () { box.style.display = box.style.display === "none" ? "" : "none"; };
+      var fold = function (folded) {  // the arrow says which way a click goes
+        box.style.display = folded ? "none" : "";
+        head.textContent = spec.title + (folded ? " \u25b8" : " \u25be");
+        head.setAttribute("aria-expanded", folded ? "false" : "true");
+      };
+      head.onclick = function () { fold(box.style.display !== "none"); };
       outer.appendChild(head);
       outer.appendChild(box);
-      if (map.getSize().y < 520) { box.style.display = "none"; }  // a small map: folded
+      fold(map.getSize().y < 520);  // a small map: folded
       spec.sections.forEach(function (s) {
         box.appendChild(el("div", "rm-legend-head", s.title));
         s.items.forEach(function (it) {

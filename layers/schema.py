@@ -193,6 +193,8 @@ GEOMETRY_TYPES: Final[dict[str, frozenset[str]]] = {
 
 #: The layers, in drawing order (areas first, then lines, then points).
 LAYERS: Final[tuple[str, ...]] = ("seabed", "chokepoints", "routes", "ports", "refineries", "mines")
+#: The layers in reading order (points first): tables, summaries and menus.
+READING_ORDER: Final[tuple[str, ...]] = tuple(reversed(LAYERS))
 #: The four layers the design contract names; the others are optional extras.
 CORE_LAYERS: Final[tuple[str, ...]] = ("mines", "refineries", "seabed", "routes")
 

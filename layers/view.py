@@ -24,7 +24,7 @@ from geo.export import EXTENSIONS, write_layers
 from layers.ownership import OwnershipGraph, asset_key
 from layers.permalink import KINDS
 from layers.query import Query, apply_query
-from layers.schema import LAYERS
+from layers.schema import LAYERS, READING_ORDER
 
 __all__ = [
     "MIME",
@@ -129,9 +129,15 @@ class Summary:
         return sum(self.features.values())
 
 
+def _in_reading_order(frames: Mapping[str, gpd.GeoDataFrame]) -> list[str]:
+    """Layer names as a reader expects them: mines first, then plants, ..., extras last."""
+    return [n for n in READING_ORDER if n in frames] + [n for n in frames if n not in LAYERS]
+
+
 def summarise(frames: Mapping[str, gpd.GeoDataFrame]) -> Summary:
-    """Sum the selection: features per layer, total capacity per unit."""
-    features = {name: len(gdf) for name, gdf in frames.items() if len(gdf)}
+    """Sum the selection: features per layer (in reading order), total capacity per unit."""
+    features = {name: len(frames[name]) for name in _in_reading_order(frames)
+                if len(frames[name])}
     capacity: dict[str, tuple[float, int]] = {}
     for gdf in frames.values():
         if not len(gdf):
@@ -176,7 +182,7 @@ def table_rows(frames: Mapping[str, gpd.GeoDataFrame]) -> pd.DataFrame:
     """
     parts = []
     # top of the map first: mines, plants, ports, routes, chokepoints, seabed
-    order = [n for n in reversed(LAYERS) if n in frames] + [n for n in frames if n not in LAYERS]
+    order = _in_reading_order(frames)
     for layer in order:
         gdf = frames[layer]
         if not len(gdf):

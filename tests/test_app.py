@@ -92,6 +92,7 @@ def test_opens_on_every_feature_with_a_summary(app):
     assert {m.label: m.value for m in at.metric} == {
         "seabed": "1", "routes": "3", "refineries": "2", "mines": "5",
     }
+    assert [m.label for m in at.metric] == ["mines", "refineries", "routes", "seabed"]
     assert any("50,000 t/yr REO (2 sites)" in c.value for c in at.caption)
     assert url(at) == {}
 

@@ -71,10 +71,14 @@ def test_every_feature_is_drawn(page, site, frames, artifacts):
     assert _counts(page) == {"mines": 5, "refineries": 2, "seabed": 1, "routes": 3}
     assert page.locator(".rm-legend").inner_text().startswith("Rare-earth supply chain")
     assert page.locator(".leaflet-control-layers-overlays label").count() == 4
-    page.locator(".rm-legend-title").click()  # the legend folds away, and back
+    title = page.locator(".rm-legend-title")
+    assert title.get_attribute("aria-expanded") == "true"
+    title.click()  # the legend folds away, and back; the arrow and aria state follow
     assert page.locator(".rm-legend-body").is_hidden()
-    page.locator(".rm-legend-title").click()
+    assert title.inner_text().endswith("\u25b8") and title.get_attribute("aria-expanded") == "false"
+    title.click()
     assert page.locator(".rm-legend-body").is_visible()
+    assert title.inner_text().endswith("\u25be")
     page.screenshot(path=str(artifacts / "map_mini.png"))
     assert page.external_requests == []
 

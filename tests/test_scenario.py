@@ -200,6 +200,10 @@ def test_app_scenario_panel_rings_what_is_lost(
     at.segmented_control(key="section").set_value("analysis").run()
     assert at.query_params["section"] == "analysis"
     assert [t.label for t in at.tabs][-3:] == ["Owner", "Dependency and capacity", "Scenario"]
+    # the owner tab opens on JOGMEC (the map's headline owner), holding what it holds in mini
+    assert at.selectbox(key="a_owner").value == "jogmec"
+    assets = next(d.value for d in at.dataframe if "attributable_low" in d.value.columns)
+    assert set(assets["key"]) == {"mines/mount-weld", "mines/lofdal", "refineries/lynas-malaysia"}
     at.selectbox(key="a_kind").set_value("country").run()
     at.selectbox(key="a_target_country").set_value("AUS").run()
     assert not at.exception, at.exception

@@ -187,6 +187,7 @@ def test_unknown_kind_is_refused(mini):
 def test_summary_counts_features_and_sums_capacity_per_unit(mini):
     summary = summarise(mini.frames)
     assert summary.features == {"seabed": 1, "routes": 3, "refineries": 2, "mines": 5}
+    assert list(summary.features) == ["mines", "refineries", "routes", "seabed"]  # as read
     assert summary.total == 11
     assert summary.capacity == {"t/yr NdPr oxide": (10_500.0, 1), "t/yr REO": (50_000.0, 2)}
     selected = apply_query(mini.frames, Query(owners=("jogmec",)), mini.graph)
