@@ -6,11 +6,12 @@ exporters read the property lists from here.
 
 from __future__ import annotations
 
-from typing import Annotated, Final, Literal, get_args, get_origin
+from typing import Annotated, Any, Final, Literal, get_args, get_origin
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from layers.schema import (
+    DEFAULT_HREE_DEFINITION,
     INTEGER_FIELDS,
     Accuracy,
     AmountUnit,
@@ -30,6 +31,7 @@ from layers.schema import (
     Status,
     WebUrl,
     Year,
+    hree_share,
 )
 
 __all__ = [
@@ -133,8 +135,38 @@ def _shares(value: dict[str, float]) -> dict[str, float]:
     return value
 
 
+#: Element shares adding up to at least this (% of TREO) are a whole distribution
+#: (published tables are rounded, and some leave out Sc or a trace element).
+FULL_DISTRIBUTION_PCT: Final[float] = 98.0
+
+
+def _derived_hree(data: Any) -> Any:
+    """Fill the heavy share from a whole element distribution when no source states one."""
+    if not isinstance(data, dict) or data.get("hree_share_pct") is not None or data.get(
+            "hree_basis"):
+        return data
+    shares = data.get("element_shares_pct")
+    if not isinstance(shares, dict) or not all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in shares.values()):
+        return data  # the field's own validation reports it
+    if not FULL_DISTRIBUTION_PCT <= sum(shares.values()) <= 100.5:
+        return data  # a partial table: the heavy share is unknown, not its partial sum
+    return {**data, "hree_share_pct": round(hree_share(shares), 4),
+            "hree_basis": f"computed ({DEFAULT_HREE_DEFINITION.upper()} definition) "
+                          "from element_shares_pct"}
+
+
 class Mine(Feature):
-    """A mine, deposit or development project."""
+    """A mine, deposit or development project.
+
+    With no ``hree_share_pct`` but a whole ``element_shares_pct`` distribution, the heavy
+    share is computed from it (``hree_basis`` says so); a partial table leaves it empty.
+    """
+
+    @model_validator(mode="before")
+    @classmethod
+    def _hree_from_distribution(cls, data: Any) -> Any:
+        return _derived_hree(data)
 
     deposit_type: str | None = None
     resource_mt: NonNegative | None = None

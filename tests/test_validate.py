@@ -218,6 +218,27 @@ def test_hree_definitions_are_switchable() -> None:
         heavy_elements("iupac")
 
 
+def test_a_whole_element_distribution_gives_the_heavy_share_no_source_states(
+    tmp_path: Path,
+) -> None:
+    whole = {"La": 30.0, "Ce": 45.0, "Pr": 5.0, "Nd": 15.0, "Eu": 0.5, "Dy": 2.0, "Tb": 0.5,
+             "Y": 1.5}  # 99.5%: a rounded table; heavy (USGS) = Eu + Dy + Tb + Y = 4.5
+    features = [
+        _feature(_mine(id="whole", element_shares_pct=whole)),
+        _feature(_mine(id="partial", element_shares_pct={"Nd": 15.0, "Dy": 2.0})),
+        _feature(_mine(id="reported", element_shares_pct=whole, hree_share_pct=7,
+                       hree_basis="as reported by the operator")),
+    ]
+    mines = load_layer("mines", _write(tmp_path, features)).set_index("id")
+    assert mines.loc["whole", "hree_share_pct"] == pytest.approx(4.5)
+    assert mines.loc["whole", "hree_basis"] == (
+        "computed (USGS definition) from element_shares_pct")
+    # a partial table says nothing of the elements it leaves out: no share, no basis
+    assert mines.loc["partial", ["hree_share_pct", "hree_basis"]].isna().all()
+    assert mines.loc["reported", "hree_share_pct"] == 7  # a stated figure is never replaced
+    assert mines.loc["reported", "hree_basis"] == "as reported by the operator"
+
+
 def test_schema_types_and_vocabularies_agree() -> None:
     # the Literal field types repeat the vocabularies' keys for pydantic: they must not drift
     from typing import get_args
