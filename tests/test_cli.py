@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
     """Run the installed command line in a subprocess, as a user would."""
     return subprocess.run(
-        [sys.executable, "-m", "reemap.cli", *args],
+        [sys.executable, "-m", "reemap", *args],
         capture_output=True,
         text=True,
         cwd=ROOT,
