@@ -35,7 +35,7 @@ from layers.permalink import (
     to_params,
 )
 from layers.query import Query, apply_query
-from layers.schema import ELEMENTS, READING_ORDER, STAGES, STATUSES
+from layers.schema import CAPACITY_UNITS, ELEMENTS, READING_ORDER, STAGES, STATUSES
 from layers.view import (
     download,
     download_name,
@@ -53,6 +53,7 @@ TITLE = "reemap: the rare-earth supply chain"
 KEYS = {
     "layers": "f_layer", "elements": "f_element", "owners": "f_owner",
     "countries": "f_country", "statuses": "f_status", "stages": "f_stage",
+    "capacity_units": "f_cap_unit",
 }
 COLOR_LABELS = {"hree": "heavy-REE share", "status": "status"}
 BASEMAP_LABELS = {"countries": "country outlines (offline)", "osm": "OpenStreetMap (web)",
@@ -240,10 +241,14 @@ def _sidebar(data_dir: str, dataset: Dataset, query: Query) -> None:
                   format="%g",
                   help="0 shows every feature; above 0, features with no sourced share "
                   "are left out.")
+        units = [u for u in CAPACITY_UNITS if u in present["capacity_units"]]
+        _multiselect("Capacity unit", "capacity_units", units, data_dir, query)
         low, high = st.columns(2)
         low.number_input("Capacity from", min_value=0.0, step=1000.0, key="f_cap_min",
-                         help="In each feature's own unit (t/yr REO, t/yr NdPr oxide, ...); "
-                         "features with no capacity are left out once a bound is set.")
+                         help="In the capacity unit chosen above; with none chosen, in each "
+                         "feature's own unit (t/yr REO, t/yr NdPr oxide, ...), so unlike "
+                         "figures are compared. Features with no capacity are left out once "
+                         "a bound is set.")
         high.number_input("to", min_value=0.0, step=1000.0, key="f_cap_max")
         st.text_input("Name contains", key="f_q")
         st.header("Map")

@@ -3,9 +3,9 @@
 A View is a :class:`~layers.query.Query` plus how the map draws it; it is frozen, so it
 keys a cache. The URL keys are design.md's (``?layer=mines&element=Dy&owner=JOGMEC&
 country=AUS&status=operating&min_hree=10``) plus ``stage``, ``state_backed``,
-``min_capacity``, ``max_capacity``, ``q`` (name contains), ``color_by``, ``basemap`` and
-``focus`` (the feature zoomed to, ``layer/id``); a key may repeat, and a value may hold
-several, comma-separated. No Streamlit here.
+``min_capacity``, ``max_capacity``, ``capacity_unit``, ``q`` (name contains), ``color_by``,
+``basemap`` and ``focus`` (the feature zoomed to, ``layer/id``); a key may repeat, and a
+value may hold several, comma-separated. No Streamlit here.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Final
 from geo.mapview import BASEMAPS as MAP_BASEMAPS
 from layers.ownership import OwnershipGraph
 from layers.query import Query, parse_values
-from layers.schema import ELEMENTS, LAYERS, STAGES, STATUSES
+from layers.schema import CAPACITY_UNITS, ELEMENTS, LAYERS, STAGES, STATUSES
 from layers.style import COLOR_BY
 
 __all__ = [
@@ -44,6 +44,7 @@ KINDS: Final[dict[str, str]] = {
     "countries": "country",
     "statuses": "status",
     "stages": "stage",
+    "capacity_units": "capacity_unit",
 }
 #: The single-valued keys: Query field (or View field) -> URL key.
 _NUMBERS: Final[dict[str, str]] = {
@@ -172,6 +173,7 @@ def from_params(
         text=_raw_last(params, "q"),
         capacity_min=low,
         capacity_max=high,
+        capacity_units=pick("capacity_unit", CAPACITY_UNITS),
     )
     color = pick("color_by", COLOR_BY)
     basemap = pick("basemap", BASEMAPS)
@@ -226,7 +228,8 @@ def filter_summary(view: View, *, names: Mapping[str, str] | None = None) -> str
     names = names or {}
     parts = []
     labels = {"layers": "layer", "elements": "element", "owners": "owner",
-              "countries": "country", "statuses": "status", "stages": "stage"}
+              "countries": "country", "statuses": "status", "stages": "stage",
+              "capacity_units": "capacity unit"}
     for attr, label in labels.items():
         values = getattr(q, attr)
         if attr == "owners":

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from layers.ownership import OwnershipGraph, asset_key
-from layers.schema import ELEMENTS, LAYERS, STATUSES
+from layers.schema import CAPACITY_UNITS, ELEMENTS, LAYERS, STATUSES
 from reemap.errors import InputError
 
 __all__ = ["Query", "apply_query", "parse_values", "query_masks"]
@@ -63,6 +63,8 @@ class Query:
     text: str = ""
     capacity_min: float | None = None
     capacity_max: float | None = None
+    #: Capacity stated in one of these units; the range then compares like with like.
+    capacity_units: tuple[str, ...] = ()
 
     def checked(self) -> Query:
         """Return the query with its values checked and normalised.
@@ -84,6 +86,10 @@ class Query:
         for s in self.statuses:
             if s not in STATUSES:
                 raise InputError(f"unknown status {s!r}; statuses are {', '.join(STATUSES)}")
+        for u in self.capacity_units:
+            if u not in CAPACITY_UNITS:
+                raise InputError(
+                    f"unknown capacity unit {u!r}; units are {', '.join(CAPACITY_UNITS)}")
         if self.min_hree is not None and not 0 <= self.min_hree <= 100:
             raise InputError(f"min-hree {self.min_hree:g} is outside 0..100 (a percentage)")
         low, high = self.capacity_min, self.capacity_max
@@ -245,6 +251,20 @@ def owned_keys(graph: OwnershipGraph, owners: Iterable[str]) -> set[str]:
     return keys
 
 
+def _capacity(gdf: pd.DataFrame, query: Query) -> np.ndarray:
+    """Capacity in one of the units asked for, within the range asked for."""
+    keep = np.ones(len(gdf), dtype=bool)
+    if query.capacity_units:
+        keep &= gdf["capacity_unit"].isin(query.capacity_units).to_numpy()
+    if query.capacity_min is not None or query.capacity_max is not None:
+        capacity = pd.to_numeric(gdf["capacity"], errors="coerce").to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            keep &= capacity >= (query.capacity_min if query.capacity_min is not None else 0.0)
+            if query.capacity_max is not None:
+                keep &= capacity <= query.capacity_max
+    return keep
+
+
 def _mask(
     layer: str, gdf: gpd.GeoDataFrame, query: Query, graph: OwnershipGraph | None,
     owners: list[str] | None,
@@ -268,12 +288,8 @@ def _mask(
         hree = pd.to_numeric(gdf["hree_share_pct"], errors="coerce").to_numpy(dtype=float)
         with np.errstate(invalid="ignore"):
             keep &= hree >= query.min_hree
-    if query.capacity_min is not None or query.capacity_max is not None:
-        capacity = pd.to_numeric(gdf["capacity"], errors="coerce").to_numpy(dtype=float)
-        with np.errstate(invalid="ignore"):
-            keep &= capacity >= (query.capacity_min if query.capacity_min is not None else 0.0)
-            if query.capacity_max is not None:
-                keep &= capacity <= query.capacity_max
+    if query.capacity_units or query.capacity_min is not None or query.capacity_max is not None:
+        keep &= _capacity(gdf, query)
     if owners is not None and graph is not None:
         keep &= _owned_by(layer, gdf, graph, owners)
     if query.state_backed and graph is not None:

@@ -78,13 +78,13 @@ def option_counts(
         The ownership graph.
     kind
         A key of :data:`KINDS` (``layers``, ``elements``, ``owners``, ``countries``,
-        ``statuses``, ``stages``).
+        ``statuses``, ``stages``, ``capacity_units``).
 
     Returns
     -------
     dict
         Value -> feature count (layer names, element symbols, entity ids, ISO3 codes,
-        statuses or stages); values that keep nothing are absent.
+        statuses, stages or capacity units); values that keep nothing are absent.
     """
     if kind not in KINDS:
         raise ValueError(f"unknown filter kind {kind!r}; use one of {', '.join(KINDS)}")
@@ -103,6 +103,8 @@ def option_counts(
             counts.update(gdf["status"].dropna())
         elif kind == "stages":
             counts.update(s for stages in _feature_stages(gdf) for s in stages)
+        elif kind == "capacity_units":
+            counts.update(gdf["capacity_unit"].dropna())
         else:
             counts.update(e for fid in gdf["id"] for e in graph.upstream(asset_key(layer, fid)))
     return dict(counts)

@@ -55,6 +55,9 @@ def _query_from(args: argparse.Namespace) -> object:
         stages=parse_values(args.stage),
         min_hree=args.min_hree,
         state_backed=args.state_backed,
+        capacity_min=args.min_capacity,
+        capacity_max=args.max_capacity,
+        capacity_units=parse_values(args.capacity_unit),
     )
 
 
@@ -200,6 +203,13 @@ def _filters(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--state-backed", action="store_true", help="only assets a state entity holds"
     )
+    group.add_argument(
+        "--capacity-unit", action="append", metavar="UNIT",
+        help='capacity stated in this unit, e.g. "t/yr REO" (repeatable)',
+    )
+    group.add_argument("--min-capacity", type=float, metavar="N",
+                       help="minimum capacity (in --capacity-unit, else each feature's own)")
+    group.add_argument("--max-capacity", type=float, metavar="N", help="maximum capacity")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -121,8 +121,10 @@ def test_opens_on_every_feature_with_a_summary(app):
     (lambda at: at.number_input(key="f_cap_max").set_value(10_000), {"mines/mount-weld"},
      {"max_capacity": ["10000"]}),
     (lambda at: at.text_input(key="f_q").input("WELD"), {"mines/mount-weld"}, {"q": ["WELD"]}),
+    (lambda at: at.multiselect(key="f_cap_unit").select("t/yr NdPr oxide"),
+     {"refineries/lynas-malaysia"}, {"capacity_unit": ["t/yr NdPr oxide"]}),
 ], ids=["layer", "element", "owner", "jogmec", "state-backed", "country", "status", "stage",
-        "min-hree", "capacity-from", "capacity-to", "name"])
+        "min-hree", "capacity-from", "capacity-to", "name", "capacity-unit"])
 def test_each_filter_changes_the_shown_set_and_the_link(app, act, expected, link):
     at = app()
     act(at)

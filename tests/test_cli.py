@@ -90,6 +90,8 @@ def test_owner_match_is_by_entity_not_substring(tmp_path: Path, mini_dir: Path) 
         (["--country", "aus,usa"], {"mount-weld", "mountain-pass"}),
         (["--owner", "JOGMEC", "--min-hree", "10"], {"lofdal"}),
         (["--state-backed"], {"lofdal", "mount-weld", "longnan"}),
+        (["--min-capacity", "20000"], {"mountain-pass"}),
+        (["--capacity-unit", "t/yr REO", "--max-capacity", "10000"], {"mount-weld"}),
     ],
 )
 def test_filters_and_or(

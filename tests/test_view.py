@@ -67,7 +67,7 @@ def test_every_key_round_trips(mini):
         query=Query(layers=("mines", "refineries"), elements=("Dy",), owners=("jogmec", "lynas"),
                     countries=("AUS", "MYS"), statuses=("operating",), stages=("separation",),
                     min_hree=12.5, state_backed=True, text="weld", capacity_min=100.0,
-                    capacity_max=5e4),
+                    capacity_max=5e4, capacity_units=("t/yr REO", "t/yr NdPr oxide")),
         color_by="status",
         basemap="osm",
         focus="mines/mount-weld",
@@ -75,6 +75,7 @@ def test_every_key_round_trips(mini):
     params = to_params(view)
     assert params["owner"] == ["jogmec", "lynas"]
     assert params["min_capacity"] == "100" and params["max_capacity"] == "50000"
+    assert params["capacity_unit"] == ["t/yr REO", "t/yr NdPr oxide"]
     assert from_params(params, graph=mini.graph) == (view, [])
 
 
@@ -86,11 +87,13 @@ def test_default_view_has_an_empty_query_string():
 def test_bad_values_are_dropped_and_named(mini):
     view, problems = from_params(
         {"element": "Dy,Xx", "owner": "Nobody Inc", "min_hree": "150", "country": "Australia",
-         "color_by": "rainbow", "status": "maybe", "min_capacity": "abc", "focus": "weld"},
+         "color_by": "rainbow", "status": "maybe", "min_capacity": "abc", "focus": "weld",
+         "capacity_unit": "t/yr REO,barrels"},
         graph=mini.graph,
     )
-    assert view == View(query=Query(elements=("Dy",)))
+    assert view == View(query=Query(elements=("Dy",), capacity_units=("t/yr REO",)))
     assert sorted(problems) == [
+        "capacity_unit: unknown value 'barrels'",
         "color_by: unknown value 'rainbow'",
         "country: 'Australia' is not an ISO 3166 alpha-3 code",
         "element: unknown value 'Xx'",
@@ -126,6 +129,23 @@ def test_capacity_range_keeps_features_within_it(mini):
     assert _ids(mid) == {"mines/mount-weld", "refineries/lynas-malaysia"}
     upto = apply_query(mini.frames, Query(capacity_max=10_000), mini.graph)
     assert _ids(upto) == {"mines/mount-weld"}  # a feature with no capacity is not "under"
+
+
+def test_capacity_unit_makes_the_range_compare_like_with_like(mini):
+    # mini: Mount Weld 10,000 and Mountain Pass 40,000 t/yr REO; Lynas Malaysia 10,500 t/yr
+    # NdPr oxide. Without a unit, 10,000+ mixes the two; with one, only REO figures count.
+    mixed = apply_query(mini.frames, Query(capacity_min=10_000), mini.graph)
+    assert _ids(mixed) == {"mines/mount-weld", "mines/mountain-pass", "refineries/lynas-malaysia"}
+    reo = Query(capacity_min=10_000, capacity_units=("t/yr REO",))
+    assert _ids(apply_query(mini.frames, reo, mini.graph)) == {
+        "mines/mount-weld", "mines/mountain-pass"}
+    either = Query(capacity_units=("t/yr REO", "t/yr NdPr oxide"))  # OR within the kind
+    assert _ids(apply_query(mini.frames, either, mini.graph)) == _ids(mixed)
+    assert option_counts(mini.frames, reo, mini.graph, "capacity_units") == {
+        "t/yr REO": 2, "t/yr NdPr oxide": 1}  # what each unit alone would show
+    assert filter_summary(View(query=reo)) == "capacity unit: t/yr REO; capacity 10000–any"
+    with pytest.raises(InputError, match="unknown capacity unit 'barrels'"):
+        apply_query(mini.frames, Query(capacity_units=("barrels",)), mini.graph)
 
 
 def test_empty_capacity_range_is_an_input_error(mini):
