@@ -483,7 +483,10 @@ def _upload_panel() -> None:
     from geo.store import list_layers
     from layers.imports import UserClaim, import_bytes
 
-    with st.sidebar.expander("Add your own layer"):
+    # Lazy: the uploader is built only while the panel is open (not on every first page).
+    with st.sidebar.expander("Add your own layer", key="up_open", on_change="rerun") as panel:
+        if not panel.open:
+            return
         if done := st.session_state.pop("_imported", None):
             st.success(plain(done))
         upload = st.file_uploader("File", type=[e.lstrip(".") for e in FORMATS], key="up_file",

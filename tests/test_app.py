@@ -319,3 +319,13 @@ def test_a_filter_that_keeps_nothing_shows_an_empty_view(app, params):
     assert shown(at) == set()
     assert at.dataframe[0].value.empty
     assert [b.label for b in at.get("download_button")][-3:] == ["GeoJSON", "GeoPackage", "CSV"]
+
+
+def test_the_upload_panel_is_built_only_when_opened(app):
+    at = app()
+    assert at.get("file_uploader") == []  # closed: nothing built, nothing sent
+    at.session_state["up_open"] = True  # what opening the expander sets
+    at.run()
+    assert not at.exception
+    assert len(at.get("file_uploader")) == 1
+    assert at.text_input(key="up_label").label == "Label (a slug, e.g. my-sites)"
