@@ -147,6 +147,16 @@
     });
   };
 
+  /* The wheel zooms the map only after a press inside it, until the pointer leaves: a page
+     scrolled with the wheel over the map scrolls on, instead of being caught by the map. */
+  R.wheel = function (map) {
+    var box = map.getContainer();
+    map.scrollWheelZoom.disable();
+    box.addEventListener("mousedown", function () { map.scrollWheelZoom.enable(); });
+    box.addEventListener("touchstart", function () { map.scrollWheelZoom.enable(); });
+    box.addEventListener("mouseleave", function () { map.scrollWheelZoom.disable(); });
+  };
+
   /* The legend: a map control built from a spec, text only. */
   R.legend = function (map, spec) {
     var ctl = L.control({ position: "bottomleft" });

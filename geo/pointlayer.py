@@ -234,6 +234,7 @@ class Runtime(MacroElement):
             {{ this._parent.get_name() }}, {{ this.countries }}, {{ this.filled|tojson }});
         {%- endif %}
         reemap.legend({{ this._parent.get_name() }}, {{ this.legend }});
+        reemap.wheel({{ this._parent.get_name() }});
         {% endmacro %}
     """)
 

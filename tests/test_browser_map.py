@@ -62,6 +62,23 @@ def _open(page, site: tuple[Path, str], html: str, name: str, layers: int) -> No
     page.wait_for_timeout(300)  # the canvas draws on the next frame
 
 
+def test_the_wheel_zooms_only_after_a_press_inside_the_map(page, site, frames):
+    _open(page, site, map_html(build_map(frames)), "wheel.html", 4)
+    zoom = "reemap.maps[0].getZoom()"
+    before = page.evaluate(zoom)
+    page.mouse.move(700, 300)
+    page.mouse.wheel(0, -400)  # a page being scrolled over the map: not a zoom
+    page.wait_for_timeout(400)
+    assert page.evaluate(zoom) == before
+    page.mouse.down()  # a press inside the map hands it the wheel
+    page.mouse.up()
+    page.mouse.wheel(0, -400)
+    page.wait_for_function(f"{zoom} > {before}", timeout=5000)
+    # the pointer leaving the map (here the whole page) hands the wheel back to the page
+    page.evaluate("reemap.maps[0].getContainer().dispatchEvent(new MouseEvent('mouseleave'))")
+    assert page.evaluate("reemap.maps[0].scrollWheelZoom.enabled()") is False
+
+
 def _counts(page) -> dict[str, int]:
     return page.evaluate("reemap.counts()")
 
