@@ -175,7 +175,7 @@
       head.onclick = function () { fold(box.style.display !== "none"); };
       outer.appendChild(head);
       outer.appendChild(box);
-      fold(map.getSize().y < 520);  // a small map: folded
+      fold(map.getSize().y < 700);  // the app's 620 px map: folded to its title, one click away
       spec.sections.forEach(function (s) {
         box.appendChild(el("div", "rm-legend-head", s.title));
         s.items.forEach(function (it) {

@@ -98,6 +98,12 @@ def test_the_map_draws_every_bundled_feature_offline(page, bundled, artifacts):
     # Leaflet came from the app itself; nothing was asked of another host
     assert page.external_requests == []
     assert frame.locator("body").evaluate("() => typeof L.version") == "string"
+    # the app's 620 px map opens with its legend folded to the title, off the features
+    title = frame.locator(".rm-legend-title")
+    assert title.get_attribute("aria-expanded") == "false"
+    title.click()
+    assert frame.locator(".rm-legend-body").is_visible()
+    title.click()
     page.screenshot(path=str(artifacts / "app-bundled.png"))
 
 
