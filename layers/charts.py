@@ -77,10 +77,16 @@ def dependency_chart(series: pd.DataFrame) -> Figure:
         .encode(
             x=alt.X("date:T", title="period"),
             y=alt.Y("share_pct:Q", title="share from China (%)", scale=alt.Scale(domain=[0, 100])),
-            color=alt.Color("label:N", title="series (source, basis)"),
+            # 10+ series: a 20-colour scheme, labels long enough to name the source, and
+            # the basis also as the line's dash (bases are never comparable)
+            color=alt.Color("label:N", title="series (source, basis)",
+                            scale=alt.Scale(scheme="tableau20"),
+                            legend=alt.Legend(labelLimit=330, rowPadding=1)),
+            strokeDash=alt.StrokeDash("basis:N", legend=None),  # the label names the basis
             detail="series_id:N",
             tooltip=["label:N", "period:N", "share_pct:Q", "basis:N", "source_title:N"],
         )
+        .properties(height=420)  # room for a dozen series in the legend beside the plot
     )
     caption = (
         "Each line is one sourced series, never merged: bases differ (tonnage, metal "

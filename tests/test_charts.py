@@ -23,6 +23,11 @@ def test_dependency_chart_has_one_line_per_series_and_names_every_source() -> No
     spec = figure.chart.to_dict()
     data = _values(spec)
     assert spec["encoding"]["color"]["field"] == "label"
+    assert spec["encoding"]["strokeDash"]["field"] == "basis"  # bases look different too
+    # enough colours and label room for every series (11 in the bundled data)
+    assert spec["encoding"]["color"]["scale"]["scheme"] == "tableau20"
+    assert points["series_id"].nunique() <= 20
+    assert spec["encoding"]["color"]["legend"]["labelLimit"] >= 300
     assert data["label"].nunique() == points["series_id"].nunique()
     assert len(data) == len(points)
     assert data["share_pct"].tolist() == dependency_series(points)["share_pct"].tolist()
