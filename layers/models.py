@@ -163,11 +163,6 @@ class Mine(Feature):
     share is computed from it (``hree_basis`` says so); a partial table leaves it empty.
     """
 
-    @model_validator(mode="before")
-    @classmethod
-    def _hree_from_distribution(cls, data: Any) -> Any:
-        return _derived_hree(data)
-
     deposit_type: str | None = None
     resource_mt: NonNegative | None = None
     grade_treo_pct: Percent | None = None
@@ -180,6 +175,11 @@ class Mine(Feature):
         dict[Element, Annotated[float, Field(ge=0, le=100, strict=False)]],
         AfterValidator(_shares),
     ] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _hree_from_distribution(cls, data: Any) -> Any:
+        return _derived_hree(data)
 
 
 class Refinery(Feature):
