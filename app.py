@@ -283,7 +283,8 @@ def _summary(selected: dict[str, gpd.GeoDataFrame], view: View, names: dict[str,
         st.caption("Total capacity: " + " · ".join(
             f"{total:,.0f} {plain(unit)} ({_n(n, 'site')})"
             for unit, (total, n) in summary.capacity.items()
-        ))
+        ) + (f" · not in these totals: {_n(summary.no_capacity, 'site')} with no capacity "
+             "figure" if summary.no_capacity else ""))
 
 
 def _n(count: int, noun: str) -> str:

@@ -21,6 +21,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.export import EXTENSIONS, write_layers
+from layers.attributable import ASSET_LAYERS
 from layers.ownership import OwnershipGraph, asset_key
 from layers.permalink import KINDS
 from layers.query import Query, apply_query
@@ -120,10 +121,14 @@ class Summary:
         Layer name -> feature count (layers with none left out).
     capacity
         Capacity unit -> total capacity, and the number of features it sums.
+    no_capacity
+        Mines and plants shown with no capacity figure (not in any total): a reader of the
+        totals needs to know how much they leave out.
     """
 
     features: dict[str, int]
     capacity: dict[str, tuple[float, int]]
+    no_capacity: int = 0
 
     @property
     def total(self) -> int:
@@ -141,7 +146,8 @@ def summarise(frames: Mapping[str, gpd.GeoDataFrame]) -> Summary:
     features = {name: len(frames[name]) for name in _in_reading_order(frames)
                 if len(frames[name])}
     capacity: dict[str, tuple[float, int]] = {}
-    for gdf in frames.values():
+    no_capacity = 0
+    for name, gdf in frames.items():
         if not len(gdf):
             continue
         values = pd.to_numeric(gdf["capacity"], errors="coerce")
@@ -149,7 +155,10 @@ def summarise(frames: Mapping[str, gpd.GeoDataFrame]) -> Summary:
         for unit, group in values[has].groupby(gdf["capacity_unit"][has]):
             total, count = capacity.get(str(unit), (0.0, 0))
             capacity[str(unit)] = (total + float(group.sum()), count + len(group))
-    return Summary(features=features, capacity=dict(sorted(capacity.items())))
+        if name in ASSET_LAYERS:
+            no_capacity += int((~has).sum())
+    return Summary(features=features, capacity=dict(sorted(capacity.items())),
+                   no_capacity=no_capacity)
 
 
 def _web_url(value: object) -> str | None:

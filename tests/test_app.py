@@ -94,6 +94,8 @@ def test_opens_on_every_feature_with_a_summary(app):
     }
     assert [m.label for m in at.metric] == ["mines", "refineries", "routes", "seabed"]
     assert any("50,000 t/yr REO (2 sites)" in c.value for c in at.caption)
+    assert any("not in these totals: 4 sites with no capacity figure" in c.value
+               for c in at.caption)
     assert url(at) == {}
 
 

@@ -210,6 +210,8 @@ def test_summary_counts_features_and_sums_capacity_per_unit(mini):
     assert list(summary.features) == ["mines", "refineries", "routes", "seabed"]  # as read
     assert summary.total == 11
     assert summary.capacity == {"t/yr NdPr oxide": (10_500.0, 1), "t/yr REO": (50_000.0, 2)}
+    # mini: Lofdal, Longnan, Norra Kärr and La Rochelle state no capacity (seabed: no site)
+    assert summary.no_capacity == 4
     selected = apply_query(mini.frames, Query(owners=("jogmec",)), mini.graph)
     assert summarise(selected).capacity == {
         "t/yr NdPr oxide": (10_500.0, 1), "t/yr REO": (10_000.0, 1),
