@@ -379,12 +379,14 @@ def _snapshot_button(view: View, html: str, names: dict[str, str]) -> None:
 
 
 def _analysis_panel(data_dir: str, dataset: Dataset) -> None:
-    """Owners, Japan's dependency, capacity and disruption scenarios (layers.attributable,
-    layers.dependency, layers.scenario, layers.charts); the scenario rings its hits on a map."""
+    """Owners, Japan's dependency, capacity, disruption scenarios and data coverage
+    (layers.attributable, .dependency, .scenario, .charts, .coverage); the scenario rings its
+    hits on a map."""
     import pandas as pd
 
     from layers.attributable import owner_tables
     from layers.charts import capacity_chart, concentration_chart, dependency_chart, table_sources
+    from layers.coverage import coverage
     from layers.dependency import concentration, dependency_series, imports_by_origin
     from layers.scenario import KINDS, Disruption, highlight_map, run_scenario, targets
     from layers.tables import load_dependency, load_flows
@@ -395,8 +397,8 @@ def _analysis_panel(data_dir: str, dataset: Dataset) -> None:
         columns=["id", "origin", "destination", "origin_site", "product", "tonnage",
                  "tonnage_unit", "period"])
     st.header("Analysis")
-    owner_tab, charts_tab, scenario_tab = st.tabs(["Owner", "Dependency and capacity",
-                                                   "Scenario"])
+    owner_tab, charts_tab, scenario_tab, coverage_tab = st.tabs(
+        ["Owner", "Dependency and capacity", "Scenario", "Data coverage"])
     with owner_tab:
         owners = sorted(graph.entities, key=graph.name)
         entity = st.selectbox("Owner", owners, format_func=graph.name, key="a_owner",
@@ -419,6 +421,13 @@ def _analysis_panel(data_dir: str, dataset: Dataset) -> None:
         for figure in figures:
             st.altair_chart(figure.chart, width="stretch")
             st.caption(figure.caption)
+    with coverage_tab:  # before the scenario, which may return early
+        st.caption("How many features state each figure. The map, its totals and every "
+                   "analysis use stated figures only: what no source gives is left empty, "
+                   "never estimated (each feature's notes say why).")
+        st.dataframe(coverage(frames), hide_index=True, column_config={
+            "stated_pct": st.column_config.ProgressColumn(
+                "stated", format="%.0f%%", min_value=0, max_value=100)})
     with scenario_tab:
         picks = targets(frames, graph, flows)
         kind = st.selectbox("Remove a", KINDS, key="a_kind")

@@ -1,4 +1,4 @@
-"""The `reemap owner`, `dependency` and `scenario` commands."""
+"""The `reemap owner`, `dependency`, `scenario` and `coverage` commands."""
 
 from __future__ import annotations
 
@@ -131,6 +131,17 @@ def _scenario(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("coverage")
+def _coverage(args: argparse.Namespace) -> int:
+    from layers.catalog import load_dataset
+    from layers.coverage import coverage
+
+    frames = load_dataset(args.data_dir, include_store=True).frames
+    _tables({"features stating each figure (the rest leave it empty)": coverage(frames)},
+            args.format)
+    return 0
+
+
 def _analysis_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from layers.schema import STATUSES
 
@@ -151,7 +162,8 @@ def _analysis_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser])
         choices=list(STATUSES),
         help="statuses whose capacity counts (default: operating, commissioning)",
     )
-    for parser in (owner, dep, scen):
+    cov = sub.add_parser("coverage", help="how many features state each figure, per layer")
+    for parser in (owner, dep, scen, cov):
         parser.add_argument("--format", choices=["table", "csv", "json"], default="table")
     for parser in (owner, scen):
         parser.add_argument("--on", metavar="YYYY-MM-DD", help="stakes current on (default: today)")

@@ -232,3 +232,11 @@ def test_check_bundled_data_is_valid() -> None:
     result = _run("check")
     assert result.returncode == 0, result.stderr
     assert "valid" in result.stdout
+
+
+def test_coverage_counts_what_the_data_states(mini_dir: Path) -> None:
+    result = _run("--data-dir", str(mini_dir), "coverage", "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[1] == "layer,figure,stated,features,stated_pct"
+    assert "mines,capacity,2,5,40.0" in lines  # Mount Weld and Mountain Pass of 5 mini mines
