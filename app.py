@@ -424,8 +424,9 @@ def _analysis_panel(data_dir: str, dataset: Dataset) -> None:
     with coverage_tab:  # before the scenario, which may return early
         st.caption("How many features state each figure. The map, its totals and every "
                    "analysis use stated figures only: what no source gives is left empty, "
-                   "never estimated (each feature's notes say why).")
-        st.dataframe(coverage(frames), hide_index=True, column_config={
+                   "never estimated (each feature's notes say why). Routes count flows, not legs.")
+        table = coverage(frames)
+        st.dataframe(table, hide_index=True, height=35 * (len(table) + 1) + 3, column_config={
             "stated_pct": st.column_config.ProgressColumn(
                 "stated", format="%.0f%%", min_value=0, max_value=100)})
     with scenario_tab:
