@@ -28,11 +28,14 @@ from layers.permalink import (
     BASEMAPS,
     COLOR_BY,
     PARAM_KEYS,
+    WIDGET_KEYS,
     View,
     filter_summary,
     from_params,
     plain,
     to_params,
+    view_of,
+    widget_state,
 )
 from layers.query import Query, apply_query
 from layers.schema import CAPACITY_UNITS, ELEMENTS, READING_ORDER, STAGES, STATUSES
@@ -49,12 +52,7 @@ from reemap import settings
 from reemap.errors import DataError, InputError
 
 TITLE = "reemap: the rare-earth supply chain"
-#: Session-state keys of the filter widgets, by Query field.
-KEYS = {
-    "layers": "f_layer", "elements": "f_element", "owners": "f_owner",
-    "countries": "f_country", "statuses": "f_status", "stages": "f_stage",
-    "capacity_units": "f_cap_unit",
-}
+_OWNERS = WIDGET_KEYS["owners"]
 COLOR_LABELS = {"hree": "heavy-REE share", "status": "status"}
 BASEMAP_LABELS = {"countries": "country outlines (offline)", "osm": "OpenStreetMap (web)",
                   "carto": "Carto light (web)"}
@@ -133,33 +131,12 @@ def _restore(dataset: Dataset) -> None:
         return
     params = {key: st.query_params.get_all(key) for key in PARAM_KEYS if key in st.query_params}
     view, problems = from_params(params, graph=dataset.graph)
-    q = view.query
-    for attr, key in KEYS.items():
-        st.session_state[key] = list(getattr(q, attr))
-    st.session_state.update(
-        f_min_hree=float(q.min_hree or 0.0), f_state_backed=q.state_backed, f_q=q.text,
-        f_cap_min=q.capacity_min, f_cap_max=q.capacity_max,
-        f_color_by=view.color_by, f_basemap=view.basemap, f_focus=view.focus,
-        _restored=True, _url_problems=problems,
-    )
+    st.session_state.update(widget_state(view), _restored=True, _url_problems=problems)
 
 
 def _current() -> View:
     """The view the widgets hold now (before they are drawn: counts need it)."""
-    s = st.session_state
-    query = Query(
-        **{attr: tuple(s.get(key) or ()) for attr, key in KEYS.items()},
-        min_hree=float(s.f_min_hree) if s.get("f_min_hree") else None,
-        state_backed=bool(s.get("f_state_backed")),
-        text=(s.get("f_q") or "").strip(),
-        capacity_min=s.get("f_cap_min"),
-        capacity_max=s.get("f_cap_max"),
-    )
-    low, high = query.capacity_min, query.capacity_max
-    if low is not None and high is not None and low > high:
-        query = replace(query, capacity_max=None)  # a half-typed range: keep its minimum
-    return View(query=query, color_by=s.get("f_color_by", "hree"),
-                basemap=s.get("f_basemap", "countries"), focus=s.get("f_focus", ""))
+    return view_of(st.session_state)
 
 
 def _labeller(counts: dict[str, int], name: Callable[[str], str] = str) -> Callable[[str], str]:
@@ -174,18 +151,18 @@ def _country_name(code: str) -> str:
 def _multiselect(label: str, kind: str, options: list[str], data_dir: str, query: Query, *,
                  name: Callable[[str], str] = str) -> None:
     counts = _counts(data_dir, query, kind)
-    chosen = st.session_state.get(KEYS[kind]) or []
+    chosen = st.session_state.get(WIDGET_KEYS[kind]) or []
     options = [*options, *(v for v in chosen if v not in options)]
-    st.multiselect(label, options, key=KEYS[kind], format_func=_labeller(counts, name),
+    st.multiselect(label, options, key=WIDGET_KEYS[kind], format_func=_labeller(counts, name),
                    placeholder="any", select_all=False)
 
 
 def _toggle_jogmec() -> None:
-    owners = list(st.session_state.get(KEYS["owners"]) or [])
+    owners = list(st.session_state.get(_OWNERS) or [])
     if st.session_state.get("f_jogmec"):
-        st.session_state[KEYS["owners"]] = [*owners, "jogmec"] if "jogmec" not in owners else owners
+        st.session_state[_OWNERS] = [*owners, "jogmec"] if "jogmec" not in owners else owners
     else:
-        st.session_state[KEYS["owners"]] = [o for o in owners if o != "jogmec"]
+        st.session_state[_OWNERS] = [o for o in owners if o != "jogmec"]
 
 
 def _view(data_dir: str, dataset: Dataset) -> View:
@@ -209,7 +186,7 @@ def _sidebar(data_dir: str, dataset: Dataset, query: Query) -> None:
     """The filters, each option with the number of features it keeps."""
     graph = dataset.graph
     everything = _counts(data_dir, Query(), "layers")
-    present = {kind: set(_counts(data_dir, Query(), kind)) for kind in KEYS}
+    present = {kind: set(_counts(data_dir, Query(), kind)) for kind in WIDGET_KEYS}
     with st.sidebar:
         st.header("Filters")
         st.caption("AND between filters, OR within one. The number after each option is "
@@ -222,7 +199,7 @@ def _sidebar(data_dir: str, dataset: Dataset, query: Query) -> None:
         _multiselect("Owner (anywhere up the chain)", "owners", owners, data_dir, query,
                      name=graph.name)
         if "jogmec" in graph.entities:
-            st.session_state["f_jogmec"] = "jogmec" in (st.session_state.get(KEYS["owners"]) or [])
+            st.session_state["f_jogmec"] = "jogmec" in (st.session_state.get(_OWNERS) or [])
             jogmec = _total(data_dir, replace(query, owners=("jogmec",)))
             st.toggle(f"JOGMEC-linked only ({jogmec})", key="f_jogmec", on_change=_toggle_jogmec,
                       help="Adds JOGMEC to the owner filter: assets it holds directly or "

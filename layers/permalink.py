@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Final
+from dataclasses import dataclass, field, replace
+from typing import Any, Final
 
 from geo.mapview import BASEMAPS as MAP_BASEMAPS
 from layers.ownership import OwnershipGraph
@@ -26,11 +26,14 @@ __all__ = [
     "COLOR_BY",
     "KINDS",
     "PARAM_KEYS",
+    "WIDGET_KEYS",
     "View",
     "filter_summary",
     "from_params",
     "plain",
     "to_params",
+    "view_of",
+    "widget_state",
 ]
 
 #: Basemaps: the offline country outlines (always there) or web tiles for users online.
@@ -67,6 +70,47 @@ class View:
     color_by: str = "hree"
     basemap: str = "countries"
     focus: str = ""
+
+
+#: The app's widget keys (session state) of the multi-valued filters, by Query field.
+WIDGET_KEYS: Final[dict[str, str]] = {
+    "layers": "f_layer", "elements": "f_element", "owners": "f_owner",
+    "countries": "f_country", "statuses": "f_status", "stages": "f_stage",
+    "capacity_units": "f_cap_unit",
+}
+
+
+def widget_state(view: View) -> dict[str, Any]:
+    """The app's widget values showing a view (a permalink opened: the widgets start there)."""
+    q = view.query
+    state: dict[str, Any] = {key: list(getattr(q, attr)) for attr, key in WIDGET_KEYS.items()}
+    state.update(
+        f_min_hree=float(q.min_hree or 0.0), f_state_backed=q.state_backed, f_q=q.text,
+        f_cap_min=q.capacity_min, f_cap_max=q.capacity_max,
+        f_color_by=view.color_by, f_basemap=view.basemap, f_focus=view.focus,
+    )
+    return state
+
+
+def view_of(state: Mapping[Any, Any]) -> View:
+    """The view the app's widgets hold (the inverse of :func:`widget_state`).
+
+    A minimum heavy-REE share of 0 means no filter; a capacity range being typed (minimum
+    above maximum) keeps its minimum.
+    """
+    query = Query(
+        **{attr: tuple(state.get(key) or ()) for attr, key in WIDGET_KEYS.items()},
+        min_hree=float(state["f_min_hree"]) if state.get("f_min_hree") else None,
+        state_backed=bool(state.get("f_state_backed")),
+        text=(state.get("f_q") or "").strip(),
+        capacity_min=state.get("f_cap_min"),
+        capacity_max=state.get("f_cap_max"),
+    )
+    low, high = query.capacity_min, query.capacity_max
+    if low is not None and high is not None and low > high:
+        query = replace(query, capacity_max=None)
+    return View(query=query, color_by=state.get("f_color_by", View.color_by),
+                basemap=state.get("f_basemap", View.basemap), focus=state.get("f_focus", ""))
 
 
 def _values(params: Mapping[str, str | Sequence[str]], key: str) -> tuple[str, ...]:

@@ -16,7 +16,15 @@ import pandas as pd
 import pytest
 
 from layers.catalog import Dataset, load_dataset
-from layers.permalink import View, filter_summary, from_params, plain, to_params
+from layers.permalink import (
+    View,
+    filter_summary,
+    from_params,
+    plain,
+    to_params,
+    view_of,
+    widget_state,
+)
 from layers.query import Query, apply_query
 from layers.view import (
     download,
@@ -77,6 +85,27 @@ def test_every_key_round_trips(mini):
     assert params["min_capacity"] == "100" and params["max_capacity"] == "50000"
     assert params["capacity_unit"] == ["t/yr REO", "t/yr NdPr oxide"]
     assert from_params(params, graph=mini.graph) == (view, [])
+
+
+def test_widget_state_and_view_of_are_inverse():
+    view = View(
+        query=Query(layers=("mines",), elements=("Dy", "Tb"), owners=("jogmec",),
+                    countries=("AUS",), statuses=("operating",), stages=("separation",),
+                    min_hree=12.5, state_backed=True, text="weld", capacity_min=100.0,
+                    capacity_max=5e4, capacity_units=("t/yr REO",)),
+        color_by="status", basemap="osm", focus="mines/mount-weld",
+    )
+    state = widget_state(view)
+    assert state["f_element"] == ["Dy", "Tb"] and state["f_min_hree"] == 12.5
+    assert view_of(state) == view
+    assert view_of(widget_state(View())) == View()  # the widgets' defaults are no filter
+    assert view_of({}) == View()  # a session before any widget exists
+
+
+def test_a_capacity_range_being_typed_keeps_its_minimum():
+    state = widget_state(View()) | {"f_cap_min": 500.0, "f_cap_max": 10.0}
+    query = view_of(state).query
+    assert (query.capacity_min, query.capacity_max) == (500.0, None)
 
 
 def test_default_view_has_an_empty_query_string():
