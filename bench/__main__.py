@@ -1,8 +1,11 @@
 """``python -m bench`` (``make bench``): run every case, print the table, write results.md.
 
 Sized to finish in about 10 minutes on a shared 2-core machine: median of 5 runs up to
-100k features, fewer at 1M, and the costliest baselines at 10k only. ``--quick`` runs the
-small sizes only (a smoke run, not for the record).
+100k features, fewer at 1M, and the costliest baselines at 10k only; then the user's path
+with their own layer (``bench.userpath``: validate, import, load, export at 10k, 100k and
+1M). ``--quick`` runs the small sizes only (a smoke run, not for the record).
+``--user-path`` runs the user's path only and rewrites the top of results.md, keeping the
+figures of the last full run below it.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from bench import browser, cases, memory
+from bench import browser, cases, memory, userpath
 from bench.synth import make_lines, make_points
 from bench.timing import Results, Row, machine, versions
 from geo.mapview import build_map, map_html
@@ -25,7 +28,7 @@ from layers.query import Query, apply_query
 RESULTS = Path(__file__).resolve().parent / "results.md"
 K, M = 1_000, 1_000_000
 
-_INTRO = """# reemap benchmarks
+_INTRO = """## Filters, maps and exports (issue 7)
 
 Written by `make bench` (`python -m bench`); every figure below comes from one run on the
 machine named here, the baselines in the same run as ours. Figures are the median of the
@@ -136,14 +139,50 @@ def in_browser(results: Results, points: dict[int, gpd.GeoDataFrame], *, quick: 
                                 f"after start: {start.median + render.median:.1f} s in all"))
 
 
-def write(results: Results, elapsed: float) -> None:
-    """Save the table with the machine and date to bench/results.md."""
+_USER_INTRO = """# reemap benchmarks
+
+## Targets (issue 16): the user's path with their own layer
+
+Written by `make bench` (or `python -m bench --user-path`, which rewrites this part only).
+Each step runs as a user runs it, a whole `reemap` process, beside a process doing the
+same with pyogrio alone on the same file, interleaved in the same run (medians; peak RSS is
+each process's own). The files are synthetic mines (`bench/synth.py`,
+`make_points_on_land`) drawn inside their stated countries, so every feature is valid.
+The dataset load and the GeoPackage/GeoParquet exports are timed inside one process
+against pyogrio's read and write of the same table.
+"""
+
+
+def _user_section(results: Results, elapsed: float) -> str:
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    text = (f"{_INTRO}\n- Machine: {results.machine}; load average at the end {load}\n"
+    return (f"{_USER_INTRO}\n- Machine: {results.machine}; load average at the end {load}\n"
+            f"- Date: {results.started:%Y-%m-%d %H:%M} UTC; the run took "
+            f"{elapsed / 60:.1f} min\n- Libraries: {versions()}\n\n"
+            f"{results.targets()}\n\n{results.markdown()}\n")
+
+
+def write(results: Results, user: Results, elapsed: float) -> None:
+    """Save both tables with the machine and date to bench/results.md."""
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    text = (f"{_user_section(user, elapsed)}\n{_INTRO}"
+            f"\n- Machine: {results.machine}; load average at the end {load}\n"
             f"- Date: {results.started:%Y-%m-%d %H:%M} UTC; the run took {elapsed / 60:.1f} min\n"
-            f"- Libraries: {versions()}\n\n## Targets (issue 7)\n\n{results.targets()}\n\n"
-            f"## All figures\n\n{results.markdown()}\n")
+            f"- Libraries: {versions()}\n\n### Targets (issue 7)\n\n{results.targets()}\n\n"
+            f"### All figures\n\n{results.markdown()}\n")
     RESULTS.write_text(text, encoding="utf-8")
+    print(f"\nwritten {RESULTS}")
+
+
+def write_user_path(user: Results, elapsed: float) -> None:
+    """Rewrite the top of results.md (issue 16), keeping the last full run's figures."""
+    old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
+    marker = "\n## Filters, maps and exports"
+    if marker not in old and old.startswith("# reemap benchmarks"):  # the issue-7 layout
+        old = "\n" + old.replace("# reemap benchmarks", marker.strip() + " (issue 7)", 1).replace(
+            "\n## Targets (issue 7)", "\n### Targets (issue 7)").replace(
+            "\n## All figures", "\n### All figures")
+    kept = old[old.index(marker):] if marker in old else ""
+    RESULTS.write_text(f"{_user_section(user, elapsed)}{kept}", encoding="utf-8")
     print(f"\nwritten {RESULTS}")
 
 
@@ -152,8 +191,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes only; not saved")
     parser.add_argument("--no-browser", action="store_true", help="skip the Chromium cases")
+    parser.add_argument("--user-path", action="store_true",
+                        help="the user's path only (issue 16); rewrites the top of results.md")
+    parser.add_argument("--sizes", default="10k,100k,1M",
+                        help="sizes of the user's path, e.g. 100k,1M (default 10k,100k,1M)")
     args = parser.parse_args(argv)
     start = time.perf_counter()
+    sizes = [int(a.replace("k", "000").replace("M", "000000")) for a in args.sizes.split(",")]
+    user = Results(machine=machine())
+    if args.user_path:
+        print(f"machine: {user.machine}", flush=True)
+        userpath.user_path(user, [K] if args.quick else sizes, repeat=1 if args.quick else 3)
+        if not args.quick:
+            write_user_path(user, time.perf_counter() - start)
+        return 0
     results = Results(machine=machine())
     print(f"machine: {results.machine}", flush=True)
     points = {n: make_points(n) for n in _sizes(args.quick)}
@@ -161,11 +212,14 @@ def main(argv: list[str] | None = None) -> int:
     server_side(results, points, lines, quick=args.quick)
     if not args.no_browser:
         in_browser(results, points, quick=args.quick)
+    del points, lines
+    userpath.user_path(user, [K] if args.quick else sizes, repeat=1 if args.quick else 3)
     elapsed = time.perf_counter() - start
     if args.quick:
-        print(f"\n{results.markdown()}\n(quick run: not saved; {elapsed:.0f} s)")
+        print(f"\n{results.markdown()}\n{user.markdown()}\n(quick run: not saved; "
+              f"{elapsed:.0f} s)")
     else:
-        write(results, elapsed)
+        write(results, user, elapsed)
     return 0
 
 

@@ -160,3 +160,37 @@ def write_sample(path: Path, n: int) -> Path:
 
     path.write_bytes(to_geojson_bytes(make_points(n)))
     return path
+
+
+def _in_country(code: str, k: int, rng: np.random.Generator) -> np.ndarray:
+    """``k`` points drawn uniformly inside country ``code``'s bundled outline (lon, lat)."""
+    from layers.validate import country_outlines
+
+    outlines = country_outlines()
+    area = outlines.loc[outlines["iso_a3"] == code].geometry.union_all()
+    shapely.prepare(area)
+    minx, miny, maxx, maxy = area.bounds
+    out = np.empty((0, 2))
+    while len(out) < k:
+        batch = max(2 * (k - len(out)), 64)
+        xy = np.column_stack([rng.uniform(minx, maxx, batch), rng.uniform(miny, maxy, batch)])
+        xy = np.round(xy, 5)
+        out = np.vstack([out, xy[shapely.contains_xy(area, xy[:, 0], xy[:, 1])]])
+    return out[:k]
+
+
+def make_points_on_land(n: int, *, seed: int = 7) -> gpd.GeoDataFrame:
+    """Return :func:`make_points` with every point inside its stated country.
+
+    A user's valid survey: the country check of ``reemap validate`` passes for every
+    feature (points are drawn inside the bundled 1:110m outline of their ``country``).
+    """
+    frame = make_points(n, seed=seed)
+    frame["hree_share_pct"] = frame["hree_share_pct"].clip(upper=100.0)  # a share, at most 100
+    rng = np.random.default_rng(seed + 1)
+    codes = frame["country"].to_numpy(dtype=object)
+    xy = np.empty((n, 2))
+    for code in np.unique(codes):
+        rows = np.flatnonzero(codes == code)
+        xy[rows] = _in_country(str(code), len(rows), rng)
+    return frame.set_geometry(shapely.points(xy[:, 0], xy[:, 1]), crs=settings.WGS84)

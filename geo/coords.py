@@ -80,15 +80,13 @@ def out_of_range(geoms: gpd.GeoSeries) -> pd.Series:
             | (bounds[:, 1] < -90.0)
             | (bounds[:, 3] > 90.0)
         )
-    messages: list[str | None] = []
-    for is_bad, (minx, miny, maxx, maxy) in zip(bad, bounds, strict=True):
-        if not is_bad:
-            messages.append(None)
-            continue
+    messages = np.full(len(bounds), None, dtype=object)
+    for i in np.flatnonzero(bad).tolist():  # the rows out of range only
+        minx, miny, maxx, maxy = bounds[i]
         hint = "is this WGS84 (EPSG:4326)?"
         if max(abs(minx), abs(maxx)) <= 90.0 < max(abs(miny), abs(maxy)) <= 180.0:
             hint = "are latitude and longitude swapped? GeoJSON wants [lon, lat]"
-        messages.append(
+        messages[i] = (
             f"geometry: coordinates outside +-180 longitude / +-90 latitude "
             f"(x {minx:g}..{maxx:g}, y {miny:g}..{maxy:g}): {hint}"
         )
@@ -139,21 +137,21 @@ def country_mismatches(
     )
     pts = np.asarray(points.values)
     codes = countries.to_numpy()
-    usable = np.array(
-        [
-            isinstance(g, shapely.Point) and not g.is_empty and c in by_code.index
-            for g, c in zip(pts, codes, strict=True)
-        ],
-        dtype=bool,
+    usable = (
+        (shapely.get_type_id(pts) == 0)
+        & ~shapely.is_empty(pts)
+        & pd.Series(codes, dtype=object).isin(by_code.index).to_numpy()
     )
     if not usable.any():
         return result
     idx = np.flatnonzero(usable)
     areas = np.asarray(by_code.loc[codes[idx]].values)
-    dist = _distance_km(pts[idx], areas)
-    for i, d, area, code in zip(idx, dist, areas, codes[idx], strict=True):
-        if d <= tolerance_km:
-            continue
+    shapely.prepare(areas)  # each outline once (they are shared); then a point-in-area test
+    outside = ~shapely.intersects(areas, pts[idx])
+    idx, areas = idx[outside], areas[outside]
+    dist = _distance_km(pts[idx], areas) if len(idx) else np.empty(0)
+    far = dist > tolerance_km
+    for i, d, area, code in zip(idx[far], dist[far], areas[far], codes[idx][far], strict=True):
         x, y = pts[i].x, pts[i].y
         swapped = shapely.Point(y, x)
         hint = ""

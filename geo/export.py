@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+import operator
 import os
 import re
 import tempfile
 from collections.abc import Iterator, Mapping
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -83,16 +85,36 @@ def _json_text(value: Any) -> Any:
     return value
 
 
+_CONTAINERS = frozenset({list, dict, tuple, np.ndarray}).__contains__
+
+
+def _json_column(column: pd.Series) -> list[Any]:
+    """An object column with its lists and objects as JSON text (``_json_text``), each
+    object encoded once however many rows share it; ``pd.NA`` as None."""
+    values = column.to_numpy(dtype=object)
+    n = len(values)
+    nested = np.fromiter(map(_CONTAINERS, map(type, values)), dtype=bool, count=n)
+    missing = np.fromiter(map(operator.is_, values, repeat(pd.NA)), dtype=bool, count=n)
+    if not nested.any() and not missing.any():
+        return values.tolist()
+    out = values.copy()
+    out[missing] = None
+    if nested.any():
+        held = values[nested]
+        ids = np.fromiter(map(id, held), dtype=np.int64, count=len(held))
+        _, firsts, inverse = np.unique(ids, return_index=True, return_inverse=True)
+        texts = np.fromiter(map(_json_text, held[firsts]), dtype=object, count=len(firsts))
+        out[nested] = texts[inverse]
+    return out.tolist()
+
+
 def _flat(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Lists and objects as JSON text; geometry prepared as in GeoJSON (split, oriented)."""
     columns = [c for c in gdf.columns if c != gdf.geometry.name]
     data = pd.DataFrame(
-        {c: [_json_text(v) for v in gdf[c].to_numpy(dtype=object)] for c in columns},
+        {c: _json_column(gdf[c]) if gdf[c].dtype == object else gdf[c] for c in columns},
         index=gdf.index,
     )
-    for c in columns:
-        if gdf[c].dtype != object:
-            data[c] = gdf[c]
     geoms = prepare_geometries(np.asarray(gdf.geometry.values))
     return gpd.GeoDataFrame(data, geometry=geoms, crs=gdf.crs)
 

@@ -3,8 +3,11 @@
 Every change is made to a temporary copy beside the store and moved into place only when
 it is complete (``os.replace`` is atomic), under a lock file: a failed or interrupted import
 leaves the store byte for byte as it was, and two imports at once never lose each other.
-Each table's import record (layer, file, time, feature count) is kept as JSON in the
-GeoPackage's ``gpkg_contents.description``. The store holds features as validated; reading
+Each table's import record (layer, file, time, feature count, and for validated rows the
+schema version they were validated against and the SHA-256 checksum of the table as GDAL
+reads it back) is kept as JSON in the GeoPackage's ``gpkg_contents.description``: a reader
+that finds both matching need not validate the rows again. The store holds features as
+validated; reading
 them back typed is ``layers.imports``'s job.
 """
 
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import re
@@ -25,7 +29,11 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
+import orjson
+import pandas as pd
 import pyogrio
+import shapely
 
 from geo.export import flatten
 from geo.io import read_features
@@ -35,9 +43,11 @@ from reemap.errors import InputError
 __all__ = [
     "StoredLayer",
     "check_label",
+    "decode_json",
     "delete_layer",
     "list_layers",
     "read_layer",
+    "read_table",
     "store_version",
     "write_layer",
 ]
@@ -56,6 +66,8 @@ class StoredLayer:
     features: int
     file: str
     imported_at: str
+    schema: str = ""
+    checksum: str = ""
 
 
 def check_label(label: str) -> str:
@@ -105,6 +117,8 @@ def list_layers(store: Path | None = None) -> list[StoredLayer]:
                 features=int(record.get("features", 0)),
                 file=str(record.get("file", "")),
                 imported_at=str(record.get("imported_at", "")),
+                schema=str(record.get("schema", "")),
+                checksum=str(record.get("checksum", "")),
             )
         )
     return out
@@ -132,6 +146,76 @@ def read_layer(
     path = _path(store)
     _entry(label, path)
     return read_features(path, layer=label, nested=nested, max_bytes=2**63 - 1)
+
+
+def read_table(label: str, *, store: Path | None = None) -> tuple[gpd.GeoDataFrame, str]:
+    """Read one imported table as stored (lists still JSON text) and its checksum.
+
+    One read through GDAL's Arrow interface; the checksum is :func:`_checksum` of exactly
+    what was read, so it matches the one recorded at import unless the table changed.
+
+    Raises
+    ------
+    InputError
+        When the label is not in the store.
+    """
+    path = _path(store)
+    _entry(label, path)
+    return _read_arrow(path, label)
+
+
+def _read_arrow(path: Path, label: str) -> tuple[gpd.GeoDataFrame, str]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        meta, table = pyogrio.read_arrow(f"GPKG:{path}", layer=label)
+    digest = _checksum(table)
+    name = meta["geometry_name"] or "wkb_geometry"
+    geometry = shapely.from_wkb(table.column(name).to_numpy(zero_copy_only=False))
+    frame = table.drop_columns([name]).to_pandas()
+    for column in frame.columns:  # missing values as None, as every reader gives them
+        if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column].dtype):
+            values = frame[column].to_numpy(dtype=object)
+            frame[column] = pd.Series(np.where(pd.isna(values), None, values), dtype=object,
+                                      index=frame.index)
+    return gpd.GeoDataFrame(frame, geometry=geometry, crs=meta["crs"]), digest
+
+
+def _checksum(table: Any) -> str:
+    """SHA-256 of an Arrow table's schema and every buffer of every column, in order."""
+    digest = hashlib.sha256(str(table.schema).encode())
+    for column in table.columns:
+        for chunk in column.chunks:
+            digest.update(str(len(chunk)).encode())
+            for buffer in chunk.buffers():
+                if buffer is not None:
+                    digest.update(memoryview(buffer))
+    return digest.hexdigest()
+
+
+def decode_json(frame: pd.DataFrame, columns: frozenset[str]) -> pd.DataFrame:
+    """A copy whose ``columns`` hold lists and objects decoded from their JSON text.
+
+    Each distinct text is decoded once and its object shared by the rows that hold it (a
+    survey cites the same sources many times; frames are read-only).
+    """
+    out = frame.copy()
+    for column in columns & set(out.columns):
+        values = out[column].to_numpy(dtype=object)
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        decoded = np.empty(len(uniques) + 1, dtype=object)
+        decoded[:-1] = [_json_value(u) for u in uniques]
+        decoded[-1] = None
+        out[column] = pd.Series(decoded[codes], index=out.index, dtype=object)
+    return out
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in "[{":
+        try:
+            return orjson.loads(value)
+        except orjson.JSONDecodeError:
+            return value
+    return value
 
 
 def _entry(label: str, path: Path) -> StoredLayer:
@@ -172,16 +256,24 @@ def _new_version(path: Path, *, copy: bool) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
 
 
-def _write_table(target: Path, label: str, gdf: gpd.GeoDataFrame, record: dict[str, Any]) -> None:
+def _write_table(target: Path, label: str, gdf: gpd.GeoDataFrame, record: dict[str, Any], *,
+                 flat: bool = False) -> None:
+    """Write the table, then record the checksum of what GDAL reads back from it."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         pyogrio.write_dataframe(
-            flatten(gdf),
+            gdf if flat else flatten(gdf),
             target,
             layer=label,
             driver="GPKG",
             layer_options={"DESCRIPTION": json.dumps(record, ensure_ascii=False)},
         )
+    if record.get("schema"):  # validated rows: seal them
+        _, digest = _read_arrow(target, label)
+        sealed = json.dumps({**record, "checksum": digest}, ensure_ascii=False)
+        with contextlib.closing(sqlite3.connect(target)) as db, db:
+            db.execute("UPDATE gpkg_contents SET description = ? WHERE table_name = ?",
+                       (sealed, label))
 
 
 def write_layer(
@@ -242,6 +334,7 @@ def delete_layer(label: str, *, store: Path | None = None) -> None:
             return
         with _new_version(path, copy=False) as tmp:
             for entry in kept:
+                _, digest = _read_arrow(path, entry.label)
                 raw = pyogrio.read_dataframe(path, layer=entry.label)
                 record = {
                     "layer": entry.layer,
@@ -249,4 +342,6 @@ def delete_layer(label: str, *, store: Path | None = None) -> None:
                     "imported_at": entry.imported_at,
                     "features": entry.features,
                 }
-                _write_table(tmp, entry.label, raw, record)
+                if entry.schema and digest == entry.checksum:  # still as validated: reseal
+                    record["schema"] = entry.schema
+                _write_table(tmp, entry.label, raw, record, flat=True)

@@ -17,6 +17,7 @@ hold ``--``, so imported ids can collide neither with them nor with each other.
 from __future__ import annotations
 
 import tempfile
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,15 +30,16 @@ import pandas as pd
 from geo import store as geo_store
 from geo.io import layer_names, read_features
 from layers.catalog import infer_layer
-from layers.models import MODELS
+from layers.models import MODELS, schema_version
 from layers.schema import NESTED_PROPERTIES
-from layers.validate import validate_frame
+from layers.validate import typed_frame, validate_frame
 from reemap import settings
 from reemap.errors import DataError, InputError, Problem
 
 __all__ = [
     "CLAIM_FLAG",
     "ID_SEPARATOR",
+    "StoreWarning",
     "UserClaim",
     "import_bytes",
     "import_file",
@@ -171,6 +173,7 @@ def import_file(
         "layer": layer,
         "file": p.name,
         "imported_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "schema": schema_version(layer),
     }
     return geo_store.write_layer(label, typed, record=record, store=store, replace=replace)
 
@@ -227,19 +230,35 @@ def _renamed(problem: Problem, path: str) -> Problem:
 def load_imported(store: Path | None = None) -> dict[str, list[gpd.GeoDataFrame]]:
     """Every imported table, typed and namespaced, grouped by layer.
 
-    Each frame has ``source_label`` and ids ``LABEL--id``. The tables were validated at
-    import; they are validated again here (without the country check) so a hand-edited
-    store is reported rather than drawn.
+    Each frame has ``source_label`` and ids ``LABEL--id``. Rows were validated at import
+    and sealed (schema version, checksum): a table that still matches its seal is typed
+    without validating again. One that does not (a hand-edited store, an older schema) is
+    validated again, without the country check, with a :class:`StoreWarning` saying so; a
+    broken one is reported (``DataError``) rather than drawn.
     """
     out: dict[str, list[gpd.GeoDataFrame]] = {}
     for entry in geo_store.list_layers(store):
-        raw = geo_store.read_layer(entry.label, nested=NESTED_PROPERTIES, store=store)
+        flat, checksum = geo_store.read_table(entry.label, store=store)
+        raw = geo_store.decode_json(flat, NESTED_PROPERTIES)
         where = f"{store or settings.STORE_PATH}#{entry.label}"
-        typed = validate_frame(raw, entry.layer, label=where, check_countries=False)
-        typed["id"] = [f"{entry.label}{ID_SEPARATOR}{fid}" for fid in typed["id"]]
+        if entry.layer in MODELS and entry.schema == schema_version(entry.layer) and (
+                entry.checksum == checksum):
+            typed = typed_frame(raw, entry.layer)
+        else:
+            why = ("its rows changed since they were validated" if entry.checksum and
+                   entry.schema == schema_version(entry.layer) else
+                   "it was validated under another schema version or not sealed")
+            warnings.warn(f"{where}: {why}; validating it again (re-import it to seal it)",
+                          StoreWarning, stacklevel=2)
+            typed = validate_frame(raw, entry.layer, label=where, check_countries=False)
+        typed["id"] = f"{entry.label}{ID_SEPARATOR}" + typed["id"].astype("str")
         typed["source_label"] = entry.label
         out.setdefault(entry.layer, []).append(typed)
     return out
+
+
+class StoreWarning(UserWarning):
+    """An imported table did not match its seal and was validated again."""
 
 
 def merge_imported(

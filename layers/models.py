@@ -49,6 +49,7 @@ __all__ = [
     "Source",
     "layer_fields",
     "number_fields",
+    "schema_version",
 ]
 
 
@@ -280,3 +281,21 @@ def number_fields(model: type[Feature]) -> frozenset[str]:
         for name, info in model.model_fields.items()
         if _is_number(info.annotation) and name not in INTEGER_FIELDS
     )
+
+
+#: Raise when a rule changes that the JSON schema does not show (a validator's logic):
+#: stores sealed under the old version are then validated again when read.
+RULES_VERSION: Final[int] = 1
+
+
+def schema_version(layer: str) -> str:
+    """A short tag of a layer's schema: the rules version and a hash of its JSON schema.
+
+    The store records it with the rows validated at import; rows sealed under another
+    version are validated again when read.
+    """
+    import hashlib
+    import json
+
+    text = json.dumps(MODELS[layer].model_json_schema(), sort_keys=True)
+    return f"{RULES_VERSION}-{hashlib.sha256(text.encode()).hexdigest()[:12]}"

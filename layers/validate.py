@@ -20,10 +20,24 @@ from pydantic import ValidationError
 from geo.coords import country_mismatches, out_of_range, to_wgs84
 from layers.models import MODELS, Feature, number_fields
 from layers.schema import GEOMETRY_TYPES, INTEGER_FIELDS
+from layers.screens import (
+    cleaned,
+    duplicate_ids,
+    feature_labels,
+    geometry_suspects,
+    screen,
+    unchecked,
+)
 from reemap import settings
 from reemap.errors import DataError, Problem
 
-__all__ = ["country_outlines", "validate_frame"]
+__all__ = [
+    "clean_value",
+    "country_outlines",
+    "typed_frame",
+    "validate_frame",
+    "validate_rows",
+]
 
 
 @cache
@@ -38,13 +52,6 @@ def country_outlines() -> gpd.GeoDataFrame:
     own = settings.DATA_DIR / "countries.geojson"
     bundled = own if own.exists() else settings.ROOT / "data" / "countries.geojson"
     return read_features(bundled, max_bytes=2**63 - 1)  # ours: the users' file limit is moot
-
-
-def _feature_label(props: dict[str, Any], position: int) -> str:
-    fid = props.get("id")
-    if isinstance(fid, str) and fid.strip():
-        return fid.strip()[:80]
-    return f"#{position}"
 
 
 def pydantic_messages(exc: ValidationError) -> list[str]:
@@ -72,7 +79,8 @@ def _geometry_problem(geom: Any, allowed: frozenset[str]) -> str | None:
     return None
 
 
-def _clean(value: Any) -> Any:
+def clean_value(value: Any) -> Any:
+    """A value as the models see it: NaN -> None, numpy scalars and arrays -> Python."""
     if isinstance(value, float) and np.isnan(value):
         return None
     if isinstance(value, np.generic):
@@ -90,6 +98,10 @@ def validate_frame(
     check_countries: bool = True,
 ) -> gpd.GeoDataFrame:
     """Validate a raw frame and return it typed, in EPSG:4326.
+
+    The columnar checks of ``layers.screens`` run over the whole frame; the layer's
+    pydantic model runs only on the rows they cannot vouch for, so every message is the
+    model's own (see :func:`validate_rows`, the same rules one row at a time).
 
     Parameters
     ----------
@@ -114,62 +126,124 @@ def validate_frame(
     ValueError
         When the layer is unknown or the frame has no CRS and projected coordinates.
     """
+    model, gdf = _prepared(raw, layer, label)
+    columns = [c for c in gdf.columns if c != gdf.geometry.name]
+    props = pd.DataFrame(gdf[columns])
+    geoms = np.asarray(gdf.geometry.values)
+    found = screen(props, layer)
+    ranges = out_of_range(gdf.geometry).to_numpy()
+    suspect = ~found.ok | geometry_suspects(geoms, GEOMETRY_TYPES[layer]) | (ranges != None)  # noqa: E711
+    labels = feature_labels(cleaned(props["id"]) if "id" in props else
+                            np.full(len(props), None, dtype=object))
+    problems: list[Problem] = []
+    dumped: dict[int, dict[str, Any]] = {}
+    if suspect.any():
+        records = pd.DataFrame(props.iloc[np.flatnonzero(suspect)]).astype(object).to_dict(
+            "records")
+        for i, record in zip(np.flatnonzero(suspect).tolist(), records, strict=True):
+            row, messages = _check_row(record, geoms[i], ranges[i], layer, model)
+            problems.extend(Problem(label, str(labels[i]), m) for m in messages)
+            if row is not None:
+                dumped[i] = row
+    problems.extend(Problem(label, name, m) for name, m in duplicate_ids(labels))
+    typed = found.columns
+    for i, row in dumped.items():
+        for name in typed:
+            typed[name][i] = row.get(name)
+    if check_countries and layer not in settings.OFFSHORE_LAYERS and not problems:
+        problems.extend(_countries(gdf, typed["country"], labels, label))
+    if problems:
+        raise DataError(problems)
+    return gpd.GeoDataFrame(_typed(pd.DataFrame(typed), model), geometry=gdf.geometry.to_numpy(),
+                            crs=settings.WGS84)
+
+
+def typed_frame(raw: gpd.GeoDataFrame, layer: str) -> gpd.GeoDataFrame:
+    """Rows known valid (sealed in the users' store) typed as :func:`validate_frame` types
+    them, without checking them again."""
+    model, gdf = _prepared(raw, layer, layer)
+    columns = [c for c in gdf.columns if c != gdf.geometry.name]
+    typed = unchecked(pd.DataFrame(gdf[columns]), layer)
+    return gpd.GeoDataFrame(_typed(pd.DataFrame(typed), model), geometry=gdf.geometry.to_numpy(),
+                            crs=settings.WGS84)
+
+
+def _prepared(raw: gpd.GeoDataFrame, layer: str, label: str
+              ) -> tuple[type[Feature], gpd.GeoDataFrame]:
     if layer not in MODELS:
         raise ValueError(f"unknown layer {layer!r}; layers are {', '.join(MODELS)}")
-    model: type[Feature] = MODELS[layer]
     try:
         gdf = to_wgs84(raw, label=label)
     except ValueError as exc:
         raise DataError([Problem(label, "(file)", str(exc).removeprefix(f"{label}: "))]) from None
-    problems: list[Problem] = []
-    columns = [c for c in gdf.columns if c != gdf.geometry.name]
-    records = pd.DataFrame(gdf[columns]).astype(object).to_dict("records")
-    allowed = GEOMETRY_TYPES[layer]
+    return MODELS[layer], gdf
+
+
+def _check_row(record: dict[Any, Any], geom: Any, range_msg: str | None, layer: str,
+               model: type[Feature]) -> tuple[dict[str, Any] | None, list[str]]:
+    """One feature through the model: its typed row (or None) and its problems."""
     collections = {
         name for name, info in model.model_fields.items() if info.default_factory is not None
     }
-    ranges = out_of_range(gdf.geometry)
+    # a missing value in a column other features fill reads as None: let defaults apply
+    props: dict[str, Any] = {
+        str(k): c
+        for k, v in record.items()
+        if (c := clean_value(v)) is not None or k not in collections
+    }
+    if props.get("layer") is None:  # absent, or null where other features name it
+        props["layer"] = layer
+    messages: list[str] = []
+    if props["layer"] != layer:
+        messages.append(f"layer: {props['layer']!r}, but the file is read as {layer!r}")
+    geom_msg = _geometry_problem(geom, GEOMETRY_TYPES[layer])
+    if geom_msg:
+        messages.append(geom_msg)
+    elif range_msg:
+        messages.append(range_msg)
+    row = None
+    try:
+        row = model.model_validate(props).model_dump()
+    except ValidationError as exc:
+        messages.extend(pydantic_messages(exc))
+    return row, messages
+
+
+def validate_rows(
+    raw: gpd.GeoDataFrame,
+    layer: str,
+    *,
+    label: str,
+    check_countries: bool = True,
+) -> gpd.GeoDataFrame:
+    """:func:`validate_frame` one row at a time through the model (the reference the
+    columnar checks are tested against; slow on large files)."""
+    model, gdf = _prepared(raw, layer, label)
+    columns = [c for c in gdf.columns if c != gdf.geometry.name]
+    records = pd.DataFrame(gdf[columns]).astype(object).to_dict("records")
+    ranges = out_of_range(gdf.geometry).to_numpy()
+    geoms = gdf.geometry.to_numpy()
+    labels = feature_labels(pd.Series([clean_value(r.get("id")) for r in records],
+                                      dtype=object).to_numpy())
+    problems: list[Problem] = []
     rows: list[dict[str, Any]] = []
-    labels: list[str] = []
-    for position, (record, geom, range_msg) in enumerate(
-        zip(records, gdf.geometry.to_numpy(), ranges.to_numpy(), strict=True), start=1
-    ):
-        # a missing value in a column other features fill reads as None: let defaults apply
-        props: dict[str, Any] = {
-            str(k): c
-            for k, v in record.items()
-            if (c := _clean(v)) is not None or k not in collections
-        }
-        if props.get("layer") is None:  # absent, or null where other features name it
-            props["layer"] = layer
-        name = _feature_label(props, position)
-        labels.append(name)
-        messages: list[str] = []
-        if props["layer"] != layer:
-            messages.append(f"layer: {props['layer']!r}, but the file is read as {layer!r}")
-        geom_msg = _geometry_problem(geom, allowed)
-        if geom_msg:
-            messages.append(geom_msg)
-        elif range_msg:
-            messages.append(range_msg)
-        try:
-            rows.append(model.model_validate(props).model_dump())
-        except ValidationError as exc:
-            messages.extend(pydantic_messages(exc))
-        problems.extend(Problem(label, name, m) for m in messages)
-    problems.extend(_duplicates(labels, label))
+    for i, record in enumerate(records):
+        row, messages = _check_row(record, geoms[i], ranges[i], layer, model)
+        problems.extend(Problem(label, str(labels[i]), m) for m in messages)
+        if row is not None:
+            rows.append(row)
+    problems.extend(Problem(label, name, m) for name, m in duplicate_ids(labels))
     if check_countries and layer not in settings.OFFSHORE_LAYERS and not problems:
-        problems.extend(_countries(gdf, rows, labels, label))
+        problems.extend(_countries(gdf, [r["country"] for r in rows], labels, label))
     if problems:
         raise DataError(problems)
-    return gpd.GeoDataFrame(
-        _typed(rows, model), geometry=gdf.geometry.to_numpy(), crs=settings.WGS84
-    )
-
-
-def _typed(rows: list[dict[str, Any]], model: type[Feature]) -> pd.DataFrame:
-    """Rows as a frame whose integer fields are nullable integers (2025, not 2025.0)."""
     frame = pd.DataFrame.from_records(rows, columns=list(model.model_fields) if not rows else None)
+    return gpd.GeoDataFrame(_typed(frame, model), geometry=gdf.geometry.to_numpy(),
+                            crs=settings.WGS84)
+
+
+def _typed(frame: pd.DataFrame, model: type[Feature]) -> pd.DataFrame:
+    """A frame whose number fields are floats and integer fields nullable integers."""
     for name in number_fields(model) & set(frame.columns):
         frame[name] = pd.to_numeric(frame[name], errors="coerce").astype(float)
     for name in INTEGER_FIELDS & set(frame.columns):
@@ -177,27 +251,13 @@ def _typed(rows: list[dict[str, Any]], model: type[Feature]) -> pd.DataFrame:
     return frame
 
 
-def _duplicates(labels: list[str], label: str) -> list[Problem]:
-    seen: dict[str, int] = {}
-    out = []
-    for position, name in enumerate(labels, start=1):
-        if name.startswith("#"):
-            continue
-        if name in seen:
-            out.append(Problem(label, name, f"id: duplicate (also feature #{seen[name]})"))
-        else:
-            seen[name] = position
-    return out
-
-
 def _countries(
-    gdf: gpd.GeoDataFrame, rows: list[dict[str, Any]], labels: list[str], label: str
+    gdf: gpd.GeoDataFrame, countries: list[Any], labels: np.ndarray, label: str
 ) -> list[Problem]:
     points = gdf.geometry.reset_index(drop=True)
     if not (points.geom_type == "Point").any():
         return []
-    codes = pd.Series([r["country"] for r in rows])
-    messages = country_mismatches(points, codes, country_outlines())
-    return [
-        Problem(label, labels[i], m) for i, m in enumerate(messages.to_numpy()) if m is not None
-    ]
+    codes = pd.Series(countries, dtype=object)
+    messages = country_mismatches(points, codes, country_outlines()).to_numpy()
+    return [Problem(label, str(labels[i]), messages[i])
+            for i in np.flatnonzero(pd.notna(messages)).tolist()]

@@ -10,6 +10,7 @@ import argparse
 import os
 import subprocess
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -243,6 +244,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    with warnings.catch_warnings():
+        warnings.showwarning = _warning_line
+        return _run(args)
+
+
+def _warning_line(message: Warning | str, category: type[Warning], filename: str,  # noqa: PLR0917
+                  lineno: int, file: object = None, line: str | None = None) -> None:
+    """A warning as one line on stderr (a store validated again, ...), never a stack."""
+    _err(f"reemap: {message}")
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return _COMMANDS[args.command](args)
     except DataError as exc:
