@@ -45,10 +45,16 @@ def test_curated_mines_match_their_usgs_records(extract: pd.DataFrame) -> None:
     assert (matches["mount-weld"], names[matches["mount-weld"]]) == ("135", "Mount Weld")
     assert (matches["mountain-pass"], names[matches["mountain-pass"]]) == ("59", "Mountain Pass")
     assert (matches["bayan-obo"], names[matches["bayan-obo"]]) == ("9", "Bayan Obo (Baotou)")
-    # the ids stored on the curated mines are the rule's (so the rule is what the data says)
-    ids = zip(mines["id"], mines["usgs_ree_id"], strict=True)
-    stored = {m: r for m, r in ids if isinstance(r, str)}
-    assert stored == matches
+    # the ids stored on the curated mines are the rule's (so the rule is what the data says);
+    # a mine added without the property is left to the next build (which reports it)
+    doc = json.loads((settings.DATA_DIR / "mines.geojson").read_text(encoding="utf-8"))
+    stored = {
+        f["properties"]["id"]: f["properties"]["usgs_ree_id"]
+        for f in doc["features"]
+        if "usgs_ree_id" in f["properties"]
+    }
+    assert len(stored) >= 53
+    assert stored == {mine_id: matches.get(mine_id) for mine_id in stored}
 
 
 def test_matching_needs_both_a_name_and_a_short_distance() -> None:
