@@ -65,7 +65,9 @@ def figure_keys(props: Mapping[str, Any]) -> list[str]:
 
 def _rows(frame: gpd.GeoDataFrame) -> Iterable[dict[str, Any]]:
     columns = [c for c in frame.columns if c != frame.geometry.name]
-    return pd.DataFrame(frame[columns]).astype(object).to_dict("records")
+    records: list[dict[str, Any]] = pd.DataFrame(frame[columns]).astype(object).to_dict(
+        "records")  # type: ignore[assignment]
+    return records
 
 
 def provenance_problems(
@@ -126,8 +128,8 @@ def kind_counts(sources: pd.DataFrame) -> pd.DataFrame:
     cited = sources[sources["url"].astype(bool)]
     rank = {k: i for i, k in enumerate(_WEAKEST_FIRST)}
     by_url: dict[str, str] = {}
-    for url, kind in zip(cited["url"], cited["kind"], strict=True):
-        kind = kind if kind in SOURCE_KINDS else UNSTATED
+    for url, stated in zip(cited["url"], cited["kind"], strict=True):
+        kind = stated if stated in SOURCE_KINDS else UNSTATED
         current = by_url.get(url)
         if current is None or rank.get(kind, -1) < rank.get(current, -1):
             by_url[url] = kind
