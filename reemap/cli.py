@@ -71,6 +71,13 @@ def _export(args: argparse.Namespace) -> int:
     assert isinstance(query, Query)
     dataset = load_dataset(args.data_dir, include_store=True)
     selected = apply_query(dataset.frames, query, dataset.graph)
+    if args.format == "parquet-dataset":  # a folder: layer=NAME/country=ISO3/part-0.parquet
+        from geo.parquet import write_partitioned
+
+        write_partitioned(selected, args.output)
+        counts = ", ".join(f"{name} {len(gdf)}" for name, gdf in selected.items())
+        _err(f"wrote {args.output}: {counts} features")
+        return 0
     written = write_layers(selected, args.output, fmt=args.format)
     counts = ", ".join(f"{name} {len(gdf)}" for name, gdf in selected.items())
     where = written[0] if len(set(written)) == 1 else Path(args.output)
@@ -236,7 +243,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("layers", help="name, feature count and source file of each layer")
     export = sub.add_parser("export", help="write filtered layers to a file")
     export.add_argument("--output", required=True, type=Path, metavar="PATH")
-    export.add_argument("--format", choices=["geojson", "gpkg", "csv", "parquet"])
+    export.add_argument(
+        "--format", choices=["geojson", "gpkg", "csv", "parquet", "parquet-dataset"],
+        help="parquet-dataset: a folder partitioned by layer and country (GeoParquet 1.1)",
+    )
     _filters(export)
     validate = sub.add_parser("validate", help="check a file against a layer's schema")
     validate.add_argument("path", metavar="PATH")
