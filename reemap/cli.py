@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from reemap import cli_analysis, cli_imports, cli_routes, settings
+from reemap import cli_analysis, cli_imports, cli_routes, cli_world, settings
 from reemap.errors import DataError, InputError, Problem
 from reemap.registry import COMMANDS as _COMMANDS
 from reemap.registry import EXTENSIONS as _EXTENSIONS
@@ -24,7 +24,7 @@ from reemap.registry import out as _out
 __all__ = ["main"]
 
 # the sub-command modules register their commands when imported
-_REGISTERED = (cli_analysis, cli_imports, cli_routes)
+_REGISTERED = (cli_analysis, cli_imports, cli_routes, cli_world)
 
 
 @command("layers")
@@ -121,6 +121,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _check_tables(data_dir: Path) -> list[Problem]:
+    from layers.changelog import load_changelog
     from layers.tables import load_dependency, load_flows, load_offtakes
 
     problems: list[Problem] = []
@@ -128,6 +129,7 @@ def _check_tables(data_dir: Path) -> list[Problem]:
         (load_flows, data_dir / "flows.csv"),
         (load_dependency, data_dir / "dependency.csv"),
         (load_offtakes, data_dir / "ownership" / "offtakes.csv"),
+        (load_changelog, data_dir / "changelog.csv"),
     ):
         if path.exists():
             try:
