@@ -4,6 +4,7 @@ destination, the kinds of source behind every row, and the dependence series by 
 from __future__ import annotations
 
 import csv
+import json
 
 import geopandas as gpd
 
@@ -69,6 +70,11 @@ def test_the_routes_and_their_period_slider_cover_every_flow() -> None:
     flows = load_flows()
     routes = gpd.read_file(settings.DATA_DIR / "routes.geojson")
     assert set(routes["flow_id"]) == set(flows["id"])
+    # each leg carries its flow's source and the source's kind (flows.csv's source_kind)
+    kinds = dict(zip(flows["id"], flows["source_kind"], strict=True))
+    for flow_id, sources in zip(routes["flow_id"], routes["sources"], strict=True):
+        listed = json.loads(sources) if isinstance(sources, str) else sources
+        assert [s["kind"] for s in listed] == [kinds[flow_id]], flow_id
     # the app's period slider offers layers.routes.periods(routes)
     assert periods(routes) == sorted(set(flows["period"]))
     ports = set(gpd.read_file(settings.DATA_DIR / "ports.geojson")["id"])
