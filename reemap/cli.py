@@ -71,6 +71,13 @@ def _export(args: argparse.Namespace) -> int:
     assert isinstance(query, Query)
     dataset = load_dataset(args.data_dir, include_store=True)
     selected = apply_query(dataset.frames, query, dataset.graph)
+    if args.format == "parquet-dataset":  # a folder: layer=NAME/country=ISO3/part-0.parquet
+        from geo.parquet import write_partitioned
+
+        write_partitioned(selected, args.output)
+        counts = ", ".join(f"{name} {len(gdf)}" for name, gdf in selected.items())
+        _err(f"wrote {args.output}: {counts} features")
+        return 0
     written = write_layers(selected, args.output, fmt=args.format)
     counts = ", ".join(f"{name} {len(gdf)}" for name, gdf in selected.items())
     where = written[0] if len(set(written)) == 1 else Path(args.output)
@@ -113,6 +120,11 @@ def _check(args: argparse.Namespace) -> int:
     except DataError as exc:
         problems.extend(exc.problems)
     problems.extend(_check_tables(args.data_dir or settings.DATA_DIR))
+    if not problems:  # provenance is judged on valid layers only
+        from layers.provenance import provenance_problems
+
+        labels = {name: str(layer_path(name, args.data_dir)) for name in frames}
+        problems.extend(provenance_problems(frames, labels))
     if problems:
         raise DataError(problems)
     total = sum(len(f) for f in frames.values())
@@ -145,8 +157,13 @@ def _sources(args: argparse.Namespace) -> int:
     from layers.sources import collect_sources, sources_markdown
 
     data_dir = args.data_dir or settings.DATA_DIR
-    sources = collect_sources(load_layers(data_dir=data_dir), data_dir)
-    if args.format == "csv":
+    frames = load_layers(data_dir=data_dir)
+    sources = collect_sources(frames, data_dir)
+    if args.format == "counts":
+        from layers.provenance import counts_text, figure_counts, kind_counts
+
+        _out(counts_text(kind_counts(sources), figure_counts(frames)))
+    elif args.format == "csv":
         sys.stdout.write(sources.to_csv(index=False))
     else:
         sys.stdout.write(sources_markdown(sources))
@@ -226,13 +243,20 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("layers", help="name, feature count and source file of each layer")
     export = sub.add_parser("export", help="write filtered layers to a file")
     export.add_argument("--output", required=True, type=Path, metavar="PATH")
-    export.add_argument("--format", choices=["geojson", "gpkg", "csv", "parquet"])
+    export.add_argument(
+        "--format", choices=["geojson", "gpkg", "csv", "parquet", "parquet-dataset"],
+        help="parquet-dataset: a folder partitioned by layer and country (GeoParquet 1.1)",
+    )
     _filters(export)
     validate = sub.add_parser("validate", help="check a file against a layer's schema")
     validate.add_argument("path", metavar="PATH")
     validate.add_argument("--layer", metavar="NAME")
     sources = sub.add_parser("sources", help="every source the bundled data cites")
-    sources.add_argument("--format", choices=["markdown", "csv"], default="markdown")
+    sources.add_argument(
+        "--format", choices=["markdown", "csv", "counts"], default="markdown",
+        help="markdown: the list data/README.md carries; counts: distinct URLs by kind and "
+        "figures naming their source",
+    )
     sub.add_parser("check", help="validate every bundled layer and the ownership graph together")
     app = sub.add_parser("app", help="start the web app")
     app.add_argument("--port", type=int, default=8501)
