@@ -17,7 +17,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from layers.models import FlowFields
 from layers.ownership import read_table
-from layers.schema import Element, Percent, Period, Slug
+from layers.schema import Element, Percent, Period, Slug, SourceKind
 from layers.validate import pydantic_messages
 from reemap import settings
 from reemap.errors import DataError, Problem
@@ -40,6 +40,7 @@ class _Row(BaseModel):
     source_url: Optional = None
     source_date: Annotated[str, Field(pattern=_DATE)]
     source_publisher: Optional = None
+    source_kind: SourceKind | None = None
     as_of: Annotated[str, Field(pattern=_DATE)]
     notes: Optional = None
 
@@ -66,12 +67,30 @@ class Flow(FlowFields, _Row):
 
 
 class DependencyPoint(_Row):
-    """One point of a series of Japan's share of rare-earth imports from China."""
+    """One point of a series of an importer's dependence on rare-earth imports.
+
+    ``measure`` says what the share is: China's share of the importer's rare-earth imports
+    (the default), or net import reliance (net imports as a share of apparent consumption,
+    the USGS measure). ``importer`` is an ISO3 code or ``EU``; files without the column are
+    Japan's series (the table's first content).
+    """
 
     series_id: Annotated[str, Field(min_length=1)]
-    basis: Literal["metal equivalent", "tonnage", "value", "unstated"]
+    importer: Annotated[str, Field(pattern=r"^([A-Z]{3}|EU)$")] = "JPN"
+    measure: Literal["china_share_of_imports", "net_import_reliance"] = "china_share_of_imports"
+    basis: Literal["metal equivalent", "tonnage", "value", "unstated", "apparent consumption"]
     period: Period
     share_pct: Percent
+
+    @model_validator(mode="after")
+    def _basis_fits_measure(self) -> DependencyPoint:
+        reliance = self.measure == "net_import_reliance"
+        if reliance != (self.basis == "apparent consumption"):
+            raise ValueError(
+                "basis: 'apparent consumption' goes with measure 'net_import_reliance' (and "
+                f"only with it), not {self.basis!r} with {self.measure!r}"
+            )
+        return self
 
 
 class Offtake(_Row):

@@ -13,8 +13,9 @@ import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from reemap import cli_analysis, cli_imports, cli_routes, settings
+from reemap import cli_analysis, cli_imports, cli_routes, cli_world, settings
 from reemap.errors import DataError, InputError, Problem
 from reemap.registry import COMMANDS as _COMMANDS
 from reemap.registry import EXTENSIONS as _EXTENSIONS
@@ -22,10 +23,15 @@ from reemap.registry import command
 from reemap.registry import err as _err
 from reemap.registry import out as _out
 
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from layers.ownership import OwnershipGraph
+
 __all__ = ["main"]
 
 # the sub-command modules register their commands when imported
-_REGISTERED = (cli_analysis, cli_imports, cli_routes)
+_REGISTERED = (cli_analysis, cli_imports, cli_routes, cli_world)
 
 
 @command("layers")
@@ -72,11 +78,63 @@ def _export(args: argparse.Namespace) -> int:
     assert isinstance(query, Query)
     dataset = load_dataset(args.data_dir, include_store=True)
     selected = apply_query(dataset.frames, query, dataset.graph)
+    if args.format == "bods":  # the ownership graph as BODS 0.4 statements, one JSON file
+        return _export_bods(args, dataset.graph, selected)
+    if args.format == "parquet-dataset":  # a folder: layer=NAME/country=ISO3/part-0.parquet
+        from geo.parquet import write_partitioned
+
+        write_partitioned(selected, args.output)
+        counts = ", ".join(f"{name} {len(gdf)}" for name, gdf in selected.items())
+        _err(f"wrote {args.output}: {counts} features")
+        return 0
     written = write_layers(selected, args.output, fmt=args.format)
     counts = ", ".join(f"{name} {len(gdf)}" for name, gdf in selected.items())
     where = written[0] if len(set(written)) == 1 else Path(args.output)
     _err(f"wrote {where}: {counts} features")
     return 0
+
+
+def _export_bods(
+    args: argparse.Namespace, graph: OwnershipGraph, selected: dict[str, gpd.GeoDataFrame]
+) -> int:
+    import json
+
+    import pandas as pd
+
+    from layers.bods import bods_statements
+    from layers.ownership import ENTITY_COLUMNS, STAKE_COLUMNS, read_table
+
+    folder = (args.data_dir or settings.DATA_DIR) / "ownership"
+    tables = [
+        read_table(folder / name, columns) if (folder / name).exists()
+        else pd.DataFrame(columns=list(columns))
+        for name, columns in (("entities.csv", ENTITY_COLUMNS), ("stakes.csv", STAKE_COLUMNS))
+    ]
+    statements = bods_statements(tables[0], tables[1], selected, graph)
+    text = json.dumps(statements, ensure_ascii=False, indent=1) + "\n"
+    _write_atomic(Path(args.output), text.encode("utf-8"))
+    kinds = [s["recordType"] for s in statements]
+    _err(f"wrote {args.output}: {kinds.count('entity')} entity and "
+         f"{kinds.count('relationship')} relationship statements (BODS 0.4)")
+    return 0
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Write beside ``path`` and move into place: a failure leaves no partial file."""
+    import tempfile
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write here ({exc.strerror})") from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        Path(name).replace(path)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
 
 
 @command("validate")
@@ -114,6 +172,11 @@ def _check(args: argparse.Namespace) -> int:
     except DataError as exc:
         problems.extend(exc.problems)
     problems.extend(_check_tables(args.data_dir or settings.DATA_DIR))
+    if not problems:  # provenance is judged on valid layers only
+        from layers.provenance import provenance_problems
+
+        labels = {name: str(layer_path(name, args.data_dir)) for name in frames}
+        problems.extend(provenance_problems(frames, labels))
     if problems:
         raise DataError(problems)
     total = sum(len(f) for f in frames.values())
@@ -122,6 +185,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _check_tables(data_dir: Path) -> list[Problem]:
+    from layers.changelog import load_changelog
     from layers.tables import load_dependency, load_flows, load_offtakes
 
     problems: list[Problem] = []
@@ -129,6 +193,7 @@ def _check_tables(data_dir: Path) -> list[Problem]:
         (load_flows, data_dir / "flows.csv"),
         (load_dependency, data_dir / "dependency.csv"),
         (load_offtakes, data_dir / "ownership" / "offtakes.csv"),
+        (load_changelog, data_dir / "changelog.csv"),
     ):
         if path.exists():
             try:
@@ -144,8 +209,13 @@ def _sources(args: argparse.Namespace) -> int:
     from layers.sources import collect_sources, sources_markdown
 
     data_dir = args.data_dir or settings.DATA_DIR
-    sources = collect_sources(load_layers(data_dir=data_dir), data_dir)
-    if args.format == "csv":
+    frames = load_layers(data_dir=data_dir)
+    sources = collect_sources(frames, data_dir)
+    if args.format == "counts":
+        from layers.provenance import counts_text, figure_counts, kind_counts
+
+        _out(counts_text(kind_counts(sources), figure_counts(frames)))
+    elif args.format == "csv":
         sys.stdout.write(sources.to_csv(index=False))
     else:
         sys.stdout.write(sources_markdown(sources))
@@ -225,13 +295,21 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("layers", help="name, feature count and source file of each layer")
     export = sub.add_parser("export", help="write filtered layers to a file")
     export.add_argument("--output", required=True, type=Path, metavar="PATH")
-    export.add_argument("--format", choices=["geojson", "gpkg", "csv", "parquet"])
+    export.add_argument(
+        "--format", choices=["geojson", "gpkg", "csv", "parquet", "parquet-dataset", "bods"],
+        help="parquet-dataset: a folder partitioned by layer and country (GeoParquet 1.1); "
+             "bods: the owners as Beneficial Ownership Data Standard 0.4 JSON",
+    )
     _filters(export)
     validate = sub.add_parser("validate", help="check a file against a layer's schema")
     validate.add_argument("path", metavar="PATH")
     validate.add_argument("--layer", metavar="NAME")
     sources = sub.add_parser("sources", help="every source the bundled data cites")
-    sources.add_argument("--format", choices=["markdown", "csv"], default="markdown")
+    sources.add_argument(
+        "--format", choices=["markdown", "csv", "counts"], default="markdown",
+        help="markdown: the list data/README.md carries; counts: distinct URLs by kind and "
+        "figures naming their source",
+    )
     sub.add_parser("check", help="validate every bundled layer and the ownership graph together")
     app = sub.add_parser("app", help="start the web app")
     app.add_argument("--port", type=int, default=8501)
