@@ -214,6 +214,9 @@ SCALAR_CHECKS: Final[dict[str, Callable[[np.ndarray], np.ndarray]]] = {
     "status": _text(required=True, vocabulary=get_args(schema.Status)),
     "stage": _text(required=True, vocabulary=get_args(schema.Stage)),
     "as_of": _text(required=True, distinct=_ISO_DATE),
+    "checked_on": _text(required=False, distinct=_ISO_DATE),
+    "usgs_ree_id": _text(required=True, min_length=1),
+    "url": _text(required=False, distinct=_URL),
     "period": _text(required=True, pattern=r"\d{4}(-(0[1-9]|1[0-2]))?"),
     "hs_code": _text(required=False, pattern=r"\d{4}(\.\d{2}){0,2}"),
     "capacity_unit": _text(required=False, vocabulary=get_args(schema.CapacityUnit)),
@@ -233,7 +236,8 @@ SCALAR_CHECKS: Final[dict[str, Callable[[np.ndarray], np.ndarray]]] = {
                      "resource_t", "tonnage"), _NON_NEGATIVE),
     **dict.fromkeys(("name_local", "operator", "hree_basis", "notes", "deposit_type",
                      "resource_category", "feedstock", "resource_unit", "origin_port",
-                     "destination_port", "flow_id", "unlocode", "kind"), _OPTIONAL_TEXT),
+                     "destination_port", "flow_id", "unlocode", "kind", "state_or_province",
+                     "other_commodities", "curated_mine_id"), _OPTIONAL_TEXT),
 }
 
 
@@ -407,6 +411,7 @@ LIST_CHECKS: Final[dict[str, Callable[[np.ndarray], np.ndarray]]] = {
     "feed_sources": _str_items,
     "element_shares_pct": _dict_default,
     "supply_years": _dict_default,
+    "figure_sources": _dict_default,
 }
 
 
@@ -444,14 +449,17 @@ def _field(props: pd.DataFrame, column: Any, info: Any) -> np.ndarray:
     return values
 
 
-def _checked(name: str, values: np.ndarray) -> tuple[np.ndarray, list[Any]]:
+def _checked(name: str, values: np.ndarray, info: Any) -> tuple[np.ndarray, list[Any]]:
     """One field's columnar check and its typed values."""
     if name == "owners":
         return _owners(values)
     if name == "sources":
         return _sources(values)
     check = LIST_CHECKS.get(name) or SCALAR_CHECKS.get(name, _unknown)
-    return check(values), values.tolist()
+    good = check(values)
+    if not info.is_required() and info.default is None:  # ``X | None = None`` in this model
+        good |= _none(values)
+    return good, values.tolist()
 
 
 def screen(props: pd.DataFrame, layer: str) -> Screen:
@@ -497,7 +505,7 @@ def _columns(props: pd.DataFrame, layer: str, *, check: bool) -> Screen:
                 call_default_factory=True)
             columns[name] = [default] * n
         elif check:
-            good, columns[name] = _checked(name, _field(props, present[name], info))
+            good, columns[name] = _checked(name, _field(props, present[name], info), info)
             ok &= good
         else:
             columns[name] = _field(props, present[name], info).tolist()

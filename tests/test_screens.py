@@ -220,3 +220,13 @@ def test_labels_and_duplicates() -> None:
     labels = feature_labels(ids)
     assert labels.tolist() == ["a", "b", "#3", "#4", "a", "#x", "#7"]
     assert duplicate_ids(labels) == [("a", "id: duplicate (also feature #1)")]
+
+
+def test_every_field_of_every_layer_has_a_columnar_check() -> None:
+    from layers.models import MODELS
+    from layers.screens import LIST_CHECKS, SCALAR_CHECKS
+
+    known = set(SCALAR_CHECKS) | set(LIST_CHECKS) | {"owners", "sources", "layer"}
+    for layer, model in MODELS.items():
+        missing = set(model.model_fields) - known
+        assert not missing, f"{layer}: no columnar check for {sorted(missing)}"
