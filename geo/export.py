@@ -14,7 +14,7 @@ import os
 import re
 import tempfile
 from collections.abc import Iterator, Mapping
-from itertools import repeat
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Any
 
@@ -101,11 +101,30 @@ def _json_column(column: pd.Series) -> list[Any]:
     out[missing] = None
     if nested.any():
         held = values[nested]
-        ids = np.fromiter(map(id, held), dtype=np.int64, count=len(held))
-        _, firsts, inverse = np.unique(ids, return_index=True, return_inverse=True)
+        codes, firsts = _same_content(held)
         texts = np.fromiter(map(_json_text, held[firsts]), dtype=object, count=len(firsts))
-        out[nested] = texts[inverse]
+        out[nested] = texts[codes]
     return out.tolist()
+
+
+def _same_content(held: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Group values that certainly encode alike: lists of the same strings, or lists of
+    the same objects (a source many features share); anything else by identity. Returns
+    each value's group and each group's first value."""
+    n = len(held)
+    lists = np.fromiter(map(operator.is_, map(type, held), repeat(list)), dtype=bool, count=n)
+    keys = np.fromiter(map(id, held), dtype=object, count=n)
+    if lists.any():
+        items = list(chain.from_iterable(held[lists]))
+        if pd.api.types.infer_dtype(items, skipna=False) in ("string", "empty"):
+            content = map(tuple, held[lists])  # equal strings encode alike
+        else:  # the same objects encode alike
+            content = map(tuple, map(map, repeat(id), held[lists]))
+        keys[lists] = np.fromiter(map(tuple.__add__, repeat(("list",)), content),
+                                  dtype=object, count=int(lists.sum()))
+    codes, _ = pd.factorize(keys)
+    _, firsts = np.unique(codes, return_index=True)
+    return codes, firsts
 
 
 def _flat(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
