@@ -219,12 +219,32 @@ class OwnershipGraph:
             if owner == entity
         ]
 
-    def stake_ranges(self, entity: str) -> dict[str, StakeRange]:
+    def reach(self, entities: Iterable[str]) -> dict[str, set[str]]:
+        """For each entity, every node it holds a stake in, directly or down a chain."""
+        held: dict[str, list[str]] = {}
+        for node, edges in self.owners_of.items():
+            for owner, _ in edges:
+                held.setdefault(owner, []).append(node)
+        out = {}
+        for entity in entities:
+            seen: set[str] = set()
+            stack = list(held.get(entity, ()))
+            while stack:
+                node = stack.pop()
+                if node not in seen:
+                    seen.add(node)
+                    stack.extend(held.get(node, ()))
+            out[entity] = seen
+        return out
+
+    def stake_ranges(self, entity: str, *, within: Iterable[str] | None = None
+                     ) -> dict[str, StakeRange]:
         """Look-through stakes of ``entity`` in every node it reaches (assets and entities).
 
         Along a path stakes multiply; across paths they add. An unknown stake counts 0 in
         the lower bound and, in the upper bound, what the known stakes in the same node
-        leave; no node is held more than 100% in total.
+        leave; no node is held more than 100% in total. ``within`` limits the nodes looked
+        at (e.g. :meth:`reach`); a node outside it is left out, never counted differently.
         """
         memo: dict[str, tuple[float, float]] = {entity: (1.0, 1.0)}
 
@@ -247,7 +267,7 @@ class OwnershipGraph:
             return memo[node]
 
         out = {}
-        for node in self.owners_of:
+        for node in self.owners_of if within is None else within:
             low, high = share(node)
             if node != entity and high > _EPS:
                 out[node] = StakeRange(100.0 * low, 100.0 * high)

@@ -16,7 +16,7 @@ import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from itertools import chain
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import geopandas as gpd
 import numpy as np
@@ -26,7 +26,7 @@ from layers.ownership import OwnershipGraph, asset_key
 from layers.schema import CAPACITY_UNITS, ELEMENTS, LAYERS, STATUSES
 from reemap.errors import InputError
 
-__all__ = ["Query", "apply_query", "parse_values", "query_masks"]
+__all__ = ["Query", "apply_query", "parse_values", "query_masks", "value_counts"]
 
 T = TypeVar("T")
 
@@ -117,6 +117,9 @@ class _ListIndex:
         codes, uniques = pd.factorize(flat)
         self.size = size
         self.codes: dict[object, int] = {v: i for i, v in enumerate(uniques)}
+        # each row's whole list, as a code, for counting distinct lists once
+        self.lists, self.distinct = pd.factorize(
+            np.fromiter(map(tuple, lists), dtype=object, count=size))
         self.rows = np.repeat(np.arange(size), lengths)
         self.flat = codes.astype(np.int64)
         self.bits: np.ndarray | None = None
@@ -186,9 +189,7 @@ def _cached(gdf: pd.DataFrame, key: object, column: str, build: Callable[[], T])
 
 
 def _any_of(gdf: pd.DataFrame, column: str, wanted: Iterable[str]) -> np.ndarray:
-    index = _cached(gdf, ("list", column), column,
-                    lambda: _ListIndex(gdf[column].to_numpy(dtype=object), len(gdf)))
-    return index.any_of(wanted)
+    return _list_index(gdf, column).any_of(wanted)
 
 
 def _owner_index(layer: str, gdf: pd.DataFrame, graph: OwnershipGraph) -> _ListIndex:
@@ -330,6 +331,83 @@ def query_masks(
     owners = _entities(graph, query.owners) if query.owners and graph is not None else None
     names = query.layers or tuple(frames)
     return {name: _mask(name, frames[name], query, graph, owners) for name in names}
+
+
+def value_counts(
+    frames: Mapping[str, gpd.GeoDataFrame], query: Query, graph: OwnershipGraph | None,
+    kind: str,
+) -> dict[str, int]:
+    """Count, for each value of one filter kind, the features it would keep.
+
+    The other kinds' filters apply; this kind's own selection is ignored. Counted over the
+    masks and the per-frame indexes: each distinct list (of elements, stages or direct
+    owners) is expanded once, whatever the number of rows holding it. ``kind`` is a field
+    of :class:`Query` holding values (``layers``, ``elements``, ``owners``, ``countries``,
+    ``statuses``, ``stages``, ``capacity_units``); owners count up the chain.
+    """
+    cleared: dict[str, Any] = {kind: ()}
+    masks = query_masks(frames, replace(query, **cleared), graph)
+    counts: dict[str, int] = {}
+
+    def add(values: Iterable[str], times: int) -> None:
+        for value in values:
+            counts[value] = counts.get(value, 0) + times
+
+    column = {"countries": "country", "statuses": "status", "capacity_units": "capacity_unit"}
+    for layer, keep in masks.items():
+        gdf = frames[layer]
+        if not keep.any():
+            continue
+        if kind == "layers":
+            add([layer], int(keep.sum()))
+        elif kind in column:
+            for value, n in gdf[column[kind]][keep].dropna().value_counts(sort=False).items():
+                add([str(value)], int(n))
+        elif kind == "elements":
+            _count_lists(_list_index(gdf, "elements"), keep, add, lambda v: {str(e) for e in v})
+        elif kind == "stages":
+            _count_stages(gdf, keep, add)
+        elif graph is not None:
+            def chain_of(owners: tuple[object, ...], g: OwnershipGraph = graph) -> set[str]:
+                return set().union(*({str(o)} | g.upstream(str(o)) for o in owners))
+
+            _count_lists(_owner_index(layer, gdf, graph), keep, add, chain_of)
+    return counts
+
+
+def _list_index(gdf: pd.DataFrame, column: str) -> _ListIndex:
+    return _cached(gdf, ("list", column), column,
+                   lambda: _ListIndex(gdf[column].to_numpy(dtype=object), len(gdf)))
+
+
+def _count_lists(index: _ListIndex, keep: np.ndarray,
+                 add: Callable[[Iterable[str], int], None],
+                 expand: Callable[[tuple[object, ...]], set[str]]) -> None:
+    """Add each kept row's values (``expand`` of its list), one distinct list at a time."""
+    per_list = np.bincount(index.lists[keep], minlength=len(index.distinct))
+    for code in np.flatnonzero(per_list).tolist():
+        add(sorted(expand(index.distinct[code])), int(per_list[code]))
+
+
+def _count_stages(gdf: pd.DataFrame, keep: np.ndarray,
+                  add: Callable[[Iterable[str], int], None]) -> None:
+    """A plant's stage and its further stages, each counted once per plant."""
+    if "stage" not in gdf.columns:
+        return
+    stage_codes, stage_values = pd.factorize(gdf["stage"].to_numpy(dtype=object))
+    if "stages" in gdf.columns:
+        index = _list_index(gdf, "stages")
+        lists, distinct = index.lists, index.distinct
+    else:
+        lists, distinct = np.zeros(len(gdf), dtype=np.int64), np.array([()], dtype=object)
+    pairs = (stage_codes.astype(np.int64) + 1) * (len(distinct) + 1) + lists
+    codes, uniques = pd.factorize(pairs[keep])
+    per_pair = np.bincount(codes, minlength=len(uniques))
+    for pair, n in zip(uniques.tolist(), per_pair.tolist(), strict=True):
+        stage, extra = divmod(pair, len(distinct) + 1)
+        values = {str(stage_values[stage - 1])} if stage > 0 else set()
+        values |= {str(v) for v in distinct[extra]}
+        add(sorted(values), n)
 
 
 def apply_query(

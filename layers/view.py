@@ -10,21 +10,21 @@ from __future__ import annotations
 
 import io
 import tempfile
+import weakref
 import zipfile
-from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 import geopandas as gpd
 import pandas as pd
 
 from geo.export import EXTENSIONS, write_layers
 from layers.attributable import ASSET_LAYERS
-from layers.ownership import OwnershipGraph, asset_key
+from layers.ownership import OwnershipGraph
 from layers.permalink import KINDS
-from layers.query import Query, apply_query
+from layers.query import Query, value_counts
 from layers.schema import LAYERS, READING_ORDER
 
 __all__ = [
@@ -48,16 +48,6 @@ MIME: Final[dict[str, str]] = {
     "parquet": "application/vnd.apache.parquet",
     "zip": "application/zip",
 }
-
-
-def _feature_stages(gdf: gpd.GeoDataFrame) -> list[set[str]]:
-    if "stage" not in gdf.columns:
-        return [set() for _ in range(len(gdf))]
-    stages = gdf["stages"] if "stages" in gdf.columns else [None] * len(gdf)
-    return [
-        ({s} if isinstance(s, str) else set()) | set(extra if isinstance(extra, list) else [])
-        for s, extra in zip(gdf["stage"], stages, strict=True)
-    ]
 
 
 def option_counts(
@@ -89,26 +79,7 @@ def option_counts(
     """
     if kind not in KINDS:
         raise ValueError(f"unknown filter kind {kind!r}; use one of {', '.join(KINDS)}")
-    cleared: dict[str, Any] = {kind: ()}
-    selected = apply_query(frames, replace(query, **cleared), graph)
-    counts: Counter[str] = Counter()
-    for layer, gdf in selected.items():
-        if kind == "layers":
-            if len(gdf):
-                counts[layer] += len(gdf)
-        elif kind == "elements":
-            counts.update(e for v in gdf["elements"] if isinstance(v, list) for e in set(v))
-        elif kind == "countries":
-            counts.update(gdf["country"].dropna())
-        elif kind == "statuses":
-            counts.update(gdf["status"].dropna())
-        elif kind == "stages":
-            counts.update(s for stages in _feature_stages(gdf) for s in stages)
-        elif kind == "capacity_units":
-            counts.update(gdf["capacity_unit"].dropna())
-        else:
-            counts.update(e for fid in gdf["id"] for e in graph.upstream(asset_key(layer, fid)))
-    return dict(counts)
+    return value_counts(frames, query, graph, kind)
 
 
 @dataclass(frozen=True)
@@ -205,13 +176,22 @@ def _stake_keys(owners: object) -> list[str]:
             if isinstance(o, Mapping) and o.get("stake_pct") is not None]
 
 
-def table_rows(frames: Mapping[str, gpd.GeoDataFrame]) -> pd.DataFrame:
+#: Rows the app's table shows at most (the first, in reading order); the downloads and
+#: ``reemap export`` hold every feature. Formatting a million rows' owners and sources as
+#: text, and sending them to the browser, would take seconds on each filter change.
+TABLE_LIMIT: Final[int] = 5000
+
+
+def table_rows(frames: Mapping[str, gpd.GeoDataFrame], *, limit: int | None = None
+               ) -> pd.DataFrame:
     """Lay out the selected features as one table (no geometry), one row per feature.
 
     Parameters
     ----------
     frames
         Layer name -> features.
+    limit
+        At most this many rows (the first, in that order); all when omitted.
 
     Returns
     -------
@@ -227,8 +207,12 @@ def table_rows(frames: Mapping[str, gpd.GeoDataFrame]) -> pd.DataFrame:
     parts = []
     # top of the map first: mines, plants, ports, routes, chokepoints, seabed
     order = _in_reading_order(frames)
+    left = limit
     for layer in order:
         gdf = frames[layer]
+        if left is not None:
+            gdf = gdf.iloc[:left]
+            left -= len(gdf)
         if not len(gdf):
             continue
         rows = pd.DataFrame({
@@ -334,16 +318,44 @@ def effective_stakes(
 ) -> dict[str, dict[str, float]]:
     """Look-through stakes of state-backed entities (JOGMEC, ...) in the shown features.
 
+    The stakes depend on the graph alone: they are worked out once per graph (each entity
+    over the nodes it reaches) and kept while the graph lives; each call then picks the
+    shown features.
+
     Returns
     -------
     dict
         ``layer/id`` -> {entity name: effective stake in %}, for stakes that are known
         exactly and positive; features no state-backed entity holds are absent.
     """
-    shown = {asset_key(layer, fid) for layer, gdf in frames.items() for fid in gdf["id"]}
+    every = _state_stakes(graph)
     out: dict[str, dict[str, float]] = {}
-    for entity in sorted(e.id for e in graph.entities.values() if e.state_backed):
-        for node, stake in graph.stake_ranges(entity).items():
-            if node in shown and stake.exact and stake.low > 0:
+    for layer, gdf in frames.items():
+        prefix = f"{layer}/"
+        held = {node[len(prefix):] for node in every if node.startswith(prefix)}
+        if not held:
+            continue
+        for fid in gdf["id"][gdf["id"].isin(held)]:
+            out[f"{prefix}{fid}"] = every[f"{prefix}{fid}"]
+    return out
+
+
+_STAKES: dict[int, tuple[weakref.ref[OwnershipGraph], int, dict[str, dict[str, float]]]] = {}
+
+
+def _state_stakes(graph: OwnershipGraph) -> dict[str, dict[str, float]]:
+    """Every node's exact positive look-through stakes of state-backed entities, per graph
+    (recomputed when assets were added to it since)."""
+    ident = id(graph)
+    hit = _STAKES.get(ident)
+    if hit is not None and hit[0]() is graph and hit[1] == len(graph.owners_of):
+        return hit[2]
+    out: dict[str, dict[str, float]] = {}
+    state = sorted(e.id for e in graph.entities.values() if e.state_backed)
+    for entity, reached in graph.reach(state).items():
+        for node, stake in graph.stake_ranges(entity, within=reached).items():
+            if stake.exact and stake.low > 0:
                 out.setdefault(node, {})[graph.name(entity)] = stake.low
+    _STAKES[ident] = (weakref.ref(graph, lambda _r: _STAKES.pop(ident, None)),
+                      len(graph.owners_of), out)
     return out

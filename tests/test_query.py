@@ -201,3 +201,71 @@ def test_masks_agree_with_frames(mini: Dataset) -> None:
     for name, keep in masks.items():
         assert list(mini.frames[name]["id"][keep]) == list(frames[name]["id"])
     assert int(masks["mines"].sum()) == 2
+
+
+def _counts_row_by_row(frames: dict[str, gpd.GeoDataFrame], query: Query,
+                       graph: OwnershipGraph, kind: str) -> dict[str, int]:
+    """What each value of one kind would keep, counted row by row (no index)."""
+    from collections import Counter
+    from dataclasses import replace
+
+    selected = apply_query(frames, replace(query, **{kind: ()}), graph)
+    counts: Counter[str] = Counter()
+    for layer, gdf in selected.items():
+        for row in gdf.to_dict("records"):
+            if kind == "layers":
+                counts[layer] += 1
+            elif kind == "elements":
+                counts.update(set(row["elements"]))
+            elif kind == "stages":
+                stages = {row["stage"]} if isinstance(row.get("stage"), str) else set()
+                counts.update(stages | set(row.get("stages") or []))
+            elif kind in ("countries", "statuses", "capacity_units"):
+                value = row[{"countries": "country", "statuses": "status",
+                             "capacity_units": "capacity_unit"}[kind]]
+                if isinstance(value, str):
+                    counts[value] += 1
+            else:
+                counts.update(graph.upstream(f"{layer}/{row['id']}"))
+    return dict(counts)
+
+
+@pytest.mark.parametrize("kind", ["layers", "elements", "owners", "countries", "statuses",
+                                  "stages", "capacity_units"])
+def test_option_counts_equal_row_by_row(big: tuple[gpd.GeoDataFrame, OwnershipGraph],
+                                        mini: Dataset, kind: str) -> None:
+    from layers.query import value_counts
+
+    frame, graph = big
+    for frames, g in (({"mines": frame}, graph), (mini.frames, mini.graph)):
+        for query in (Query(), Query(elements=("Dy",), countries=("AUS", "CHN", "NAM")),
+                      Query(owners=("JOGMEC",))):
+            assert value_counts(frames, query, g, kind) == _counts_row_by_row(
+                frames, query, g, kind)
+
+
+def test_the_index_is_built_once_for_a_shared_dataset(
+        big: tuple[gpd.GeoDataFrame, OwnershipGraph], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Held once (st.cache_resource), the frames keep their index across reruns; a copy
+    (what st.cache_data hands each run) builds it again."""
+    import pickle
+
+    import layers.query
+
+    frame, graph = big
+    frames = {"mines": frame.copy()}
+    built = []
+    real = layers.query._ListIndex
+
+    class Counting(real):  # type: ignore[misc,valid-type]
+        def __init__(self, *args: object) -> None:
+            built.append(1)
+            super().__init__(*args)
+
+    monkeypatch.setattr(layers.query, "_ListIndex", Counting)
+    for elements in (("Dy",), ("Tb", "Nd"), ("Y",)):  # three reruns, three filters
+        apply_query(frames, Query(elements=elements), graph)
+    assert len(built) == 1
+    copied = pickle.loads(pickle.dumps(frames))
+    apply_query(copied, Query(elements=("Dy",)), graph)
+    assert len(built) == 2

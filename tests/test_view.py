@@ -396,3 +396,23 @@ def test_a_name_search_keeps_its_commas():
     view, problems = from_params({"q": ["old", " Longnan, Zudong "]})
     assert (view.query.text, problems) == ("Longnan, Zudong", [])
     assert from_params(to_params(view))[0] == view
+
+
+def test_effective_stakes_are_the_graphs_ranges_of_the_shown_features(mini_dir: Path) -> None:
+    from layers.catalog import load_dataset
+    from layers.ownership import asset_key
+    from layers.view import effective_stakes
+
+    dataset = load_dataset(mini_dir)
+    graph = dataset.graph
+    expected: dict[str, dict[str, float]] = {}
+    shown = {asset_key(layer, fid) for layer, gdf in dataset.frames.items() for fid in gdf["id"]}
+    for entity in sorted(e.id for e in graph.entities.values() if e.state_backed):
+        for node, stake in graph.stake_ranges(entity).items():  # every node, no shortcut
+            if node in shown and stake.exact and stake.low > 0:
+                expected.setdefault(node, {})[graph.name(entity)] = stake.low
+    assert expected  # the mini data has JOGMEC's look-through stake in Mount Weld
+    assert effective_stakes(dataset.frames, graph) == expected
+    mines = {"mines": dataset.frames["mines"].iloc[:1]}
+    first = asset_key("mines", mines["mines"]["id"].iloc[0])
+    assert effective_stakes(mines, graph) == {k: v for k, v in expected.items() if k == first}

@@ -1,0 +1,126 @@
+"""Server time of a filter change in the web app with a large imported layer (issue 16).
+
+The dataset is held once (``st.cache_resource`` in the app), with a synthetic imported
+layer of N mines inside their stated countries; a filter change then runs what a page run
+computes for the new filter: the option counts of every filter kind, the two toggles'
+totals, the selection, its summary, the table's first rows, the look-through stakes, the
+map and its HTML (aggregated into grid cells past ``settings.MAX_POINTS_DRAWN``). Each step
+is timed; the sum is the server's share (Streamlit's own script overhead and the browser's
+drawing are not in it: see the Chromium rows of the full run).
+
+``python -m bench.appserver N`` prints one JSON line: step -> seconds (median of the
+filter changes timed), for the parent bench.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from bench.timing import Results, Row, Stat
+
+__all__ = ["filter_change"]
+
+#: The filter changes timed, one after the other, as a user clicks through the sidebar.
+_CHANGES: list[dict[str, Any]] = [
+    {"elements": ("Dy",)},
+    {"elements": ("Dy", "Tb"), "countries": ("AUS",)},
+    {"owners": ("jogmec",)},
+    {"statuses": ("operating",), "min_hree": 10.0},
+    {},
+]
+
+
+def _dataset(n: int, folder: Path) -> Any:
+    from bench.synth import make_points_on_land
+    from geo import store as geo_store
+    from layers.catalog import load_dataset
+    from layers.models import schema_version
+    from layers.validate import typed_frame
+
+    store = folder / "store.gpkg"
+    typed = typed_frame(make_points_on_land(n), "mines")
+    geo_store.write_layer("survey", typed, store=store, record={
+        "layer": "mines", "file": "survey.geojson", "imported_at": "2026-12-05T00:00:00",
+        "schema": schema_version("mines")})
+    del typed
+    return load_dataset(include_store=True, store=store)
+
+
+def _steps(dataset: Any, query: Any) -> dict[str, Callable[[], object]]:
+    from geo.mapview import build_map, map_html
+    from layers.permalink import KINDS
+    from layers.query import apply_query, query_masks
+    from layers.view import effective_stakes, option_counts, summarise, table_rows
+
+    frames, graph = dataset.frames, dataset.graph
+    state: dict[str, Any] = {}
+
+    def counts() -> object:
+        return [option_counts(frames, query, graph, kind) for kind in KINDS]
+
+    def totals() -> object:
+        return [sum(int(m.sum()) for m in query_masks(frames, q, graph).values())
+                for q in (replace(query, owners=("jogmec",)), replace(query, state_backed=True))]
+
+    def select() -> object:
+        state["selected"] = apply_query(frames, query, graph)
+        return state["selected"]
+
+    def table() -> object:
+        from layers.view import TABLE_LIMIT
+
+        return table_rows(state["selected"], limit=TABLE_LIMIT)
+
+    def html() -> object:
+        stakes = effective_stakes(state["selected"], graph)
+        return map_html(build_map(state["selected"], effective_stakes=stakes))
+
+    return {"option counts (every kind)": counts, "toggle totals": totals,
+            "selection": select, "summary": lambda: summarise(state["selected"]),
+            "table rows (first shown)": table, "stakes + map + HTML": html}
+
+
+def _child(n: int) -> None:
+    from layers.query import Query
+
+    with tempfile.TemporaryDirectory(prefix="reemap-bench-app-") as tmp:
+        dataset = _dataset(n, Path(tmp))
+        times: dict[str, list[float]] = {}
+        for i, change in enumerate([{}, *_CHANGES]):
+            for name, step in _steps(dataset, Query(**change)).items():
+                start = time.perf_counter()
+                step()
+                if i:  # the first pass builds the per-frame indexes (once per dataset load)
+                    times.setdefault(name, []).append(time.perf_counter() - start)
+    print(json.dumps({k: statistics.median(v) for k, v in times.items()}))
+
+
+def filter_change(results: Results, n: int) -> None:
+    """Add the per-step and total server times of a filter change at ``n`` features."""
+    from bench.cases import label
+
+    found = subprocess.run([sys.executable, "-m", "bench.appserver", str(n)], check=True,
+                           capture_output=True, text=True, timeout=3600, env=dict(os.environ))
+    steps: dict[str, float] = json.loads(found.stdout.strip().splitlines()[-1])
+    for name, seconds in steps.items():
+        results.add(Row("app at scale", f"filter change: {name}", label(n),
+                        Stat(seconds, seconds, seconds, len(_CHANGES)), "s", ""))
+    total = sum(steps.values())
+    results.add(Row("app at scale", "filter change: server total", label(n),
+                    Stat(total, total, total, len(_CHANGES)), "s",
+                    "<= 300 ms" if n >= 1_000_000 else "",
+                    f"sum of the step medians over {len(_CHANGES)} filter changes"))
+
+
+if __name__ == "__main__":
+    _child(int(sys.argv[1]))
