@@ -16,7 +16,7 @@ import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from itertools import chain
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import geopandas as gpd
 import numpy as np
@@ -26,7 +26,15 @@ from layers.ownership import OwnershipGraph, asset_key
 from layers.schema import CAPACITY_UNITS, ELEMENTS, LAYERS, STATUSES
 from reemap.errors import InputError
 
-__all__ = ["Query", "apply_query", "parse_values", "query_masks", "value_counts"]
+__all__ = [
+    "VALUE_KINDS",
+    "Query",
+    "all_value_counts",
+    "apply_query",
+    "parse_values",
+    "query_masks",
+    "value_counts",
+]
 
 T = TypeVar("T")
 
@@ -333,46 +341,80 @@ def query_masks(
     return {name: _mask(name, frames[name], query, graph, owners) for name in names}
 
 
+#: The filter kinds that hold values, and the filter fields each one is made of.
+VALUE_KINDS: tuple[str, ...] = ("layers", "elements", "owners", "countries", "statuses",
+                                "stages", "capacity_units")
+_COLUMNS = {"countries": "country", "statuses": "status", "capacity_units": "capacity_unit"}
+
+
 def value_counts(
     frames: Mapping[str, gpd.GeoDataFrame], query: Query, graph: OwnershipGraph | None,
     kind: str,
 ) -> dict[str, int]:
     """Count, for each value of one filter kind, the features it would keep.
 
-    The other kinds' filters apply; this kind's own selection is ignored. Counted over the
-    masks and the per-frame indexes: each distinct list (of elements, stages or direct
-    owners) is expanded once, whatever the number of rows holding it. ``kind`` is a field
-    of :class:`Query` holding values (``layers``, ``elements``, ``owners``, ``countries``,
-    ``statuses``, ``stages``, ``capacity_units``); owners count up the chain.
+    The other kinds' filters apply; this kind's own selection is ignored. ``kind`` is one
+    of :data:`VALUE_KINDS`; owners count up the chain. See :func:`all_value_counts`.
     """
-    cleared: dict[str, Any] = {kind: ()}
-    masks = query_masks(frames, replace(query, **cleared), graph)
-    counts: dict[str, int] = {}
+    return all_value_counts(frames, query, graph, (kind,))[kind]
 
+
+def all_value_counts(
+    frames: Mapping[str, gpd.GeoDataFrame], query: Query, graph: OwnershipGraph | None,
+    kinds: Iterable[str] = VALUE_KINDS,
+) -> dict[str, dict[str, int]]:
+    """:func:`value_counts` for several kinds at once, each filter's mask computed once.
+
+    Each kind's rows are the other kinds' masks and the remaining filters ANDed; values
+    are counted over the per-frame indexes: each distinct list (of elements, stages or
+    direct owners) and each distinct country, status or unit is expanded once, whatever
+    the number of rows holding it.
+    """
+    kinds = tuple(kinds)
+    query = query.checked()
+    base = replace(query, **dict.fromkeys(VALUE_KINDS, ()))  # type: ignore[arg-type]
+    rest = query_masks(frames, base, graph)
+    alone = {k: query_masks(frames, replace(base, **{k: getattr(query, k)}), graph)
+             for k in VALUE_KINDS if getattr(query, k) and k != "layers"}
+    out: dict[str, dict[str, int]] = {}
+    for kind in kinds:
+        counts: dict[str, int] = {}
+        names = query.layers if query.layers and kind != "layers" else tuple(frames)
+        for layer in names:
+            keep = rest[layer].copy()
+            for other, masks in alone.items():
+                if other != kind:
+                    keep &= masks[layer]
+            if keep.any():
+                _count(kind, layer, frames[layer], keep, graph=graph, counts=counts)
+        out[kind] = counts
+    return out
+
+
+def _count(kind: str, layer: str, gdf: gpd.GeoDataFrame, keep: np.ndarray, *,
+           graph: OwnershipGraph | None, counts: dict[str, int]) -> None:
     def add(values: Iterable[str], times: int) -> None:
         for value in values:
             counts[value] = counts.get(value, 0) + times
 
-    column = {"countries": "country", "statuses": "status", "capacity_units": "capacity_unit"}
-    for layer, keep in masks.items():
-        gdf = frames[layer]
-        if not keep.any():
-            continue
-        if kind == "layers":
-            add([layer], int(keep.sum()))
-        elif kind in column:
-            for value, n in gdf[column[kind]][keep].dropna().value_counts(sort=False).items():
-                add([str(value)], int(n))
-        elif kind == "elements":
-            _count_lists(_list_index(gdf, "elements"), keep, add, lambda v: {str(e) for e in v})
-        elif kind == "stages":
-            _count_stages(gdf, keep, add)
-        elif graph is not None:
-            def chain_of(owners: tuple[object, ...], g: OwnershipGraph = graph) -> set[str]:
-                return set().union(*({str(o)} | g.upstream(str(o)) for o in owners))
+    if kind == "layers":
+        add([layer], int(keep.sum()))
+    elif kind in _COLUMNS:
+        column = _COLUMNS[kind]
+        codes, uniques = _cached(gdf, ("codes", column), column,
+                                 lambda: pd.factorize(gdf[column].to_numpy(dtype=object)))
+        per_value = np.bincount(codes[keep] + 1, minlength=len(uniques) + 1)[1:]
+        for code in np.flatnonzero(per_value).tolist():
+            add([str(uniques[code])], int(per_value[code]))
+    elif kind == "elements":
+        _count_lists(_list_index(gdf, "elements"), keep, add, lambda v: {str(e) for e in v})
+    elif kind == "stages":
+        _count_stages(gdf, keep, add)
+    elif graph is not None:
+        def chain_of(owners: tuple[object, ...], g: OwnershipGraph = graph) -> set[str]:
+            return set().union(*({str(o)} | g.upstream(str(o)) for o in owners))
 
-            _count_lists(_owner_index(layer, gdf, graph), keep, add, chain_of)
-    return counts
+        _count_lists(_owner_index(layer, gdf, graph), keep, add, chain_of)
 
 
 def _list_index(gdf: pd.DataFrame, column: str) -> _ListIndex:

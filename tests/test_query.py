@@ -269,3 +269,16 @@ def test_the_index_is_built_once_for_a_shared_dataset(
     copied = pickle.loads(pickle.dumps(frames))
     apply_query(copied, Query(elements=("Dy",)), graph)
     assert len(built) == 2
+
+
+def test_all_counts_at_once_equal_one_kind_at_a_time(
+        big: tuple[gpd.GeoDataFrame, OwnershipGraph], mini: Dataset) -> None:
+    from layers.query import VALUE_KINDS, all_value_counts
+
+    frame, graph = big
+    query = Query(elements=("Dy",), countries=("AUS", "CHN"), min_hree=5,
+                  capacity_units=("t/yr REO",), owners=("JOGMEC",))
+    for frames, g in (({"mines": frame}, graph), (mini.frames, mini.graph)):
+        for q in (query, Query(layers=("mines",), statuses=("operating",))):
+            together = all_value_counts(frames, q, g)
+            assert together == {k: _counts_row_by_row(frames, q, g, k) for k in VALUE_KINDS}
