@@ -195,6 +195,8 @@ GEOMETRY_TYPES: Final[dict[str, frozenset[str]]] = {
 LAYERS: Final[tuple[str, ...]] = ("seabed", "chokepoints", "routes", "ports", "refineries", "mines")
 #: The layers in reading order (points first): tables, summaries and menus.
 READING_ORDER: Final[tuple[str, ...]] = tuple(reversed(LAYERS))
+#: Layers whose features lie at sea by nature: never checked against land outlines.
+OFFSHORE_LAYERS: Final[frozenset[str]] = frozenset({"seabed", "routes", "chokepoints"})
 #: The four layers the design contract names; the others are optional extras.
 CORE_LAYERS: Final[tuple[str, ...]] = ("mines", "refineries", "seabed", "routes")
 

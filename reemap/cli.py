@@ -13,13 +13,31 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from reemap import cli_analysis, cli_imports, cli_routes, settings
-from reemap.errors import DataError, InputError, Problem
+from geo import settings
+from geo.errors import DataError, InputError, Problem
+from geo.export import write_layers
+from geo.io import read_features
+from layers.catalog import (
+    LAYER_FILES,
+    infer_layer,
+    layer_path,
+    load_dataset,
+    load_layer,
+    load_layers,
+)
+from layers.ownership import load_graph
+from layers.query import Query, apply_query, parse_values
+from layers.schema import NESTED_PROPERTIES
+from layers.sources import collect_sources, sources_markdown
+from layers.tables import load_dependency, load_flows, load_offtakes
+from layers.validate import validate_frame
+from reemap import cli_analysis, cli_imports, cli_routes
 from reemap.registry import COMMANDS as _COMMANDS
 from reemap.registry import EXTENSIONS as _EXTENSIONS
 from reemap.registry import command
 from reemap.registry import err as _err
 from reemap.registry import out as _out
+from ui.assets import ensure_static
 
 __all__ = ["main"]
 
@@ -29,8 +47,6 @@ _REGISTERED = (cli_analysis, cli_imports, cli_routes)
 
 @command("layers")
 def _layers(args: argparse.Namespace) -> int:
-    from layers.catalog import LAYER_FILES, layer_path, load_layer
-
     rows = []
     for name in LAYER_FILES:
         path = layer_path(name, args.data_dir)
@@ -43,9 +59,7 @@ def _layers(args: argparse.Namespace) -> int:
     return 0
 
 
-def _query_from(args: argparse.Namespace) -> object:
-    from layers.query import Query, parse_values
-
+def _query_from(args: argparse.Namespace) -> Query:
     return Query(
         layers=parse_values(args.layer),
         elements=parse_values(args.element),
@@ -63,12 +77,7 @@ def _query_from(args: argparse.Namespace) -> object:
 
 @command("export")
 def _export(args: argparse.Namespace) -> int:
-    from geo.export import write_layers
-    from layers.catalog import load_dataset
-    from layers.query import Query, apply_query
-
     query = _query_from(args)
-    assert isinstance(query, Query)
     dataset = load_dataset(args.data_dir, include_store=True)
     selected = apply_query(dataset.frames, query, dataset.graph)
     written = write_layers(selected, args.output, fmt=args.format)
@@ -80,11 +89,6 @@ def _export(args: argparse.Namespace) -> int:
 
 @command("validate")
 def _validate(args: argparse.Namespace) -> int:
-    from geo.io import read_features
-    from layers.catalog import infer_layer
-    from layers.schema import NESTED_PROPERTIES
-    from layers.validate import validate_frame
-
     path = Path(args.path)
     raw = read_features(path, nested=NESTED_PROPERTIES)
     layer = args.layer or infer_layer(path, raw)
@@ -95,9 +99,6 @@ def _validate(args: argparse.Namespace) -> int:
 
 @command("check")
 def _check(args: argparse.Namespace) -> int:
-    from layers.catalog import LAYER_FILES, layer_path, load_layer
-    from layers.ownership import load_graph
-
     problems = []
     frames = {}
     for name in LAYER_FILES:
@@ -121,8 +122,6 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _check_tables(data_dir: Path) -> list[Problem]:
-    from layers.tables import load_dependency, load_flows, load_offtakes
-
     problems: list[Problem] = []
     for loader, path in (
         (load_flows, data_dir / "flows.csv"),
@@ -139,9 +138,6 @@ def _check_tables(data_dir: Path) -> list[Problem]:
 
 @command("sources")
 def _sources(args: argparse.Namespace) -> int:
-    from layers.catalog import load_layers
-    from layers.sources import collect_sources, sources_markdown
-
     data_dir = args.data_dir or settings.DATA_DIR
     sources = collect_sources(load_layers(data_dir=data_dir), data_dir)
     if args.format == "csv":
@@ -174,8 +170,6 @@ def app_command(port: int, *extra: str) -> list[str]:
 
 @command("app")
 def _app(args: argparse.Namespace) -> int:
-    from geo.assets import ensure_static
-
     ensure_static()  # static/ exists before Streamlit mounts it (a fresh clone has none)
     cmd = app_command(args.port)
     env = dict(os.environ)
