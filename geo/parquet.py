@@ -6,11 +6,15 @@ The layout is Hive's, which pyarrow, dask-geopandas, DuckDB and Spark all read::
     ROOT/layer=mines/country=CHN/part-0.parquet
     ROOT/layer=routes/country=MYS/part-0.parquet
 
-Each file is GeoParquet (geometry as WKB with its CRS in the ``geo`` metadata); the
-partition keys live in the folder names, not in the files; list-valued properties are JSON
-text, as in every flat export (``geo.export``). Layers keep their own schemas, so a reader
-opens one layer's folder at a time: ``dask_geopandas.read_parquet(ROOT / "layer=mines")``
-reads a layer bigger than memory lazily, country by country.
+Each file is GeoParquet 1.1 (geometry as WKB with its CRS in the ``geo`` metadata) with the
+``bbox`` covering column (a struct of ``xmin``, ``ymin``, ``xmax``, ``ymax`` per row, named
+in the metadata's ``covering``), its rows in Hilbert order and cut into row groups of
+:data:`ROW_GROUP_SIZE`, so a bounding-box filter on ``bbox`` skips the row groups whose
+statistics lie outside it. The partition keys live in the folder names, not in the files;
+list-valued properties are JSON text, as in every flat export (``geo.export``). Layers keep
+their own schemas, so a reader opens one layer's folder at a time:
+``dask_geopandas.read_parquet(ROOT / "layer=mines")`` reads a layer bigger than memory
+lazily, country by country.
 """
 
 from __future__ import annotations
@@ -26,15 +30,25 @@ import numpy as np
 import orjson
 import pandas as pd
 import pyarrow.dataset as pads
+import pyarrow.parquet as pq
 
 from geo.errors import InputError
 from geo.geojson import prepare_geometries
 from geo.io import loads_lenient
 
-__all__ = ["layer_folder", "read_partitioned", "write_partitioned"]
+__all__ = [
+    "ROW_GROUP_SIZE", "layer_folder", "read_partitioned", "write_geoparquet", "write_partitioned",
+]
 
 #: The folder name Hive gives a missing partition value.
 MISSING = "__HIVE_DEFAULT_PARTITION__"
+
+#: Rows per row group: small enough that a bounding-box filter skips most of a large
+#: partition, large enough that the statistics cost little.
+ROW_GROUP_SIZE = 10_000
+
+#: The GeoParquet version written (1.1 introduced the bbox covering column).
+SCHEMA_VERSION = "1.1.0"
 
 
 def _text(value: object) -> object:
@@ -78,8 +92,39 @@ def _key(value: object) -> str:
     return urllib.parse.quote(str(value), safe="")
 
 
+def _hilbert_order(part: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Rows in Hilbert order of their bounding boxes' centres (neighbours share row groups)."""
+    geoms = part.geometry
+    if len(part) < 2 or geoms.isna().all() or geoms.is_empty.all():
+        return part
+    bounds = geoms[geoms.notna() & ~geoms.is_empty].total_bounds
+    order = np.argsort(geoms.hilbert_distance(total_bounds=bounds).to_numpy(), kind="stable")
+    return part.take(order)
+
+
+def write_geoparquet(
+    part: gpd.GeoDataFrame, target: Path, *, row_group_size: int = ROW_GROUP_SIZE
+) -> None:
+    """Write one frame as a GeoParquet 1.1 file with the bbox covering column.
+
+    Rows are written in Hilbert order, ``row_group_size`` per row group, so that the
+    ``bbox`` statistics of each row group cover a compact area.
+    """
+    _hilbert_order(part).to_parquet(
+        target,
+        index=False,
+        schema_version=SCHEMA_VERSION,
+        write_covering_bbox=True,
+        row_group_size=row_group_size,
+    )
+
+
 def write_partitioned(
-    frames: Mapping[str, gpd.GeoDataFrame], root: str | Path, *, by: str = "country"
+    frames: Mapping[str, gpd.GeoDataFrame],
+    root: str | Path,
+    *,
+    by: str = "country",
+    row_group_size: int = ROW_GROUP_SIZE,
 ) -> list[Path]:
     """Write layers as a partitioned GeoParquet dataset, replacing ``root`` atomically.
 
@@ -91,6 +136,8 @@ def write_partitioned(
         The dataset folder; written beside it first and moved into place when complete.
     by
         The property that partitions each layer inside its folder.
+    row_group_size
+        Rows per row group inside each file (:func:`write_geoparquet`).
 
     Returns
     -------
@@ -119,7 +166,7 @@ def write_partitioned(
             for key, part in flat.drop(columns=by).groupby(keys, sort=True):
                 folder = layer_folder(staging, name) / f"{by}={key}"
                 folder.mkdir(parents=True)
-                part.to_parquet(folder / "part-0.parquet", index=False)
+                write_geoparquet(part, folder / "part-0.parquet", row_group_size=row_group_size)
                 written.append(final / folder.relative_to(staging) / "part-0.parquet")
         if final.exists():
             old = final.with_name(f".{final.name}.old")
@@ -143,6 +190,7 @@ def read_partitioned(
     *,
     layers: Iterable[str] | None = None,
     filters: list[tuple[str, str, object]] | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
     nested: Collection[str] = (),
     columns: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, gpd.GeoDataFrame]:
@@ -157,6 +205,9 @@ def read_partitioned(
     filters
         pyarrow filters, e.g. ``[("country", "in", ["AUS", "CHN"])]``: partitions that
         cannot match are never opened.
+    bbox
+        ``(xmin, ymin, xmax, ymax)`` in degrees: only features whose bounding box meets it,
+        read through the ``bbox`` covering column (row groups outside it are skipped).
     nested
         Columns that hold lists or objects as JSON text, decoded on reading
         (``layers.schema.NESTED_PROPERTIES`` for reemap's layers).
@@ -187,7 +238,8 @@ def read_partitioned(
         try:
             # keys as plain text (Hive's null folder and %-escapes decoded by pyarrow)
             hive = pads.HivePartitioning.discover(infer_dictionary=False)
-            frame = gpd.read_parquet(folder, filters=filters, partitioning=hive)
+            frame = gpd.read_parquet(folder, filters=_expression(filters), bbox=bbox,
+                                     partitioning=hive)
         except Exception as exc:  # Arrow raises many types for bad files
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise InputError(f"{folder}: cannot read as GeoParquet ({message})") from None
@@ -195,6 +247,11 @@ def read_partitioned(
         out[name] = _restored(frame, name, keys, nested=nested,
                               order=(columns or {}).get(name, ()))
     return out
+
+
+def _expression(filters: list[tuple[str, str, object]] | None) -> object:
+    """pyarrow's filter tuples as one expression (geopandas ANDs it with a bbox filter)."""
+    return pq.filters_to_expression(filters) if filters else None
 
 
 def _restored(frame: gpd.GeoDataFrame, layer: str, keys: set[str], *, nested: Collection[str],

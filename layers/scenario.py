@@ -80,6 +80,14 @@ class ScenarioResult:
     highlight: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The three tables by the names ``reemap scenario`` prints them under."""
+        return {
+            "imports lost (per period, unit and product)": self.imports,
+            "capacity lost (by stage, unit, element group)": self.capacity,
+            "capacity outside China (before and after)": self.outside_china,
+        }
+
 
 def parse_disruption(text: str) -> Disruption:
     """Parse ``KIND:ID``.

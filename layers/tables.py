@@ -19,7 +19,7 @@ from geo import settings
 from geo.errors import DataError, Problem
 from layers.models import FlowFields
 from layers.ownership import read_table
-from layers.schema import Element, Percent, Period, Slug
+from layers.schema import Element, Percent, Period, Slug, SourceKind
 from layers.validate import pydantic_messages
 
 __all__ = [
@@ -49,6 +49,7 @@ class _Row(BaseModel):
     source_url: Optional = None
     source_date: Annotated[str, Field(pattern=_DATE)]
     source_publisher: Optional = None
+    source_kind: SourceKind | None = None
     as_of: Annotated[str, Field(pattern=_DATE)]
     notes: Optional = None
 

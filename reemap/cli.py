@@ -17,6 +17,7 @@ from geo import settings
 from geo.errors import DataError, InputError, Problem
 from geo.export import write_layers
 from geo.io import read_features
+from geo.parquet import write_partitioned
 from layers.catalog import (
     LAYER_FILES,
     infer_layer,
@@ -25,13 +26,14 @@ from layers.catalog import (
     load_layer,
     load_layers,
 )
+from layers.changelog import load_changelog
 from layers.ownership import load_graph
 from layers.query import Query, apply_query, parse_values
 from layers.schema import NESTED_PROPERTIES
 from layers.sources import collect_sources, sources_markdown
 from layers.tables import load_dependency, load_flows, load_offtakes
 from layers.validate import validate_frame
-from reemap import cli_analysis, cli_imports, cli_routes
+from reemap import cli_analysis, cli_imports, cli_routes, cli_world
 from reemap.registry import COMMANDS as _COMMANDS
 from reemap.registry import EXTENSIONS as _EXTENSIONS
 from reemap.registry import command
@@ -42,7 +44,7 @@ from ui.assets import ensure_static
 __all__ = ["main"]
 
 # the sub-command modules register their commands when imported
-_REGISTERED = (cli_analysis, cli_imports, cli_routes)
+_REGISTERED = (cli_analysis, cli_imports, cli_routes, cli_world)
 
 
 @command("layers")
@@ -80,6 +82,11 @@ def _export(args: argparse.Namespace) -> int:
     query = _query_from(args)
     dataset = load_dataset(args.data_dir, include_store=True)
     selected = apply_query(dataset.frames, query, dataset.graph)
+    if args.format == "parquet-dataset":  # a folder: layer=NAME/country=ISO3/part-0.parquet
+        write_partitioned(selected, args.output)
+        counts = ", ".join(f"{name} {len(gdf)}" for name, gdf in selected.items())
+        _err(f"wrote {args.output}: {counts} features")
+        return 0
     written = write_layers(selected, args.output, fmt=args.format)
     counts = ", ".join(f"{name} {len(gdf)}" for name, gdf in selected.items())
     where = written[0] if len(set(written)) == 1 else Path(args.output)
@@ -127,6 +134,7 @@ def _check_tables(data_dir: Path) -> list[Problem]:
         (load_flows, data_dir / "flows.csv"),
         (load_dependency, data_dir / "dependency.csv"),
         (load_offtakes, data_dir / "ownership" / "offtakes.csv"),
+        (load_changelog, data_dir / "changelog.csv"),
     ):
         if path.exists():
             try:
@@ -218,7 +226,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("layers", help="name, feature count and source file of each layer")
     export = sub.add_parser("export", help="write filtered layers to a file")
     export.add_argument("--output", required=True, type=Path, metavar="PATH")
-    export.add_argument("--format", choices=["geojson", "gpkg", "csv", "parquet"])
+    export.add_argument(
+        "--format", choices=["geojson", "gpkg", "csv", "parquet", "parquet-dataset"],
+        help="parquet-dataset: a folder partitioned by layer and country (GeoParquet 1.1)",
+    )
     _filters(export)
     validate = sub.add_parser("validate", help="check a file against a layer's schema")
     validate.add_argument("path", metavar="PATH")

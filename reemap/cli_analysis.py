@@ -108,14 +108,7 @@ def _scenario(args: argparse.Namespace) -> int:
     )
     if args.format == "table":
         _out(f"scenario: without {what}; " + "; ".join(result.notes))
-    _tables(
-        {
-            "imports lost (per period, unit and product)": result.imports,
-            "capacity lost (by stage, unit, element group)": result.capacity,
-            "capacity outside China (before and after)": result.outside_china,
-        },
-        args.format,
-    )
+    _tables(dict(result.tables()), args.format)
     return 0
 
 
