@@ -246,7 +246,7 @@ def build_routes(
     features: list[dict[str, Any]] = []
     seen: set[str] = set()
     for position, raw in enumerate(flows.to_dict("records"), start=2):
-        row = {c: raw.get(c) for c in (*FLOW_COLUMNS, "destination_site")}
+        row = {c: raw.get(c) for c in (*FLOW_COLUMNS, "destination_site", "source_kind")}
         fid = row["id"] or f"line {position}"
         if not row["id"] or not _SLUG.match(row["id"]):
             problems.append(Problem(label, fid, "id must be a slug (lowercase, digits, '-')"))

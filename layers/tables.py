@@ -76,12 +76,30 @@ class Flow(FlowFields, _Row):
 
 
 class DependencyPoint(_Row):
-    """One point of a series of Japan's share of rare-earth imports from China."""
+    """One point of a series of an importer's dependence on rare-earth imports.
+
+    ``measure`` says what the share is: China's share of the importer's rare-earth imports
+    (the default), or net import reliance (net imports as a share of apparent consumption,
+    the USGS measure). ``importer`` is an ISO3 code or ``EU``; files without the column are
+    Japan's series (the table's first content).
+    """
 
     series_id: Annotated[str, Field(min_length=1)]
-    basis: Literal["metal equivalent", "tonnage", "value", "unstated"]
+    importer: Annotated[str, Field(pattern=r"^([A-Z]{3}|EU)$")] = "JPN"
+    measure: Literal["china_share_of_imports", "net_import_reliance"] = "china_share_of_imports"
+    basis: Literal["metal equivalent", "tonnage", "value", "unstated", "apparent consumption"]
     period: Period
     share_pct: Percent
+
+    @model_validator(mode="after")
+    def _basis_fits_measure(self) -> DependencyPoint:
+        reliance = self.measure == "net_import_reliance"
+        if reliance != (self.basis == "apparent consumption"):
+            raise ValueError(
+                "basis: 'apparent consumption' goes with measure 'net_import_reliance' (and "
+                f"only with it), not {self.basis!r} with {self.measure!r}"
+            )
+        return self
 
 
 class Offtake(_Row):

@@ -121,6 +121,11 @@ def _check(args: argparse.Namespace) -> int:
     except DataError as exc:
         problems.extend(exc.problems)
     problems.extend(_check_tables(args.data_dir or settings.DATA_DIR))
+    if not problems:  # provenance is judged on valid layers only
+        from layers.provenance import provenance_problems
+
+        labels = {name: str(layer_path(name, args.data_dir)) for name in frames}
+        problems.extend(provenance_problems(frames, labels))
     if problems:
         raise DataError(problems)
     total = sum(len(f) for f in frames.values())
@@ -147,8 +152,13 @@ def _check_tables(data_dir: Path) -> list[Problem]:
 @command("sources")
 def _sources(args: argparse.Namespace) -> int:
     data_dir = args.data_dir or settings.DATA_DIR
-    sources = collect_sources(load_layers(data_dir=data_dir), data_dir)
-    if args.format == "csv":
+    frames = load_layers(data_dir=data_dir)
+    sources = collect_sources(frames, data_dir)
+    if args.format == "counts":
+        from layers.provenance import counts_text, figure_counts, kind_counts
+
+        _out(counts_text(kind_counts(sources), figure_counts(frames)))
+    elif args.format == "csv":
         sys.stdout.write(sources.to_csv(index=False))
     else:
         sys.stdout.write(sources_markdown(sources))
@@ -235,7 +245,11 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("path", metavar="PATH")
     validate.add_argument("--layer", metavar="NAME")
     sources = sub.add_parser("sources", help="every source the bundled data cites")
-    sources.add_argument("--format", choices=["markdown", "csv"], default="markdown")
+    sources.add_argument(
+        "--format", choices=["markdown", "csv", "counts"], default="markdown",
+        help="markdown: the list data/README.md carries; counts: distinct URLs by kind and "
+        "figures naming their source",
+    )
     sub.add_parser("check", help="validate every bundled layer and the ownership graph together")
     app = sub.add_parser("app", help="start the web app")
     app.add_argument("--port", type=int, default=8501)

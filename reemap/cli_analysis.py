@@ -85,8 +85,8 @@ def _dependency(args: argparse.Namespace) -> int:
     imports = imports_by_origin(load_flows(folder / "flows.csv"), destination=args.destination)
     _tables(
         {
-            "China's share of Japan's imports, one series per source": series[
-                ["label", "period", "share_pct", "basis", "series_id"]
+            "import dependence, one series per importer and source": series[
+                ["importer", "measure", "label", "period", "share_pct", "basis", "series_id"]
             ],
             f"imports into {args.destination} by origin (share of the tonnage held)": imports,
             "concentration (HHI, 0-10,000, over the origins the data holds)": concentration(
@@ -123,7 +123,9 @@ def _coverage(args: argparse.Namespace) -> int:
 def _analysis_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     owner = sub.add_parser("owner", help="an owner's stakes, assets and attributable capacity")
     owner.add_argument("name", metavar="NAME", help="entity id or name, e.g. JOGMEC")
-    dep = sub.add_parser("dependency", help="Japan's dependency series, imports, HHI")
+    dep = sub.add_parser(
+        "dependency", help="dependence series (JPN, USA, EU), imports by origin, HHI"
+    )
     dep.add_argument("--destination", default="JPN", metavar="ISO3", help="default: JPN")
     scen = sub.add_parser("scenario", help="what is lost without a country, facility, ...")
     scen.add_argument(
