@@ -28,6 +28,7 @@ from layers.catalog import (
 )
 from layers.changelog import load_changelog
 from layers.ownership import load_graph
+from layers.provenance import counts_text, figure_counts, kind_counts, provenance_problems
 from layers.query import Query, apply_query, parse_values
 from layers.schema import NESTED_PROPERTIES
 from layers.sources import collect_sources, sources_markdown
@@ -122,7 +123,6 @@ def _check(args: argparse.Namespace) -> int:
         problems.extend(exc.problems)
     problems.extend(_check_tables(args.data_dir or settings.DATA_DIR))
     if not problems:  # provenance is judged on valid layers only
-        from layers.provenance import provenance_problems
 
         labels = {name: str(layer_path(name, args.data_dir)) for name in frames}
         problems.extend(provenance_problems(frames, labels))
@@ -155,8 +155,6 @@ def _sources(args: argparse.Namespace) -> int:
     frames = load_layers(data_dir=data_dir)
     sources = collect_sources(frames, data_dir)
     if args.format == "counts":
-        from layers.provenance import counts_text, figure_counts, kind_counts
-
         _out(counts_text(kind_counts(sources), figure_counts(frames)))
     elif args.format == "csv":
         sys.stdout.write(sources.to_csv(index=False))
