@@ -20,7 +20,7 @@ from geo.errors import InputError
 from geo.io import read_features
 from layers.models import MODELS, layer_fields
 from layers.ownership import OwnershipGraph, load_graph
-from layers.schema import LAYERS, NESTED_PROPERTIES
+from layers.schema import AS_PUBLISHED_LAYERS, LAYERS, NESTED_PROPERTIES
 from layers.validate import validate_frame
 
 __all__ = [
@@ -101,7 +101,9 @@ def load_layer(
         raise InputError(f"unknown layer {layer!r}; layers are {', '.join(MODELS)}")
     p = Path(path) if path is not None else layer_path(layer, data_dir)
     raw = read_features(p, nested=NESTED_PROPERTIES)
-    return validate_frame(raw, layer, label=str(p))
+    return validate_frame(
+        raw, layer, label=str(p), check_countries=layer not in AS_PUBLISHED_LAYERS
+    )
 
 
 def load_layers(

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final, cast
+from typing import Any, Final, cast
 
 import pandas as pd
 import pycountry
@@ -27,16 +27,20 @@ from geo.errors import DataError, InputError, Problem
 
 __all__ = [
     "AGGREGATES",
+    "CLASS_EDGES",
     "FLAGS",
     "MEASURES",
     "STATS_FILE",
     "Share",
     "china_share",
+    "choropleth_values",
+    "class_labels",
     "current",
     "load_country_stats",
     "share_series",
     "world_total",
     "year_table",
+    "year_text",
     "years",
 ]
 
@@ -270,8 +274,9 @@ def year_table(stats: pd.DataFrame, measure: str, year: int) -> pd.DataFrame:
     -------
     DataFrame
         ``country, country_name, value, qualifier, flag, estimated, share_of_world_pct,
-        edition, source_url, notes``; empty when no edition covers that year. The share is
-        each figure over USGS's stated world total (never a sum), empty for the world row.
+        share_bound, edition, source_url, notes``; empty when no edition covers that year.
+        The share is each figure over USGS's stated world total (never a sum), empty for
+        the world row; ``share_bound`` is "<" when that total is a lower bound.
     """
     name = _measure(measure)
     rows = current(stats)
@@ -283,9 +288,150 @@ def year_table(stats: pd.DataFrame, measure: str, year: int) -> pd.DataFrame:
         round(100.0 * v / wv, 1) if wv and pd.notna(v) and c != "WLD" else None
         for v, c in zip(sel["value"], sel["country"], strict=True)
     ]
+    bound = "<" if world is not None and world["qualifier"] == ">" else None
+    sel["share_bound"] = [bound if s is not None else None for s in sel["share_of_world_pct"]]
     rank = sel["country"].map({"CHN": 0, "OTH": 2, "WLD": 3}).fillna(1)
     sel = sel.assign(_rank=rank, _v=-sel["value"].fillna(-1.0))
     sel = sel.sort_values(["_rank", "_v", "country_name"], kind="stable")
     columns = ["country", "country_name", "value", "qualifier", "flag", "estimated",
-               "share_of_world_pct", "edition", "source_url", "notes"]  # fmt: skip
+               "share_of_world_pct", "share_bound", "edition", "source_url", "notes"]  # fmt: skip
     return sel[columns].reset_index(drop=True)
+
+
+def _cell(value: float, qualifier: str | None, flag: str | None) -> str:
+    if flag in ("NA", "W", "E"):
+        return {"NA": "not available", "W": "withheld", "E": "net exporter"}[flag]
+    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,}"
+    return f"{qualifier or ''}{text}"
+
+
+def _text_row(r: dict[str, Any]) -> tuple[str, str, str, str, str]:
+    mark = " e" if r["estimated"] else ""
+    pct = r["share_of_world_pct"]
+    share = "" if pct is None or pd.isna(pct) else f"{float(pct):.1f}%"
+    share = f"under {share}" if share and r["share_bound"] else share
+    value = _cell(float(r["value"]), r["qualifier"], r["flag"]) + mark
+    return (str(r["country"]), str(r["country_name"]), value, share, str(r["edition"]))
+
+
+def year_text(stats: pd.DataFrame, measure: str, year: int) -> str:
+    """The year table as aligned text with a title and the world total and China's share.
+
+    Raises
+    ------
+    InputError
+        No edition gives that measure for that year (the message lists the years).
+    """
+    name = _measure(measure)
+    table = year_table(stats, name, year)
+    if table.empty:
+        have = ", ".join(str(y) for y in years(stats, name))
+        raise InputError(f"no {name} figures for {year}; years with figures: {have}")
+    unit = MEASURES[name]
+    head = ("country", "", f"{name.replace('_', ' ')} ({unit})", "share of world", "edition")
+    rows = [head]
+    for rec in table.to_dict("records"):
+        rows.append(_text_row({str(k): v for k, v in rec.items()}))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
+    lines = [
+        "  ".join(c.rjust(w) if i in (2, 3) else c.ljust(w)
+                  for i, (c, w) in enumerate(zip(row, widths, strict=True))).rstrip()
+        for row in rows
+    ]  # fmt: skip
+    world = world_total(stats, name, year)
+    china_part = china_share(stats, name, year)
+    if world is None:
+        total = "World total: not stated"
+    else:
+        w = {str(k): v for k, v in world.items()}
+        stated = _cell(float(w["value"]), w["qualifier"], w["flag"])
+        total = f"World total (USGS, rounded): {stated} {unit}"
+    china = (
+        "China's share: not computable"
+        if china_part is None
+        else f"China's share: {china_part.text()}"
+    )
+    note = (
+        "e = estimated by USGS; 0 where USGS prints a dash; shares are over USGS's stated "
+        "total."
+    )
+    return "\n".join([f"{name.replace('_', ' ').capitalize()}, {year} ({unit})", *lines, "",
+                      f"{total}. {china}.", note])  # fmt: skip
+
+
+#: Class edges (t REO) of the choropleth, per measure: a value falls in the first class
+#: whose upper edge exceeds it. Zero and "no data" are classes of their own, never these.
+CLASS_EDGES: Final[dict[str, tuple[float, ...]]] = {
+    "mine_production": (1_000.0, 10_000.0, 50_000.0, 100_000.0, float("inf")),
+    "reserves": (1_000_000.0, 5_000_000.0, 10_000_000.0, 20_000_000.0, float("inf")),
+}
+
+
+def class_labels(measure: str) -> list[str]:
+    """The legend labels of the classes of a measure, with the unit ("1,000-10,000 t REO")."""
+    name = _measure(measure)
+    edges = CLASS_EDGES[name]
+    unit = MEASURES[name]
+    labels, low = [], 0.0
+    for high in edges:
+        if high == float("inf"):
+            labels.append(f"{low:,.0f} {unit} or more")
+        else:
+            labels.append(f"{'over 0' if low == 0 else f'{low:,.0f}'} to {high:,.0f} {unit}")
+        low = high
+    return labels
+
+
+def choropleth_values(
+    stats: pd.DataFrame, measure: str, year: int, countries: list[str]
+) -> pd.DataFrame:
+    """Per country code, what the choropleth shows for one measure and year.
+
+    Parameters
+    ----------
+    stats
+        The country statistics (:func:`load_country_stats`).
+    measure
+        ``production`` or ``reserves`` (or the full measure name).
+    year
+        The year.
+    countries
+        ISO3 codes to colour (the basemap's countries).
+
+    Returns
+    -------
+    DataFrame
+        ``country, state, class_index, value, qualifier, estimated, edition, source_url,
+        notes``; ``state`` is ``value`` (a figure: ``class_index`` 0..n-1), ``zero`` (USGS
+        prints a dash), ``not available`` (USGS's NA, W or E) or ``no data`` (the country is
+        not in USGS's table that year): never a zero for a missing country.
+    """
+    name = _measure(measure)
+    rows = current(stats)
+    sel = rows[(rows["measure"] == name) & (rows["year"] == year)].set_index("country")
+    edges = CLASS_EDGES[name]
+    out: list[dict[str, Any]] = []
+    records = {str(k): {str(c): v for c, v in r.items()} for k, r in sel.to_dict("index").items()}
+    for code in countries:
+        if code not in records:
+            out.append({"country": code, "state": "no data", "class_index": None})
+            continue
+        r = records[code]
+        value = float(r["value"])
+        if r["flag"] == "zero":
+            state, klass = "zero", None
+        elif pd.isna(value):
+            state, klass = "not available", None
+        else:
+            state = "value"
+            klass = next(i for i, high in enumerate(edges) if value < high)
+        out.append(
+            {"country": code, "state": state, "class_index": klass,
+             "value": None if pd.isna(value) else value, "qualifier": r["qualifier"],
+             "flag": r["flag"], "estimated": bool(r["estimated"]), "edition": r["edition"],
+             "source_title": r["source_title"], "source_url": r["source_url"],
+             "notes": r["notes"]}
+        )  # fmt: skip
+    columns = ["country", "state", "class_index", "value", "qualifier", "flag", "estimated",
+               "edition", "source_title", "source_url", "notes"]  # fmt: skip
+    return pd.DataFrame(out, columns=columns)

@@ -31,6 +31,7 @@ import pandas as pd
 from pyproj import Geod
 
 from geo import settings
+from geo.coords import country_mismatches
 from geo.errors import DataError, InputError, Problem
 from layers.schema import ELEMENTS
 
@@ -40,6 +41,7 @@ __all__ = [
     "OCCURRENCE_SOURCE",
     "WORD_SIMILARITY",
     "build_occurrences",
+    "drawn_occurrences",
     "match_mines",
     "name_words",
     "read_extract",
@@ -78,6 +80,7 @@ OCCURRENCE_SOURCE: Final[dict[str, str]] = {
     "url": "https://mrdata.usgs.gov/ree/",
     "date": "2002",
     "publisher": "U.S. Geological Survey",
+    "kind": "primary",
 }
 _COPY_SOURCE: Final[dict[str, str]] = {
     "title": (
@@ -90,6 +93,7 @@ _COPY_SOURCE: Final[dict[str, str]] = {
     ),
     "date": "2026-07-08",
     "publisher": "DARPA CriticalMAAS (MinMod)",
+    "kind": "secondary",
 }
 #: The date the database's contents describe (its metadata: "Calendar_Date: 2001").
 _AS_OF: Final[str] = "2001-12-31"
@@ -98,6 +102,8 @@ _NOTE: Final[str] = (
     "varies by site (metadata calendar date 2001). The point is USGS's; how exact it is "
     "is not stated."
 )
+#: The day the extract was taken from its source and checked against it.
+_CHECKED_ON: Final[str] = "2026-12-05"
 _GEOD = Geod(ellps=settings.ELLPS)
 
 
@@ -254,13 +260,11 @@ def match_mines(
     return out
 
 
-def _record_source(record_id: str, name: str, url: str) -> dict[str, str]:
-    title = f"{OCCURRENCE_SOURCE['title']}: record {record_id} ({name})"
-    return {**OCCURRENCE_SOURCE, "title": title, "url": url}
-
-
 def build_occurrences(
-    extract: pd.DataFrame, curated: Mapping[str, str] | None = None
+    extract: pd.DataFrame,
+    curated: Mapping[str, str] | None = None,
+    *,
+    outlines: gpd.GeoDataFrame | None = None,
 ) -> gpd.GeoDataFrame:
     """The ``occurrences`` layer: one point per USGS record that has a location.
 
@@ -271,6 +275,9 @@ def build_occurrences(
     curated
         USGS record id -> curated mine id, for records a curated mine already shows; the
         occurrence then carries ``curated_mine_id`` and the map does not draw it twice.
+    outlines
+        Country outlines (``iso_a3``); a point outside its country's outline keeps USGS's
+        coordinates and says so in ``notes``. Not checked when omitted.
 
     Returns
     -------
@@ -282,7 +289,7 @@ def build_occurrences(
     curated = curated or {}
     located = extract[extract["lon"].notna()].copy()
     located = located.iloc[np.argsort(located["record_id"].astype(int).to_numpy(), kind="stable")]
-    records = [
+    records: list[dict[str, Any]] = [
         {
             "id": f"usgs-ree-{r.record_id}",
             "name": r.name,
@@ -295,11 +302,13 @@ def build_occurrences(
             "capacity": None,
             "capacity_unit": None,
             "capacity_year": None,
-            "sources": [_record_source(str(r.record_id), str(r.name), str(r.url)), _COPY_SOURCE],
+            "sources": [OCCURRENCE_SOURCE, _COPY_SOURCE],
             "as_of": _AS_OF,
             "location_accuracy": "approximate",
             "location_precision_km": None,
             "notes": _NOTE.format(rid=r.record_id),
+            "checked_on": _CHECKED_ON,
+            "figure_sources": {},
             "usgs_ree_id": str(r.record_id),
             "url": r.url,
             "state_or_province": r.state_or_province or None,
@@ -308,8 +317,26 @@ def build_occurrences(
         }
         for r in located.itertuples()
     ]
-    return gpd.GeoDataFrame(
+    layer = gpd.GeoDataFrame(
         records,
         geometry=gpd.points_from_xy(located["lon"], located["lat"]),
         crs=settings.WGS84,
     )
+    if outlines is not None:
+        codes = layer["country"].fillna("")
+        found = country_mismatches(layer.geometry, codes, outlines)
+        layer["notes"] = [
+            f"{note} Kept as USGS gives it, though {issue.removeprefix('geometry: ')}"
+            f"{'' if issue.endswith('.') else '.'}"
+            if isinstance(issue, str)
+            else note
+            for note, issue in zip(layer["notes"], found, strict=True)
+        ]
+    return layer
+
+
+def drawn_occurrences(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The occurrences the map draws: those no curated mine already shows."""
+    if "curated_mine_id" not in frame.columns:
+        return frame
+    return frame[frame["curated_mine_id"].isna()]

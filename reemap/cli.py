@@ -7,17 +7,23 @@ problem``); 2 usage error or unreadable file; 3 a bug in reemap (one line, no tr
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
 
 from geo import settings
 from geo.errors import DataError, InputError, Problem
 from geo.export import write_layers
 from geo.io import read_features
 from geo.parquet import write_partitioned
+from layers.bods import bods_statements
 from layers.catalog import (
     LAYER_FILES,
     infer_layer,
@@ -27,7 +33,7 @@ from layers.catalog import (
     load_layers,
 )
 from layers.changelog import load_changelog
-from layers.ownership import load_graph
+from layers.ownership import ENTITY_COLUMNS, STAKE_COLUMNS, load_graph, read_table
 from layers.provenance import counts_text, figure_counts, kind_counts, provenance_problems
 from layers.query import Query, apply_query, parse_values
 from layers.schema import NESTED_PROPERTIES
@@ -41,6 +47,11 @@ from reemap.registry import command
 from reemap.registry import err as _err
 from reemap.registry import out as _out
 from ui.assets import ensure_static
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from layers.ownership import OwnershipGraph
 
 __all__ = ["main"]
 
@@ -83,6 +94,8 @@ def _export(args: argparse.Namespace) -> int:
     query = _query_from(args)
     dataset = load_dataset(args.data_dir, include_store=True)
     selected = apply_query(dataset.frames, query, dataset.graph)
+    if args.format == "bods":  # the ownership graph as BODS 0.4 statements, one JSON file
+        return _export_bods(args, dataset.graph, selected)
     if args.format == "parquet-dataset":  # a folder: layer=NAME/country=ISO3/part-0.parquet
         write_partitioned(selected, args.output)
         counts = ", ".join(f"{name} {len(gdf)}" for name, gdf in selected.items())
@@ -93,6 +106,40 @@ def _export(args: argparse.Namespace) -> int:
     where = written[0] if len(set(written)) == 1 else Path(args.output)
     _err(f"wrote {where}: {counts} features")
     return 0
+
+
+def _export_bods(
+    args: argparse.Namespace, graph: OwnershipGraph, selected: dict[str, gpd.GeoDataFrame]
+) -> int:
+    folder = (args.data_dir or settings.DATA_DIR) / "ownership"
+    tables = [
+        read_table(folder / name, columns) if (folder / name).exists()
+        else pd.DataFrame(columns=list(columns))
+        for name, columns in (("entities.csv", ENTITY_COLUMNS), ("stakes.csv", STAKE_COLUMNS))
+    ]
+    statements = bods_statements(tables[0], tables[1], selected, graph)
+    text = json.dumps(statements, ensure_ascii=False, indent=1) + "\n"
+    _write_atomic(Path(args.output), text.encode("utf-8"))
+    kinds = [s["recordType"] for s in statements]
+    _err(f"wrote {args.output}: {kinds.count('entity')} entity and "
+         f"{kinds.count('relationship')} relationship statements (BODS 0.4)")
+    return 0
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Write beside ``path`` and move into place: a failure leaves no partial file."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write here ({exc.strerror})") from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        Path(name).replace(path)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
 
 
 @command("validate")
@@ -235,8 +282,9 @@ def build_parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", help="write filtered layers to a file")
     export.add_argument("--output", required=True, type=Path, metavar="PATH")
     export.add_argument(
-        "--format", choices=["geojson", "gpkg", "csv", "parquet", "parquet-dataset"],
-        help="parquet-dataset: a folder partitioned by layer and country (GeoParquet 1.1)",
+        "--format", choices=["geojson", "gpkg", "csv", "parquet", "parquet-dataset", "bods"],
+        help="parquet-dataset: a folder partitioned by layer and country (GeoParquet 1.1); "
+             "bods: the owners as Beneficial Ownership Data Standard 0.4 JSON",
     )
     _filters(export)
     validate = sub.add_parser("validate", help="check a file against a layer's schema")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -10,12 +11,15 @@ import pytest
 from geo.errors import DataError
 from layers.countries import (
     china_share,
+    choropleth_values,
+    class_labels,
     current,
     load_country_stats,
     share_series,
     world_total,
     year_table,
 )
+from reemap.cli import main
 
 
 @pytest.fixture(scope="module")
@@ -106,3 +110,36 @@ def test_bad_rows_are_reported_one_line_each(tmp_path: Path) -> None:
     assert "given where USGS says NA" in text
     assert "unit: 't'" in text
     assert "current rows" in text or "superseded_by" in text
+
+
+def test_choropleth_tells_no_data_from_zero(stats: pd.DataFrame) -> None:
+    values = choropleth_values(stats, "production", 2024, ["CHN", "CAN", "FRA", "MMR"])
+    state = dict(zip(values["country"], values["state"], strict=True))
+    # Canada: USGS prints "—" (zero); France is not in USGS's table (no data, not zero)
+    assert state == {"CHN": "value", "CAN": "zero", "FRA": "no data", "MMR": "value"}
+    france = values[values["country"] == "FRA"].iloc[0]
+    assert pd.isna(france["value"]) and pd.isna(france["class_index"])
+    reserves = choropleth_values(stats, "reserves", 2025, ["MMR"])
+    assert reserves["state"].iat[0] == "not available"  # USGS: NA
+    assert class_labels("production")[0] == "over 0 to 1,000 t REO"
+    assert class_labels("reserves")[-1] == "20,000,000 t REO or more"
+
+
+def test_countries_command(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["countries", "--measure", "production", "--year", "2024"]) == 0
+    text = capsys.readouterr().out
+    lines = text.splitlines()
+    assert lines[2].startswith("CHN") and "270,000" in lines[2]
+    assert "World total (USGS, rounded): 380,000 t REO. China's share: 71.1%." in text
+    assert main(["countries", "--measure", "reserves", "--year", "2024", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["world_total"]["value"] == 90_000_000 and doc["world_total"]["qualifier"] == ">"
+    assert doc["china_share_bound"] == "<" and doc["rows"][0]["country"] == "CHN"
+    assert main(["countries", "--year", "1990"]) == 2
+    assert "years with figures: 2023, 2024, 2025" in capsys.readouterr().err
+
+
+def test_layers_lists_the_occurrences(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["layers"]) == 0
+    row = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("occurrences"))
+    assert int(row.split()[1]) >= 500

@@ -13,7 +13,13 @@ from shapely.geometry import Point
 from geo import settings
 from geo.errors import DataError
 from layers.catalog import load_layer
-from layers.occurrences import build_occurrences, match_mines, read_extract, shared_words
+from layers.occurrences import (
+    build_occurrences,
+    drawn_occurrences,
+    match_mines,
+    read_extract,
+    shared_words,
+)
 from reemap.cli import main
 
 
@@ -106,3 +112,11 @@ def test_bad_extract_rows_are_reported(tmp_path: Path) -> None:
     with pytest.raises(DataError) as info:
         read_extract(path)
     assert "outside WGS84" in str(info.value) and "unknown symbol(s) Xx" in str(info.value)
+
+
+def test_the_map_draws_each_site_once() -> None:
+    layer = load_layer("occurrences")
+    drawn = drawn_occurrences(layer)
+    assert len(layer) == 578 and len(drawn) == len(layer) - layer["curated_mine_id"].notna().sum()
+    assert not set(drawn["curated_mine_id"].dropna())
+    assert {"mount-weld", "bayan-obo"} <= set(layer["curated_mine_id"].dropna())
