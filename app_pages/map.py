@@ -23,9 +23,9 @@ from ui.view import download_name, feature_bounds, summarise
 TITLE = "reemap: the rare-earth supply chain"
 DOWNLOADS = {"geojson": "GeoJSON", "gpkg": "GeoPackage", "csv": "CSV"}
 #: The table's columns as shown (the feature id stays in the data for row selection).
-TABLE_ORDER = ("name", "layer", "country", "status", "stage", "owners", "elements",
-               "hree_share_pct", "capacity", "capacity_unit", "capacity_year", "as_of",
-               "source", "sources")
+TABLE_ORDER = ("name", "layer", "country", "status", "stage", "owners", "stake_sources",
+               "elements", "hree_share_pct", "hree_source", "capacity", "capacity_unit",
+               "capacity_year", "capacity_source", "as_of", "checked_on", "source", "sources")
 
 
 def _n(count: int, noun: str) -> str:
@@ -126,6 +126,10 @@ def _table(key: session.Source, view: View) -> None:
             "hree_share_pct": st.column_config.NumberColumn("heavy REE %", format="%.1f"),
             "capacity": st.column_config.NumberColumn("capacity", format="%,.0f"),
             "capacity_year": st.column_config.NumberColumn("year", format="%d"),
+            "stake_sources": st.column_config.TextColumn("stakes: source"),
+            "hree_source": st.column_config.TextColumn("heavy REE %: source"),
+            "capacity_source": st.column_config.TextColumn("capacity: source"),
+            "checked_on": st.column_config.TextColumn("checked on"),
         },
     )
 
