@@ -5,8 +5,6 @@ disruption scenario ringed on a map (``layers.scenario``) and the data coverage
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -16,7 +14,6 @@ from layers.coverage import coverage
 from layers.defaults import HEADLINE_OWNER, IMPORTER
 from layers.dependency import concentration, dependency_series, imports_by_origin
 from layers.scenario import KINDS, Disruption, highlight_map, run_scenario, targets
-from layers.tables import folder_dependency, folder_flows
 from ui.charts import capacity_chart, concentration_chart, dependency_chart, table_sources
 from ui.mapview import build_map
 
@@ -37,12 +34,11 @@ def _owner_tab(key: session.Source) -> None:
 
 
 def _charts_tab(key: session.Source) -> None:
-    folder = Path(key[0])
     frames = session.dataset(key).frames
-    flows = folder_flows(folder)
+    flows = session.flows(key)
     imports = imports_by_origin(flows)
     figures = [capacity_chart(frames)]
-    series = folder_dependency(folder)
+    series = session.dependency(key)
     if series is not None:
         figures.insert(0, dependency_chart(dependency_series(series)))
     if len(imports):
@@ -67,7 +63,7 @@ def _coverage_tab(key: session.Source) -> None:
 def _scenario_tab(key: session.Source) -> None:
     data = session.dataset(key)
     frames, graph = data.frames, data.graph
-    flows = folder_flows(Path(key[0]))
+    flows = session.flows(key)
     picks = targets(frames, graph, flows)
     kind = st.selectbox("Remove a", KINDS, key="a_kind")
     names: dict[str, str] = picks[kind]

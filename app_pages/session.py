@@ -20,6 +20,7 @@ from geo import settings
 from geo.store import store_version
 from layers.catalog import Dataset, load_dataset
 from layers.query import Query, apply_query
+from layers.tables import folder_dependency, folder_flows
 from ui.permalink import PARAM_KEYS, View, from_params, to_params, view_of, widget_state
 from ui.snapshot import snapshot_png
 from ui.view import download, effective_stakes, option_counts, table_rows
@@ -45,6 +46,18 @@ def _dataset(data_dir: str, version: tuple[int, int]) -> Dataset:
 def dataset(key: Source) -> Dataset:
     """The dataset (curated and imported layers, ownership graph) of a source."""
     return _dataset(*key)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def flows(key: Source) -> pd.DataFrame:
+    """The data folder's flows (none: an empty table with the flows' columns)."""
+    return folder_flows(Path(key[0]))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def dependency(key: Source) -> pd.DataFrame | None:
+    """The data folder's dependency series (None when it has none)."""
+    return folder_dependency(Path(key[0]))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

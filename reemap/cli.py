@@ -33,12 +33,12 @@ from layers.catalog import (
     load_layers,
 )
 from layers.changelog import load_changelog
-from layers.ownership import ENTITY_COLUMNS, STAKE_COLUMNS, load_graph, read_table
+from layers.ownership import ENTITY_COLUMNS, STAKE_COLUMNS, load_graph
 from layers.provenance import counts_text, figure_counts, kind_counts, provenance_problems
 from layers.query import Query, apply_query, parse_values
 from layers.schema import NESTED_PROPERTIES
 from layers.sources import collect_sources, sources_markdown
-from layers.tables import load_dependency, load_flows, load_offtakes
+from layers.tables import load_dependency, load_flows, load_offtakes, read_table
 from layers.validate import validate_frame
 from reemap import cli_analysis, cli_imports, cli_routes, cli_world
 from reemap.registry import COMMANDS as _COMMANDS
