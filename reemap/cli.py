@@ -12,6 +12,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reemap import cli_analysis, cli_imports, cli_routes, cli_world, settings
 from reemap.errors import DataError, InputError, Problem
@@ -20,6 +21,11 @@ from reemap.registry import EXTENSIONS as _EXTENSIONS
 from reemap.registry import command
 from reemap.registry import err as _err
 from reemap.registry import out as _out
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from layers.ownership import OwnershipGraph
 
 __all__ = ["main"]
 
@@ -71,6 +77,8 @@ def _export(args: argparse.Namespace) -> int:
     assert isinstance(query, Query)
     dataset = load_dataset(args.data_dir, include_store=True)
     selected = apply_query(dataset.frames, query, dataset.graph)
+    if args.format == "bods":  # the ownership graph as BODS 0.4 statements, one JSON file
+        return _export_bods(args, dataset.graph, selected)
     if args.format == "parquet-dataset":  # a folder: layer=NAME/country=ISO3/part-0.parquet
         from geo.parquet import write_partitioned
 
@@ -83,6 +91,49 @@ def _export(args: argparse.Namespace) -> int:
     where = written[0] if len(set(written)) == 1 else Path(args.output)
     _err(f"wrote {where}: {counts} features")
     return 0
+
+
+def _export_bods(
+    args: argparse.Namespace, graph: OwnershipGraph, selected: dict[str, gpd.GeoDataFrame]
+) -> int:
+    import json
+
+    import pandas as pd
+
+    from layers.bods import bods_statements
+    from layers.ownership import ENTITY_COLUMNS, STAKE_COLUMNS, read_table
+
+    folder = (args.data_dir or settings.DATA_DIR) / "ownership"
+    tables = [
+        read_table(folder / name, columns) if (folder / name).exists()
+        else pd.DataFrame(columns=list(columns))
+        for name, columns in (("entities.csv", ENTITY_COLUMNS), ("stakes.csv", STAKE_COLUMNS))
+    ]
+    statements = bods_statements(tables[0], tables[1], selected, graph)
+    text = json.dumps(statements, ensure_ascii=False, indent=1) + "\n"
+    _write_atomic(Path(args.output), text.encode("utf-8"))
+    kinds = [s["recordType"] for s in statements]
+    _err(f"wrote {args.output}: {kinds.count('entity')} entity and "
+         f"{kinds.count('relationship')} relationship statements (BODS 0.4)")
+    return 0
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Write beside ``path`` and move into place: a failure leaves no partial file."""
+    import tempfile
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write here ({exc.strerror})") from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        Path(name).replace(path)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
 
 
 @command("validate")
@@ -244,8 +295,9 @@ def build_parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", help="write filtered layers to a file")
     export.add_argument("--output", required=True, type=Path, metavar="PATH")
     export.add_argument(
-        "--format", choices=["geojson", "gpkg", "csv", "parquet", "parquet-dataset"],
-        help="parquet-dataset: a folder partitioned by layer and country (GeoParquet 1.1)",
+        "--format", choices=["geojson", "gpkg", "csv", "parquet", "parquet-dataset", "bods"],
+        help="parquet-dataset: a folder partitioned by layer and country (GeoParquet 1.1); "
+             "bods: the owners as Beneficial Ownership Data Standard 0.4 JSON",
     )
     _filters(export)
     validate = sub.add_parser("validate", help="check a file against a layer's schema")
