@@ -61,9 +61,9 @@ DOWNLOADS = {"geojson": "GeoJSON", "gpkg": "GeoPackage", "csv": "CSV"}
 SECTIONS = {"map": "Map and table", "routes": "Trade routes and chokepoints",
             "analysis": "Owners, dependency and scenarios"}
 #: The table's columns as shown (the feature id stays in the data for row selection).
-TABLE_ORDER = ("name", "layer", "country", "status", "stage", "owners", "elements",
-               "hree_share_pct", "capacity", "capacity_unit", "capacity_year", "as_of",
-               "source", "sources")
+TABLE_ORDER = ("name", "layer", "country", "status", "stage", "owners", "stake_sources",
+               "elements", "hree_share_pct", "hree_source", "capacity", "capacity_unit",
+               "capacity_year", "capacity_source", "as_of", "checked_on", "source", "sources")
 
 
 # -- cached calls: keyed on hashable things (a folder, a Query), never on a frame -------
@@ -326,6 +326,10 @@ def _table(data_dir: str, view: View) -> None:
             "hree_share_pct": st.column_config.NumberColumn("heavy REE %", format="%.1f"),
             "capacity": st.column_config.NumberColumn("capacity", format="%,.0f"),
             "capacity_year": st.column_config.NumberColumn("year", format="%d"),
+            "stake_sources": st.column_config.TextColumn("stakes: source"),
+            "hree_source": st.column_config.TextColumn("heavy REE %: source"),
+            "capacity_source": st.column_config.TextColumn("capacity: source"),
+            "checked_on": st.column_config.TextColumn("checked on"),
         },
     )
 

@@ -260,6 +260,41 @@ def test_table_rows_hold_one_row_per_feature_with_text_columns(mini):
     assert rows[rows["layer"] == "mines"]["stage"].isna().all()
 
 
+def test_table_shows_each_figures_source_and_checked_on(mini):
+    gdf = mini.frames["mines"].head(2).copy()
+    gdf["sources"] = [
+        [{"title": "Annual report", "publisher": "Lynas", "date": "2025", "kind": "primary"},
+         {"title": "Wire story", "publisher": "Reuters", "date": "2024-03", "kind": "press"}],
+        [{"title": "Blog post", "date": "2019", "kind": "secondary"}],
+    ]
+    gdf["owners"] = [[{"name": "Lynas Rare Earths", "stake_pct": 100.0}],
+                     [{"name": "Somebody", "stake_pct": None}]]
+    gdf["figure_sources"] = [{"capacity": 1, "stake:Lynas Rare Earths": 0}, {}]
+    gdf["checked_on"] = ["2026-12-05", "2026-11-22"]
+    rows = table_rows({"mines": gdf})
+    assert list(rows["checked_on"]) == ["2026-12-05", "2026-11-22"]
+    assert rows["capacity_source"].iloc[0] == "Reuters (2024-03, press): Wire story"
+    assert rows["stake_sources"].iloc[0] == "Lynas (2025, primary): Annual report"
+    assert pd.isna(rows["capacity_source"].iloc[1])  # no figure names a source
+    assert rows["hree_source"].isna().all()
+    cols = list(rows.columns)
+    assert cols.index("checked_on") == cols.index("as_of") + 1
+    assert cols.index("capacity_source") == cols.index("capacity_year") + 1
+
+
+def test_popups_cite_the_source_of_each_figure_row():
+    from layers.style import popup_columns, popup_spec
+
+    spec = popup_spec("mines")
+    figs = dict(zip((r[0] for r in spec["rows"]), spec["figs"], strict=True))
+    assert figs["Capacity"] == ["capacity"]
+    assert figs["Resource"] == ["resource_mt", "grade_treo_pct"]
+    assert figs["Owners"] == ["@stakes"]
+    assert figs["Notes"] == []
+    assert ["tonnage"] in popup_spec("routes")["figs"]
+    assert {"figure_sources", "checked_on", "as_of"} <= set(popup_columns(spec))
+
+
 def test_table_links_only_web_urls(mini):
     gdf = mini.frames["mines"].head(2).copy()
     gdf["sources"] = [[{"title": "a", "url": "javascript:alert(1)"}],
