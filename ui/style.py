@@ -1,7 +1,7 @@
 """How each layer looks on the map: colours, ramps, sizes, legends, popup and tooltip content.
 
-Pure functions over a layer's frame that return numbers and specs; ``geo.pointlayer``
-packs them for the browser and ``geo/mapui.js`` shows them. Nothing here writes HTML:
+Pure functions over a layer's frame that return numbers and specs; ``ui.pointlayer``
+packs them for the browser and ``ui/mapui.js`` shows them. Nothing here writes HTML:
 legend and popup text is put on the page as text by the browser code.
 """
 
@@ -73,7 +73,7 @@ LAYER_LABELS: Final[dict[str, str]] = {
     "ports": "Port", "chokepoints": "Chokepoint",
 }
 
-# popup rows: (label, kind, *arguments); geo/mapui.js knows each kind
+# popup rows: (label, kind, *arguments); ui/mapui.js knows each kind
 _OWNERS = ("Owners", "owners", "owners")
 _CAPACITY = ("Capacity", "amount", "capacity", "capacity_unit", "capacity_year")
 _HREE = ("Heavy REE share", "pct", "hree_share_pct")
@@ -139,7 +139,7 @@ def _row_figures(row: Sequence[str]) -> list[str]:
 
 
 def popup_spec(layer: str) -> dict[str, Any]:
-    """Return what a layer's popups and tooltips show (read by ``geo/mapui.js``).
+    """Return what a layer's popups and tooltips show (read by ``ui/mapui.js``).
 
     Parameters
     ----------

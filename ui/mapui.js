@@ -1,6 +1,6 @@
 /* reemap's map interface: escaping, popups and tooltips built as text, legend, basemap.
  *
- * Inlined once per page by geo/pointlayer.py, before pointlayer.js. Every string that comes
+ * Inlined once per page by ui/pointlayer.py, before pointlayer.js. Every string that comes
  * from data is put on the page with textContent, or through R.esc where Leaflet wants an
  * HTML string (tooltips), never as markup.
  */
