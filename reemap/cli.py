@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reemap import cli_analysis, cli_imports, cli_routes, cli_world, settings
+from reemap import cli_analysis, cli_imports, cli_routes, cli_server, cli_world, settings
 from reemap.errors import DataError, InputError, Problem
 from reemap.registry import COMMANDS as _COMMANDS
 from reemap.registry import EXTENSIONS as _EXTENSIONS
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 __all__ = ["main"]
 
 # the sub-command modules register their commands when imported
-_REGISTERED = (cli_analysis, cli_imports, cli_routes, cli_world)
+_REGISTERED = (cli_analysis, cli_imports, cli_routes, cli_server, cli_world)
 
 
 @command("layers")
