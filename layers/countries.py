@@ -22,8 +22,8 @@ from typing import Any, Final, cast
 import pandas as pd
 import pycountry
 
-from reemap import settings
-from reemap.errors import DataError, InputError, Problem
+from geo import settings
+from geo.errors import DataError, InputError, Problem
 
 __all__ = [
     "AGGREGATES",

@@ -36,11 +36,11 @@ from pygeoapi.provider.base import (
     ProviderItemNotFoundError,
 )
 
+from geo.errors import InputError
 from geo.geojson import to_geojson_bytes
 from layers.catalog import Dataset, load_dataset
 from layers.query import Query, parse_values, query_masks
 from layers.schema import LAYERS, STAGES
-from reemap.errors import InputError
 
 __all__ = ["LayerProvider", "dataset"]
 

@@ -8,7 +8,7 @@ import socket
 import tempfile
 from pathlib import Path
 
-from reemap.errors import InputError
+from geo.errors import InputError
 from reemap.registry import EXTENSIONS as _EXTENSIONS
 from reemap.registry import command
 from reemap.registry import err as _err

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from geo.errors import DataError
 from layers.countries import (
     china_share,
     choropleth_values,
@@ -19,7 +20,6 @@ from layers.countries import (
     year_table,
 )
 from reemap.cli import main
-from reemap.errors import DataError
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,10 @@ import json
 
 import geopandas as gpd
 
+from geo import settings
 from layers.routes import periods
 from layers.schema import HS_CODES
 from layers.tables import load_dependency, load_flows
-from reemap import settings
 
 #: What the bundled data reaches (raise these as data is added, never lower them).
 MIN_HS_SHARE = 0.59
