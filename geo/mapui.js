@@ -87,6 +87,16 @@
     var rows = spec.rows.slice();
     var eff = L_.eff && L_.eff[i];
     rows.forEach(function (r, k) {
+      if (r[1] === "link") {  // [label, "link", url column, text column]
+        var url = g(r[2], i), linkText = g(r[3], i);
+        if (has(url) && /^https?:\/\//i.test(String(url))) {
+          var tr = el("tr"), td = el("td"), a = el("a", null, has(linkText) ? linkText : url);
+          a.href = String(url); a.target = "_blank"; a.rel = "noopener noreferrer";
+          tr.appendChild(el("th", null, r[0])); td.appendChild(a); tr.appendChild(td);
+          table.appendChild(tr);
+        }
+        return;
+      }
       var text = KINDS[r[1]](g, i, r.slice(2));
       if (r[1] === "owners" && eff) {
         var effText = Object.keys(eff).map(function (n) {
