@@ -23,8 +23,8 @@ import geopandas as gpd
 import pandas as pd
 import pycountry
 
-from reemap import settings
-from reemap.errors import DataError, InputError, Problem
+from geo import settings
+from geo.errors import DataError, InputError, Problem
 
 __all__ = [
     "AGGREGATES",

@@ -26,12 +26,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo import settings
+from geo.errors import DataError, InputError, Problem
 from geo.searoutes import geodesic_length_km, great_circle, sea_lane
-from layers.chokepoints import flows as flow_table
-from layers.chokepoints import passes
+from layers.catalog import layer_path, load_layer, load_layers
+from layers.chokepoints import flows_of_routes, passes
 from layers.validate import country_outlines, validate_frame
-from reemap import settings
-from reemap.errors import DataError, InputError, Problem
 
 __all__ = [
     "FLOW_COLUMNS",
@@ -314,7 +314,7 @@ def compare_periods(
         ``by``, ``tonnage_unit``, ``before``, ``after``, ``change``, ``change_pct``,
         ``incomplete``; one row per value of ``by`` and unit seen in either period.
     """
-    table = flow_table(routes)
+    table = flows_of_routes(routes)
     table = table[table["period"].isin([before, after]) & table["tonnage_unit"].notna()]
     if destination is not None:
         table = table[table["destination"].eq(destination)]
@@ -348,8 +348,6 @@ def build_from_files(
     data_dir
         The data folder for everything else (mines, refineries, chokepoints).
     """
-    from layers.catalog import layer_path, load_layer, load_layers
-
     folder = data_dir or settings.DATA_DIR
     flows_path = Path(flows) if flows is not None else folder / "flows.csv"
     port_layer = load_layer("ports", ports, data_dir=folder)

@@ -232,6 +232,8 @@ LAYERS: Final[tuple[str, ...]] = (
 AS_PUBLISHED_LAYERS: Final[frozenset[str]] = frozenset({"occurrences"})
 #: The layers in reading order (points first): tables, summaries and menus.
 READING_ORDER: Final[tuple[str, ...]] = tuple(reversed(LAYERS))
+#: Layers whose features lie at sea by nature: never checked against land outlines.
+OFFSHORE_LAYERS: Final[frozenset[str]] = frozenset({"seabed", "routes", "chokepoints"})
 #: The four layers the design contract names; the others are optional extras.
 CORE_LAYERS: Final[tuple[str, ...]] = ("mines", "refineries", "seabed", "routes")
 

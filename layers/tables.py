@@ -15,14 +15,23 @@ from typing import Annotated, Any, Literal
 import pandas as pd
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from geo import settings
+from geo.errors import DataError, Problem
 from layers.models import FlowFields
 from layers.ownership import read_table
 from layers.schema import Element, Percent, Period, Slug, SourceKind
 from layers.validate import pydantic_messages
-from reemap import settings
-from reemap.errors import DataError, Problem
 
-__all__ = ["load_dependency", "load_flows", "load_offtakes"]
+__all__ = [
+    "DEPENDENCY_FILE",
+    "FLOWS_FILE",
+    "OFFTAKES_FILE",
+    "folder_dependency",
+    "folder_flows",
+    "load_dependency",
+    "load_flows",
+    "load_offtakes",
+]
 
 _DATE = r"^\d{4}(-\d{2}(-\d{2})?)?$"
 
@@ -136,16 +145,34 @@ def _load(path: Path, model: type[_Row], key: str) -> pd.DataFrame:
     return pd.DataFrame.from_records(rows, columns=list(model.model_fields) if not rows else None)
 
 
+#: The tables' files under a data folder.
+FLOWS_FILE = "flows.csv"
+DEPENDENCY_FILE = "dependency.csv"
+OFFTAKES_FILE = "ownership/offtakes.csv"
+
+
 def load_flows(path: Path | None = None) -> pd.DataFrame:
     """Read and check ``data/flows.csv`` (or another flow table)."""
-    return _load(path or settings.DATA_DIR / "flows.csv", Flow, "id")
+    return _load(path or settings.DATA_DIR / FLOWS_FILE, Flow, "id")
 
 
 def load_dependency(path: Path | None = None) -> pd.DataFrame:
     """Read and check ``data/dependency.csv``: one row per series and period."""
-    return _load(path or settings.DATA_DIR / "dependency.csv", DependencyPoint, "series_id")
+    return _load(path or settings.DATA_DIR / DEPENDENCY_FILE, DependencyPoint, "series_id")
 
 
 def load_offtakes(path: Path | None = None) -> pd.DataFrame:
     """Read and check ``data/ownership/offtakes.csv``."""
-    return _load(path or settings.DATA_DIR / "ownership" / "offtakes.csv", Offtake, "id")
+    return _load(path or settings.DATA_DIR / OFFTAKES_FILE, Offtake, "id")
+
+
+def folder_flows(data_dir: Path) -> pd.DataFrame:
+    """A data folder's flows, or a table with no rows (and the flows' columns) when it has none."""
+    path = data_dir / FLOWS_FILE
+    return load_flows(path) if path.exists() else pd.DataFrame(columns=list(Flow.model_fields))
+
+
+def folder_dependency(data_dir: Path) -> pd.DataFrame | None:
+    """A data folder's dependency series, or None when it has none."""
+    path = data_dir / DEPENDENCY_FILE
+    return load_dependency(path) if path.exists() else None

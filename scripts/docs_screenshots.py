@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from geo.mapview import build_map, map_html
-from geo.snapshot import snapshot_png
 from layers.catalog import load_layers
 from layers.countries import choropleth_frame, class_labels, load_country_stats
-from layers.style import choropleth_legend
 from layers.validate import country_outlines
+from ui.mapview import build_map, map_html
+from ui.snapshot import snapshot_png
+from ui.style import choropleth_legend
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from geo.errors import DataError
 from layers.countries import (
     china_share,
     choropleth_values,
@@ -18,9 +19,8 @@ from layers.countries import (
     world_total,
     year_table,
 )
-from layers.country_charts import china_share_chart, production_chart
 from reemap.cli import main
-from reemap.errors import DataError
+from ui.country_charts import china_share_chart, production_chart
 
 
 @pytest.fixture(scope="module")

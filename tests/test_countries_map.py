@@ -7,12 +7,12 @@ import base64
 import numpy as np
 import pytest
 
-from geo.mapview import build_map, map_html
-from geo.pointlayer import payloads
-from layers import style
 from layers.catalog import load_layer
 from layers.countries import choropleth_frame, class_labels, load_country_stats
 from layers.validate import country_outlines
+from ui import style
+from ui.mapview import build_map, map_html
+from ui.pointlayer import payloads
 
 
 def _decode(text: str, dtype: str) -> np.ndarray:

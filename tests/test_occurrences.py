@@ -10,6 +10,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
+from geo import settings
+from geo.errors import DataError
 from layers.catalog import load_layer
 from layers.occurrences import (
     build_occurrences,
@@ -18,9 +20,7 @@ from layers.occurrences import (
     read_extract,
     shared_words,
 )
-from reemap import settings
 from reemap.cli import main
-from reemap.errors import DataError
 
 
 @pytest.fixture(scope="module")

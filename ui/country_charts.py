@@ -10,8 +10,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from layers.charts import Figure
 from layers.countries import AGGREGATES, current, share_series
+from ui.charts import Figure
 
 __all__ = ["china_share_chart", "production_chart"]
 
