@@ -106,8 +106,13 @@ def test_dependency_compares_japan_the_united_states_and_the_eu() -> None:
     usgs = usa[(usa["source_publisher"] == "U.S. Geological Survey")
                & (usa["measure"] == "net_import_reliance")].set_index("period")
     assert (usgs["source_kind"] == "primary").all()
-    assert usgs.loc["2020", "share_pct"] == 100
-    assert usgs.loc["2024", "share_pct"] == 80
+    mcs2025 = usgs[usgs["series_id"] == "usgs-mcs2025-net-import-reliance"]
+    mcs2026 = usgs[usgs["series_id"] == "usgs-mcs2026-net-import-reliance"]
+    assert mcs2025.loc["2020", "share_pct"] == 100
+    # the 2026 edition revised 2024 from 80 to 53; both editions stay, as separate series
+    assert mcs2025.loc["2024", "share_pct"] == 80
+    assert mcs2026.loc["2024", "share_pct"] == 53
+    assert mcs2026.loc["2025", "share_pct"] == 67
     eu = points[(points["importer"] == "EU") & (points["source_kind"] == "primary")]
     # Eurostat: China 46.3% of the weight of EU rare-earth imports in 2024
     assert eu.set_index("period").loc["2024", "share_pct"] == 46.3
