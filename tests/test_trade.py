@@ -15,7 +15,7 @@ from layers.schema import HS_CODES
 from layers.tables import load_dependency, load_flows
 
 #: What the bundled data reaches (raise these as data is added, never lower them).
-MIN_HS_SHARE = 0.63
+MIN_HS_SHARE = 0.78
 MIN_CHN_DESTINATIONS_IN_ONE_PERIOD = 7
 
 
@@ -74,6 +74,16 @@ def test_chinas_exports_reach_many_destinations_in_one_period() -> None:
     into = flows[(flows["destination"] == "CHN") & (flows["hs_code"] == "2846")]
     top = into.sort_values("tonnage", ascending=False)["origin"].tolist()[:3]
     assert top == ["MMR", "MYS", "LAO"]
+
+
+def test_us_imports_of_rare_earth_compounds_by_origin() -> None:
+    flows = load_flows()
+    into = flows[(flows["destination"] == "USA") & (flows["hs_code"] == "2846")]
+    # USITC DataWeb, HTS 2846, kilograms: China 12,047,397 kg in 2025
+    chn = into[(into["origin"] == "CHN")].set_index("period")["tonnage"]
+    assert chn["2025"] == 12047.397
+    assert set(into["period"]) == {"2020", "2021", "2022", "2023", "2024", "2025"}
+    assert into.groupby("period")["origin"].nunique().min() >= 10
 
 
 def test_the_routes_and_their_period_slider_cover_every_flow() -> None:
