@@ -132,3 +132,11 @@ def test_exports_and_filters_include_the_occurrences(tmp_path: Path) -> None:
     assert {f["properties"]["country"] for f in features} == {"CHN"}
     assert all("Dy" in f["properties"]["elements"] for f in features)
     assert features[0]["properties"]["url"].startswith("https://mrdata.usgs.gov/ree/")
+
+
+def test_points_outside_their_country_are_kept_and_noted() -> None:
+    layer = load_layer("occurrences")  # loads although some USGS points miss their country
+    noted = layer[layer["notes"].str.contains("Kept as USGS gives it", regex=False)]
+    assert 0 < len(noted) < 40
+    kenya = layer[layer["id"] == "usgs-ree-136"].iloc[0]  # a Kenyan record west of Brazil
+    assert kenya["geometry"].x == pytest.approx(-39.25) and "outside KEN" in kenya["notes"]
