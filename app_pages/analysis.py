@@ -12,12 +12,14 @@ from streamlit_folium import st_folium
 
 from app_pages import session
 from layers.attributable import owner_tables
+from layers.countries import china_share, world_total, year_table, years
 from layers.coverage import coverage
 from layers.defaults import HEADLINE_OWNER, IMPORTER
 from layers.dependency import concentration, dependency_series, imports_by_origin
 from layers.scenario import KINDS, Disruption, highlight_map, run_scenario, targets
 from layers.tables import folder_dependency, folder_flows
 from ui.charts import capacity_chart, concentration_chart, dependency_chart, table_sources
+from ui.country_charts import china_share_chart, production_chart
 from ui.mapview import build_map
 
 
@@ -86,16 +88,50 @@ def _scenario_tab(key: session.Source) -> None:
               returned_objects=[], use_container_width=True, height=420, key="a_map")
 
 
+@st.fragment
+def _countries_tab(key: session.Source) -> None:
+    stats = session.country_stats(key[0])
+    if stats is None:
+        st.caption("No country statistics in this data folder (country_stats.csv).")
+        return
+    left, right = st.columns(2)
+    measure = left.radio("Measure", ["production", "reserves"], key="a_stat", horizontal=True)
+    options = years(stats, measure)
+    year = right.select_slider("Year", options=options, value=options[-1], key=f"a_year_{measure}")
+    share = china_share(stats, measure, year)
+    world = world_total(stats, measure, year)
+    if world is not None:
+        stated = f"{world['qualifier'] or ''}{float(world['value']):,.0f} t REO"
+        china = share.text() if share is not None else "not computable"
+        st.caption(f"World total as USGS states it: {stated} ({world['edition']}). "
+                   f"China's share: {china}.")
+    table = year_table(stats, measure, year)
+    st.dataframe(table, hide_index=True, column_config={
+        "country_name": st.column_config.TextColumn("country"),
+        "value": st.column_config.NumberColumn("t REO", format="%,.0f"),
+        "share_of_world_pct": st.column_config.NumberColumn("share of world %", format="%.1f"),
+        "source_url": st.column_config.LinkColumn("source", display_text="USGS"),
+    })
+    st.caption("Empty value: USGS gives none (flag NA = not available, W = withheld, E = net "
+               "exporter); 0 where USGS prints a dash. Where the world total is a lower bound, "
+               "each share is at most the figure shown (share_bound \"<\").")
+    for figure in (production_chart(stats), china_share_chart(stats)):
+        st.altair_chart(figure.chart, width="stretch")
+        st.caption(figure.caption)
+
+
 def page() -> None:
-    """Four tabs: owner, dependency and capacity, scenario, data coverage."""
+    """Five tabs: owner, dependency and capacity, countries, scenario, data coverage."""
     key = session.source()
     st.header("Analysis")
-    owner_tab, charts_tab, scenario_tab, coverage_tab = st.tabs(
-        ["Owner", "Dependency and capacity", "Scenario", "Data coverage"])
+    owner_tab, charts_tab, countries_tab, scenario_tab, coverage_tab = st.tabs(
+        ["Owner", "Dependency and capacity", "Countries (USGS)", "Scenario", "Data coverage"])
     with owner_tab:
         _owner_tab(key)
     with charts_tab:
         _charts_tab(key)
+    with countries_tab:
+        _countries_tab(key)
     with coverage_tab:
         _coverage_tab(key)
     with scenario_tab:
