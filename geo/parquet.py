@@ -106,10 +106,14 @@ def write_geoparquet(
 ) -> None:
     """Write one frame as a GeoParquet 1.1 file with the bbox covering column.
 
-    Rows are written in Hilbert order, ``row_group_size`` per row group, so that the
-    ``bbox`` statistics of each row group cover a compact area.
+    Rows that fill more than one row group are written in Hilbert order,
+    ``row_group_size`` per row group, so that the ``bbox`` statistics of each row group
+    cover a compact area.
     """
-    _hilbert_order(part).to_parquet(
+    # one row group's statistics cover all its rows, whatever their order: sort only when
+    # the rows fill several row groups
+    rows = _hilbert_order(part) if len(part) > row_group_size else part
+    rows.to_parquet(
         target,
         index=False,
         schema_version=SCHEMA_VERSION,

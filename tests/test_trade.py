@@ -14,8 +14,9 @@ from layers.routes import periods
 from layers.schema import HS_CODES
 from layers.tables import load_dependency, load_flows
 
-#: What the bundled data reaches (raise these as data is added, never lower them).
-MIN_HS_SHARE = 0.78
+#: What the bundled data reaches (raise these as data is added, never lower them);
+#: China's exports reach 7 destinations in one period (2025-09), short of the 10 asked.
+MIN_HS_SHARE = 0.80  # issue 14: flows with an HS code >= 80% of flows
 MIN_CHN_DESTINATIONS_IN_ONE_PERIOD = 7
 
 
@@ -71,7 +72,8 @@ def test_chinas_exports_reach_many_destinations_in_one_period() -> None:
     assert tonnes["2025-05"] == 46  # the low of China's April 2025 export controls
     # China's imports of rare-earth compounds (HS 2846) by origin, 2024, as reported to UN
     # Comtrade: Myanmar first, then Malaysia (Lynas) and Laos
-    into = flows[(flows["destination"] == "CHN") & (flows["hs_code"] == "2846")]
+    into = flows[(flows["destination"] == "CHN") & (flows["hs_code"] == "2846")
+                 & (flows["period"] == "2024")]
     top = into.sort_values("tonnage", ascending=False)["origin"].tolist()[:3]
     assert top == ["MMR", "MYS", "LAO"]
 
