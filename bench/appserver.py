@@ -57,10 +57,10 @@ def _dataset(n: int, folder: Path) -> Any:
 
 
 def _steps(dataset: Any, query: Any) -> dict[str, Callable[[], object]]:
-    from geo.mapview import build_map, map_html
-    from layers.permalink import KINDS
+    from ui.mapview import build_map, map_html
+    from ui.permalink import KINDS
     from layers.query import apply_query, query_masks
-    from layers.view import effective_stakes, option_counts, summarise, table_rows
+    from ui.view import effective_stakes, option_counts, summarise, table_rows
 
     frames, graph = dataset.frames, dataset.graph
     state: dict[str, Any] = {}
@@ -77,7 +77,7 @@ def _steps(dataset: Any, query: Any) -> dict[str, Callable[[], object]]:
         return state["selected"]
 
     def table() -> object:
-        from layers.view import TABLE_LIMIT
+        from ui.view import TABLE_LIMIT
 
         return table_rows(state["selected"], limit=TABLE_LIMIT)
 

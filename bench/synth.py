@@ -13,15 +13,14 @@ objects, as many features of a real survey cite the same owners and reports: thi
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
+from geo import settings
 from layers.schema import CAPACITY_UNITS, ELEMENTS, STATUSES
-from reemap import settings
 
 __all__ = ["make_lines", "make_points"]
 
@@ -152,14 +151,6 @@ def make_lines(n: int, *, seed: int = 11) -> gpd.GeoDataFrame:
     geoms = shapely.linestrings(coords, indices=owner)
     props["tonnage"] = np.round(rng.lognormal(5, 1.2, size=n), 1)
     return gpd.GeoDataFrame(props, geometry=geoms, crs=settings.WGS84)
-
-
-def write_sample(path: Path, n: int) -> Path:
-    """Write ``n`` synthetic points as a GeoJSON file (for the app and browser runs)."""
-    from geo.geojson import to_geojson_bytes
-
-    path.write_bytes(to_geojson_bytes(make_points(n)))
-    return path
 
 
 def _in_country(code: str, k: int, rng: np.random.Generator) -> np.ndarray:

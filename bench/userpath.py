@@ -101,7 +101,7 @@ def _child(store: Path, out: Path, repeat: int) -> None:
     import pyogrio
 
     from layers.catalog import load_dataset
-    from layers.imports import load_imported
+    from layers.catalog import load_imported
 
     times: dict[str, list[float]] = {k: [] for k in (
         "load_imported", "load_dataset", "read_table", "gpkg", "pyogrio_gpkg", "parquet",

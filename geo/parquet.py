@@ -19,10 +19,8 @@ lazily, country by country.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import urllib.parse
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -30,12 +28,12 @@ import numpy as np
 import orjson
 import pandas as pd
 import pyarrow.dataset as pads
+import pyarrow.parquet as pq
 
+from geo.atomic import staged
+from geo.errors import InputError
 from geo.geojson import prepare_geometries
-from geo.io import _loads
-from layers.models import MODELS, layer_fields
-from layers.schema import NESTED_PROPERTIES
-from reemap.errors import InputError
+from geo.io import loads_lenient
 
 __all__ = [
     "ROW_GROUP_SIZE", "layer_folder", "read_partitioned", "write_geoparquet", "write_partitioned",
@@ -69,16 +67,16 @@ def _flat(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(data, geometry=geoms, crs=gdf.crs)
 
 
-def _decoded(frame: pd.DataFrame) -> pd.DataFrame:
-    """JSON text back into lists and objects in the nested-property columns."""
+def _decoded(frame: pd.DataFrame, nested: Collection[str]) -> pd.DataFrame:
+    """JSON text back into lists and objects in the ``nested`` columns."""
     out = frame.copy()
-    for column in NESTED_PROPERTIES & set(out.columns):
+    for column in set(nested) & set(out.columns):
         values = out[column].to_numpy(dtype=object)
         try:
             out[column] = [orjson.loads(v) if isinstance(v, str) and v[:1] in "[{" else v
                            for v in values]
         except orjson.JSONDecodeError:  # text some other writer made: the lenient reader
-            out[column] = [_loads(v) for v in values]
+            out[column] = [loads_lenient(v) for v in values]
     return out
 
 
@@ -108,10 +106,14 @@ def write_geoparquet(
 ) -> None:
     """Write one frame as a GeoParquet 1.1 file with the bbox covering column.
 
-    Rows are written in Hilbert order, ``row_group_size`` per row group, so that the
-    ``bbox`` statistics of each row group cover a compact area.
+    Rows that fill more than one row group are written in Hilbert order,
+    ``row_group_size`` per row group, so that the ``bbox`` statistics of each row group
+    cover a compact area.
     """
-    _hilbert_order(part).to_parquet(
+    # one row group's statistics cover all its rows, whatever their order: sort only when
+    # the rows fill several row groups
+    rows = _hilbert_order(part) if len(part) > row_group_size else part
+    rows.to_parquet(
         target,
         index=False,
         schema_version=SCHEMA_VERSION,
@@ -156,10 +158,8 @@ def write_partitioned(
     for name, gdf in frames.items():
         if by not in gdf.columns:
             raise InputError(f"layer {name}: no {by!r} column to partition by")
-    final.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
     written: list[Path] = []
-    try:
+    with staged(final, folder=True) as staging:
         for name, gdf in frames.items():
             flat = _flat(gdf).drop(columns=[c for c in ("layer",) if c in gdf.columns])
             codes, values = pd.factorize(flat[by])
@@ -169,16 +169,6 @@ def write_partitioned(
                 folder.mkdir(parents=True)
                 write_geoparquet(part, folder / "part-0.parquet", row_group_size=row_group_size)
                 written.append(final / folder.relative_to(staging) / "part-0.parquet")
-        if final.exists():
-            old = final.with_name(f".{final.name}.old")
-            final.replace(old)
-            staging.replace(final)
-            shutil.rmtree(old)
-        else:
-            staging.replace(final)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return written
 
 
@@ -192,6 +182,8 @@ def read_partitioned(
     layers: Iterable[str] | None = None,
     filters: list[tuple[str, str, object]] | None = None,
     bbox: tuple[float, float, float, float] | None = None,
+    nested: Collection[str] = (),
+    columns: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, gpd.GeoDataFrame]:
     """Read layers of a partitioned dataset written by :func:`write_partitioned`.
 
@@ -207,6 +199,12 @@ def read_partitioned(
     bbox
         ``(xmin, ymin, xmax, ymax)`` in degrees: only features whose bounding box meets it,
         read through the ``bbox`` covering column (row groups outside it are skipped).
+    nested
+        Columns that hold lists or objects as JSON text, decoded on reading
+        (``layers.schema.NESTED_PROPERTIES`` for reemap's layers).
+    columns
+        Layer name -> the column order to restore (``layers.models.layer_fields``); other
+        columns follow in the files' order.
 
     Returns
     -------
@@ -237,24 +235,24 @@ def read_partitioned(
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise InputError(f"{folder}: cannot read as GeoParquet ({message})") from None
         keys = {p.name.split("=", 1)[0] for p in folder.iterdir() if p.is_dir() and "=" in p.name}
-        out[name] = _restored(frame, name, keys)
+        out[name] = _restored(frame, name, keys, nested=nested,
+                              order=(columns or {}).get(name, ()))
     return out
 
 
 def _expression(filters: list[tuple[str, str, object]] | None) -> object:
     """pyarrow's filter tuples as one expression (geopandas ANDs it with a bbox filter)."""
-    import pyarrow.parquet as pq
-
     return pq.filters_to_expression(filters) if filters else None
 
 
-def _restored(frame: gpd.GeoDataFrame, layer: str, keys: set[str]) -> gpd.GeoDataFrame:
-    data = _decoded(pd.DataFrame(frame.drop(columns=frame.geometry.name)))
+def _restored(frame: gpd.GeoDataFrame, layer: str, keys: set[str], *, nested: Collection[str],
+              order: Sequence[str]) -> gpd.GeoDataFrame:
+    data = _decoded(pd.DataFrame(frame.drop(columns=frame.geometry.name)), nested)
     for column in data.columns:
         if column in keys:  # a partition key: text, whatever pyarrow inferred
             data[column] = data[column].astype("str")
     data["layer"] = layer
-    known = [c for c in layer_fields(layer) if c in data.columns] if layer in MODELS else []
-    order = known + [c for c in data.columns if c not in known]
-    return gpd.GeoDataFrame(data[order], geometry=frame.geometry.values, crs=frame.crs)
+    known = [c for c in order if c in data.columns]
+    ordered = known + [c for c in data.columns if c not in known]
+    return gpd.GeoDataFrame(data[ordered], geometry=frame.geometry.values, crs=frame.crs)
 

@@ -17,11 +17,8 @@ import contextlib
 import fcntl
 import hashlib
 import json
-import os
 import re
-import shutil
 import sqlite3
-import tempfile
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,10 +32,11 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from geo import settings
+from geo.atomic import staged
+from geo.errors import InputError
 from geo.export import flatten
 from geo.io import read_features
-from reemap import settings
-from reemap.errors import InputError
 
 __all__ = [
     "StoredLayer",
@@ -237,25 +235,6 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-@contextlib.contextmanager
-def _new_version(path: Path, *, copy: bool) -> Iterator[Path]:
-    """A temporary file beside ``path`` (a copy when ``copy``), moved into place on success."""
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".gpkg", dir=path.parent)
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        if copy and path.exists():
-            shutil.copyfile(path, tmp)
-        else:
-            tmp.unlink()  # GDAL creates the file itself
-        yield tmp
-        with tmp.open("rb+") as done:  # on disk before it replaces the store
-            os.fsync(done.fileno())
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def _write_table(target: Path, label: str, gdf: gpd.GeoDataFrame, record: dict[str, Any], *,
                  flat: bool = False) -> None:
     """Write the table, then record the checksum of what GDAL reads back from it."""
@@ -315,7 +294,7 @@ def write_layer(
                 f"label {label!r} is already in the store; pick another, pass --replace, or "
                 f"delete it with `reemap imported --delete {label}`"
             )
-        with _new_version(path, copy=True) as tmp:
+        with staged(path, copy=True, sync=True) as tmp:
             _write_table(tmp, label, gdf, full)
     return _entry(label, path)
 
@@ -332,7 +311,7 @@ def delete_layer(label: str, *, store: Path | None = None) -> None:
         if not kept:
             path.unlink()
             return
-        with _new_version(path, copy=False) as tmp:
+        with staged(path, sync=True) as tmp:
             for entry in kept:
                 _, digest = _read_arrow(path, entry.label)
                 raw = pyogrio.read_dataframe(path, layer=entry.label)

@@ -14,9 +14,9 @@ from collections.abc import Iterable, Mapping
 import geopandas as gpd
 import pandas as pd
 
+from geo.errors import InputError
 from layers.ownership import OwnershipGraph, asset_key
 from layers.schema import CURRENT_STATUSES, ELEMENT_GROUPS, PIPELINE_STATUSES
-from reemap.errors import InputError
 
 __all__ = [
     "ASSET_LAYERS",

@@ -1,31 +1,46 @@
-"""Loading the curated layers (and users' files) into typed GeoDataFrames in EPSG:4326."""
+"""Loading the curated layers and users' imported ones into typed GeoDataFrames in EPSG:4326.
+
+Imported features join the curated layers in :func:`merge_imported`: each keeps its layer,
+gains ``source_label``, and its id becomes ``LABEL--id``. Curated ids are slugs, which never
+hold ``--``, so imported ids can collide neither with them nor with each other.
+"""
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 
+from geo import settings
+from geo import store as geo_store
+from geo.errors import InputError
 from geo.io import read_features
-from layers.models import MODELS, layer_fields
+from layers.models import MODELS, layer_fields, schema_version
 from layers.ownership import OwnershipGraph, load_graph
 from layers.schema import AS_PUBLISHED_LAYERS, LAYERS, NESTED_PROPERTIES
-from layers.validate import validate_frame
-from reemap import settings
-from reemap.errors import InputError
+from layers.validate import typed_frame, validate_frame
 
 __all__ = [
+    "ID_SEPARATOR",
     "LAYER_FILES",
     "Dataset",
+    "StoreWarning",
     "empty_layer",
     "infer_layer",
     "layer_path",
     "load_dataset",
+    "load_imported",
     "load_layer",
     "load_layers",
+    "merge_imported",
 ]
 
+#: Joins a label and a feature id: ``my-sites--norra-karr``.
+ID_SEPARATOR = "--"
 #: The file that holds each curated layer, under the data folder.
 LAYER_FILES: dict[str, str] = {name: f"{name}.geojson" for name in LAYERS}
 
@@ -125,14 +140,67 @@ def load_dataset(
     data_dir
         The data folder (``settings.DATA_DIR`` when omitted).
     include_store
-        Add users' imported layers (``layers.imports.merge_imported``): each feature keeps
+        Add users' imported layers (:func:`merge_imported`): each feature keeps
         its layer, gains ``source_label``, and its id becomes ``LABEL--id``.
     store
         The store file (``settings.STORE_PATH`` when omitted).
     """
     frames = load_layers(data_dir=data_dir)
     if include_store:
-        from layers.imports import merge_imported  # imports builds on this module
-
         frames = merge_imported(frames, store=store)
     return Dataset(frames=frames, graph=load_graph(frames, data_dir=data_dir))
+
+
+class StoreWarning(UserWarning):
+    """An imported table did not match its seal and was validated again."""
+
+
+def load_imported(store: Path | None = None) -> dict[str, list[gpd.GeoDataFrame]]:
+    """Every imported table, typed and namespaced, grouped by layer.
+
+    Each frame has ``source_label`` and ids ``LABEL--id``. Rows were validated at import
+    and sealed (schema version, checksum): a table that still matches its seal is typed
+    without validating again. One that does not (a hand-edited store, an older schema) is
+    validated again, without the country check, with a :class:`StoreWarning` saying so in
+    one line; a broken one is reported (``DataError``) rather than drawn.
+    """
+    out: dict[str, list[gpd.GeoDataFrame]] = {}
+    for entry in geo_store.list_layers(store):
+        flat, checksum = geo_store.read_table(entry.label, store=store)
+        raw = geo_store.decode_json(flat, NESTED_PROPERTIES)
+        where = f"{store or settings.STORE_PATH}#{entry.label}"
+        current = schema_version(entry.layer) if entry.layer in MODELS else None
+        if entry.schema == current and entry.checksum == checksum:
+            typed = typed_frame(raw, entry.layer)
+        else:
+            why = ("its rows changed since they were validated" if entry.checksum and
+                   entry.schema == current else
+                   "it was validated under another schema version or not sealed")
+            warnings.warn(f"{where}: {why}; validating it again (re-import it to seal it)",
+                          StoreWarning, stacklevel=2)
+            typed = validate_frame(raw, entry.layer, label=where, check_countries=False)
+        typed["id"] = f"{entry.label}{ID_SEPARATOR}" + typed["id"].astype("str")
+        typed["source_label"] = entry.label
+        out.setdefault(entry.layer, []).append(typed)
+    return out
+
+
+def merge_imported(
+    frames: Mapping[str, gpd.GeoDataFrame], *, store: Path | None = None
+) -> dict[str, gpd.GeoDataFrame]:
+    """Return the curated layers with the imported features appended (inputs unchanged).
+
+    Curated features get ``source_label = None`` in layers that hold imported ones.
+    """
+    out = dict(frames)
+    for layer, parts in load_imported(store).items():
+        base = frames.get(layer)
+        pieces = [p for p in ([base] if base is not None else []) + parts if len(p)]
+        merged = pd.concat(pieces, ignore_index=True) if pieces else parts[0]
+        merged = gpd.GeoDataFrame(merged, geometry="geometry", crs=settings.WGS84)
+        shared = set(base.columns) if base is not None else set()
+        for column in set(merged.columns) - shared:  # absent in curated rows: None, not NaN
+            if column != "geometry":
+                merged[column] = merged[column].astype(object).where(merged[column].notna(), None)
+        out[layer] = merged
+    return out

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from layers.defaults import IMPORTER
+
 __all__ = [
     "HHI_UNIT",
     "MEASURES",
@@ -77,7 +79,7 @@ def dependency_series(points: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["importer", "series_id", "period"]).reset_index(drop=True)
 
 
-def imports_by_origin(flows: pd.DataFrame, *, destination: str = "JPN") -> pd.DataFrame:
+def imports_by_origin(flows: pd.DataFrame, *, destination: str = IMPORTER) -> pd.DataFrame:
     """Import tonnage by origin per market (period, unit, product) into ``destination``.
 
     Rows whose tonnage is not given are left out of the sums and counted in

@@ -9,16 +9,12 @@ Sources are never invented. A user's file without ``sources``/``as_of`` is refus
 the user states them at import (:class:`UserClaim`); features so filled carry
 ``sources_given_at_import = true`` so every export shows the figures as the user's claim.
 
-Imported features join the curated layers in :func:`merge_imported`: each keeps its layer,
-gains ``source_label``, and its id becomes ``LABEL--id``. Curated ids are slugs, which never
-hold ``--``, so imported ids can collide neither with them nor with each other.
+Imported features join the curated layers in ``layers.catalog.merge_imported``.
 """
 
 from __future__ import annotations
 
 import tempfile
-import warnings
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,28 +23,22 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from geo import settings
 from geo import store as geo_store
+from geo.errors import DataError, InputError, Problem
 from geo.io import layer_names, read_features
 from layers.catalog import infer_layer
 from layers.models import MODELS, schema_version
 from layers.schema import NESTED_PROPERTIES
-from layers.validate import typed_frame, validate_frame
-from reemap import settings
-from reemap.errors import DataError, InputError, Problem
+from layers.validate import validate_frame
 
 __all__ = [
     "CLAIM_FLAG",
-    "ID_SEPARATOR",
-    "StoreWarning",
     "UserClaim",
     "import_bytes",
     "import_file",
-    "load_imported",
-    "merge_imported",
 ]
 
-#: Joins a label and a feature id: ``my-sites--norra-karr``.
-ID_SEPARATOR = "--"
 #: The property marking features whose sources and as_of the user gave at import.
 CLAIM_FLAG = "sources_given_at_import"
 
@@ -225,58 +215,3 @@ def import_bytes(
 def _renamed(problem: Problem, path: str) -> Problem:
     """The same problem, reported against another file name."""
     return Problem(path, problem.feature, problem.message)
-
-
-def load_imported(store: Path | None = None) -> dict[str, list[gpd.GeoDataFrame]]:
-    """Every imported table, typed and namespaced, grouped by layer.
-
-    Each frame has ``source_label`` and ids ``LABEL--id``. Rows were validated at import
-    and sealed (schema version, checksum): a table that still matches its seal is typed
-    without validating again. One that does not (a hand-edited store, an older schema) is
-    validated again, without the country check, with a :class:`StoreWarning` saying so; a
-    broken one is reported (``DataError``) rather than drawn.
-    """
-    out: dict[str, list[gpd.GeoDataFrame]] = {}
-    for entry in geo_store.list_layers(store):
-        flat, checksum = geo_store.read_table(entry.label, store=store)
-        raw = geo_store.decode_json(flat, NESTED_PROPERTIES)
-        where = f"{store or settings.STORE_PATH}#{entry.label}"
-        if entry.layer in MODELS and entry.schema == schema_version(entry.layer) and (
-                entry.checksum == checksum):
-            typed = typed_frame(raw, entry.layer)
-        else:
-            why = ("its rows changed since they were validated" if entry.checksum and
-                   entry.schema == schema_version(entry.layer) else
-                   "it was validated under another schema version or not sealed")
-            warnings.warn(f"{where}: {why}; validating it again (re-import it to seal it)",
-                          StoreWarning, stacklevel=2)
-            typed = validate_frame(raw, entry.layer, label=where, check_countries=False)
-        typed["id"] = f"{entry.label}{ID_SEPARATOR}" + typed["id"].astype("str")
-        typed["source_label"] = entry.label
-        out.setdefault(entry.layer, []).append(typed)
-    return out
-
-
-class StoreWarning(UserWarning):
-    """An imported table did not match its seal and was validated again."""
-
-
-def merge_imported(
-    frames: Mapping[str, gpd.GeoDataFrame], *, store: Path | None = None
-) -> dict[str, gpd.GeoDataFrame]:
-    """Return the curated layers with the imported features appended (inputs unchanged).
-
-    Curated features get ``source_label = None`` in layers that hold imported ones.
-    """
-    out = dict(frames)
-    for layer, parts in load_imported(store).items():
-        base = frames.get(layer)
-        pieces = [p for p in ([base] if base is not None else []) + parts if len(p)]
-        merged = pd.concat(pieces, ignore_index=True) if pieces else parts[0]
-        merged = gpd.GeoDataFrame(merged, geometry="geometry", crs=settings.WGS84)
-        shared = set(base.columns) if base is not None else set()
-        for column in set(merged.columns) - shared:  # absent in curated rows: None, not NaN
-            if column != "geometry":
-                merged[column] = merged[column].astype(object).where(merged[column].notna(), None)
-        out[layer] = merged
-    return out

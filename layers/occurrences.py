@@ -30,10 +30,10 @@ import numpy as np
 import pandas as pd
 from pyproj import Geod
 
+from geo import settings
 from geo.coords import country_mismatches
+from geo.errors import DataError, InputError, Problem
 from layers.schema import ELEMENTS
-from reemap import settings
-from reemap.errors import DataError, InputError, Problem
 
 __all__ = [
     "EXTRACT_FILE",

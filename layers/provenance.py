@@ -18,8 +18,8 @@ from typing import Any, Final
 import geopandas as gpd
 import pandas as pd
 
+from geo.errors import Problem
 from layers.schema import FIGURE_FIELDS, FIGURE_STAKE_PREFIX, SOURCE_KINDS
-from reemap.errors import Problem
 
 __all__ = [
     "CURATED_LAYERS",

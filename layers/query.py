@@ -22,9 +22,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo.errors import InputError
 from layers.ownership import OwnershipGraph, asset_key
 from layers.schema import CAPACITY_UNITS, ELEMENTS, LAYERS, STATUSES
-from reemap.errors import InputError
 
 __all__ = [
     "VALUE_KINDS",
@@ -244,20 +244,6 @@ def _entities(graph: OwnershipGraph, owners: Iterable[str]) -> list[str]:
             raise InputError(f"unknown owner {text!r}; `reemap owners` lists the entities")
         out.append(entity)
     return out
-
-
-def owned_keys(graph: OwnershipGraph, owners: Iterable[str]) -> set[str]:
-    """Asset keys owned, up the chain, by any of the named owners.
-
-    Raises
-    ------
-    InputError
-        When a name matches no entity.
-    """
-    keys: set[str] = set()
-    for entity in _entities(graph, owners):
-        keys |= graph.assets_of(entity)
-    return keys
 
 
 def _capacity(gdf: pd.DataFrame, query: Query) -> np.ndarray:

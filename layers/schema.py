@@ -193,6 +193,7 @@ LOCATION_ACCURACY: Final[dict[str, str]] = {
 #: Trade codes (Harmonized System) the routes use.
 HS_CODES: Final[dict[str, str]] = {
     "2805.30": "rare-earth metals, scandium and yttrium",
+    "2846": "compounds of rare-earth metals, yttrium, scandium (heading: 2846.10 and 2846.90)",
     "2846.10": "cerium compounds",
     "2846.90": "other rare-earth compounds",
     "8505.11": "permanent magnets of metal",
@@ -232,6 +233,8 @@ LAYERS: Final[tuple[str, ...]] = (
 AS_PUBLISHED_LAYERS: Final[frozenset[str]] = frozenset({"occurrences"})
 #: The layers in reading order (points first): tables, summaries and menus.
 READING_ORDER: Final[tuple[str, ...]] = tuple(reversed(LAYERS))
+#: Layers whose features lie at sea by nature: never checked against land outlines.
+OFFSHORE_LAYERS: Final[frozenset[str]] = frozenset({"seabed", "routes", "chokepoints"})
 #: The four layers the design contract names; the others are optional extras.
 CORE_LAYERS: Final[tuple[str, ...]] = ("mines", "refineries", "seabed", "routes")
 

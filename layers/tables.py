@@ -8,21 +8,32 @@ row and field, like the layer validator.
 from __future__ import annotations
 
 import contextlib
+import csv
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import pandas as pd
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from geo import settings
+from geo.errors import DataError, InputError, Problem
 from layers.models import FlowFields
-from layers.ownership import read_table
 from layers.schema import Element, Percent, Period, Slug, SourceKind
 from layers.validate import pydantic_messages
-from reemap import settings
-from reemap.errors import DataError, Problem
 
-__all__ = ["load_dependency", "load_flows", "load_offtakes"]
+__all__ = [
+    "DEPENDENCY_FILE",
+    "FLOWS_FILE",
+    "OFFTAKES_FILE",
+    "folder_dependency",
+    "folder_flows",
+    "load_dependency",
+    "load_flows",
+    "load_offtakes",
+    "read_table",
+]
 
 _DATE = r"^\d{4}(-\d{2}(-\d{2})?)?$"
 
@@ -117,6 +128,30 @@ class Offtake(_Row):
         return data
 
 
+def read_table(path: Path, required: Iterable[str]) -> pd.DataFrame:
+    """Read a CSV table as text, checking its required columns.
+
+    Raises
+    ------
+    InputError
+        The file is missing, unreadable or lacks a required column.
+    """
+    try:
+        with path.open(newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            rows = list(reader)
+            columns = list(reader.fieldnames or [])
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise InputError(f"{path}: not a readable UTF-8 CSV ({exc})") from None
+    frame = pd.DataFrame(rows, columns=columns, dtype=object)  # a header-only table is valid
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise InputError(f"{path}: missing column(s) {', '.join(missing)}")
+    return frame.fillna("")
+
+
 def _load(path: Path, model: type[_Row], key: str) -> pd.DataFrame:
     frame = read_table(path, [f for f, i in model.model_fields.items() if i.is_required()])
     rows: list[dict[str, Any]] = []
@@ -136,16 +171,34 @@ def _load(path: Path, model: type[_Row], key: str) -> pd.DataFrame:
     return pd.DataFrame.from_records(rows, columns=list(model.model_fields) if not rows else None)
 
 
+#: The tables' files under a data folder.
+FLOWS_FILE = "flows.csv"
+DEPENDENCY_FILE = "dependency.csv"
+OFFTAKES_FILE = "ownership/offtakes.csv"
+
+
 def load_flows(path: Path | None = None) -> pd.DataFrame:
     """Read and check ``data/flows.csv`` (or another flow table)."""
-    return _load(path or settings.DATA_DIR / "flows.csv", Flow, "id")
+    return _load(path or settings.DATA_DIR / FLOWS_FILE, Flow, "id")
 
 
 def load_dependency(path: Path | None = None) -> pd.DataFrame:
     """Read and check ``data/dependency.csv``: one row per series and period."""
-    return _load(path or settings.DATA_DIR / "dependency.csv", DependencyPoint, "series_id")
+    return _load(path or settings.DATA_DIR / DEPENDENCY_FILE, DependencyPoint, "series_id")
 
 
 def load_offtakes(path: Path | None = None) -> pd.DataFrame:
     """Read and check ``data/ownership/offtakes.csv``."""
-    return _load(path or settings.DATA_DIR / "ownership" / "offtakes.csv", Offtake, "id")
+    return _load(path or settings.DATA_DIR / OFFTAKES_FILE, Offtake, "id")
+
+
+def folder_flows(data_dir: Path) -> pd.DataFrame:
+    """A data folder's flows, or a table with no rows (and the flows' columns) when it has none."""
+    path = data_dir / FLOWS_FILE
+    return load_flows(path) if path.exists() else pd.DataFrame(columns=list(Flow.model_fields))
+
+
+def folder_dependency(data_dir: Path) -> pd.DataFrame | None:
+    """A data folder's dependency series, or None when it has none."""
+    path = data_dir / DEPENDENCY_FILE
+    return load_dependency(path) if path.exists() else None

@@ -17,9 +17,12 @@ import pandas as pd
 import shapely
 from pydantic import ValidationError
 
+from geo import settings
 from geo.coords import country_mismatches, out_of_range, to_wgs84
+from geo.errors import DataError, Problem
+from geo.io import read_features
 from layers.models import MODELS, Feature, number_fields
-from layers.schema import GEOMETRY_TYPES, INTEGER_FIELDS
+from layers.schema import GEOMETRY_TYPES, INTEGER_FIELDS, OFFSHORE_LAYERS
 from layers.screens import (
     cleaned,
     duplicate_ids,
@@ -28,8 +31,6 @@ from layers.screens import (
     screen,
     unchecked,
 )
-from reemap import settings
-from reemap.errors import DataError, Problem
 
 __all__ = [
     "clean_value",
@@ -47,8 +48,6 @@ def country_outlines() -> gpd.GeoDataFrame:
     A data folder of its own (``REEMAP_DATA_DIR``) may hold its own outlines; without
     them, the bundled ones apply.
     """
-    from geo.io import read_features
-
     own = settings.DATA_DIR / "countries.geojson"
     bundled = own if own.exists() else settings.ROOT / "data" / "countries.geojson"
     return read_features(bundled, max_bytes=2**63 - 1)  # ours: the users' file limit is moot
@@ -150,7 +149,7 @@ def validate_frame(
     for i, row in dumped.items():
         for name in typed:
             typed[name][i] = row.get(name)
-    if check_countries and layer not in settings.OFFSHORE_LAYERS and not problems:
+    if check_countries and layer not in OFFSHORE_LAYERS and not problems:
         problems.extend(_countries(gdf, typed["country"], labels, label))
     if problems:
         raise DataError(problems)
@@ -233,7 +232,7 @@ def validate_rows(
         if row is not None:
             rows.append(row)
     problems.extend(Problem(label, name, m) for name, m in duplicate_ids(labels))
-    if check_countries and layer not in settings.OFFSHORE_LAYERS and not problems:
+    if check_countries and layer not in OFFSHORE_LAYERS and not problems:
         problems.extend(_countries(gdf, [r["country"] for r in rows], labels, label))
     if problems:
         raise DataError(problems)

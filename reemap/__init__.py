@@ -11,6 +11,9 @@ The Python API, for notebooks::
 The names in ``__all__`` are the stable surface; every other module is private to
 reemap (the command line, the launchers, ``layers`` and ``geo``). The API is imported on
 first use, so ``import reemap`` (and the CLI's start-up) stays cheap.
+
+The package ``reemap`` is the top floor: this API, the command line (``reemap.cli``) and
+the app's launcher (``reemap.serve``), over ``ui``, ``layers`` and ``geo`` (ARCHITECTURE.md).
 """
 
 from __future__ import annotations
@@ -25,8 +28,8 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from geo.errors import DataError, InputError, ReemapError
     from reemap._api import Dataset, attributable, load, scenario, select
-    from reemap.errors import DataError, InputError, ReemapError
 
 _LAZY = frozenset({"Dataset", "attributable", "load", "scenario", "select"})
 _ERRORS = frozenset({"DataError", "InputError", "ReemapError"})
@@ -34,7 +37,8 @@ _ERRORS = frozenset({"DataError", "InputError", "ReemapError"})
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY | _ERRORS:
-        from reemap import _api, errors
+        from geo import errors
+        from reemap import _api
 
         value = getattr(_api if name in _LAZY else errors, name)
         globals()[name] = value

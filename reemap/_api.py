@@ -13,15 +13,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from reemap.errors import InputError
+import geopandas as gpd
+import pandas as pd
 
-if TYPE_CHECKING:
-    import geopandas as gpd
-    import pandas as pd
-
-    from layers.ownership import OwnershipGraph
+from geo import settings
+from geo.errors import InputError
+from layers.attributable import owner_entity, owner_tables
+from layers.catalog import load_layers, merge_imported
+from layers.ownership import OwnershipGraph, load_graph
+from layers.query import Query, apply_query, parse_values
+from layers.scenario import parse_disruption, run_scenario
+from layers.schema import CURRENT_STATUSES, STATUSES
+from layers.tables import load_dependency, load_flows, load_offtakes
 
 __all__ = ["Dataset", "attributable", "load", "scenario", "select"]
 
@@ -79,8 +83,6 @@ def _day(on: date | str | None) -> date:
 
 
 def _table(path: Path, loader: object = None) -> pd.DataFrame:
-    import pandas as pd
-
     if not path.exists():
         return pd.DataFrame()
     if callable(loader):
@@ -115,22 +117,15 @@ def load(
 
     Raises
     ------
-    reemap.errors.InputError
+    geo.errors.InputError
         A file cannot be read, or ``on`` is not a date.
-    reemap.errors.DataError
+    geo.errors.DataError
         The data breaks its schema (every problem listed).
     """
-    from layers.catalog import load_layers
-    from layers.ownership import load_graph
-    from layers.tables import load_dependency, load_flows, load_offtakes
-    from reemap import settings
-
     folder = Path(data_dir) if data_dir is not None else settings.DATA_DIR
     day = _day(on)
     frames = load_layers(data_dir=folder)
     if imported:
-        from layers.imports import merge_imported
-
         frames = merge_imported(frames)
     return Dataset(
         layers=frames,
@@ -146,8 +141,6 @@ def load(
 
 
 def _values(value: Values) -> tuple[str, ...]:
-    from layers.query import parse_values
-
     if value is None:
         return ()
     return parse_values([value] if isinstance(value, str) else value)
@@ -196,11 +189,9 @@ def select(
 
     Raises
     ------
-    reemap.errors.InputError
+    geo.errors.InputError
         An unknown layer, element, status, unit or owner, or an empty range.
     """
-    from layers.query import Query, apply_query
-
     data = dataset if dataset is not None else load()
     query = Query(
         layers=_values(layer),
@@ -219,8 +210,6 @@ def select(
 
 
 def _graph_on(data: Dataset, on: date | str | None) -> OwnershipGraph:
-    from layers.ownership import load_graph
-
     if on is None or _day(on) == data.on:
         return data.graph
     return load_graph(data.layers, data_dir=data.data_dir, on=_day(on))
@@ -253,11 +242,9 @@ def attributable(
 
     Raises
     ------
-    reemap.errors.InputError
+    geo.errors.InputError
         No entity has that id or name.
     """
-    from layers.attributable import owner_entity, owner_tables
-
     data = dataset if dataset is not None else load()
     graph = _graph_on(data, on)
     return owner_tables(data.layers, graph, owner_entity(graph, owner))
@@ -297,12 +284,9 @@ def scenario(
 
     Raises
     ------
-    reemap.errors.InputError
+    geo.errors.InputError
         A malformed or unknown target, an unknown status, or several disruptions at once.
     """
-    from layers.scenario import parse_disruption, run_scenario
-    from layers.schema import CURRENT_STATUSES, STATUSES
-
     items = [without] if isinstance(without, str) else list(without)
     if len(items) != 1:
         raise InputError(

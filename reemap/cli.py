@@ -7,6 +7,7 @@ problem``); 2 usage error or unreadable file; 3 a bug in reemap (one line, no tr
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -15,13 +16,38 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reemap import cli_analysis, cli_imports, cli_routes, cli_world, settings
-from reemap.errors import DataError, InputError, Problem
+import pandas as pd
+
+from geo import settings
+from geo.atomic import staged
+from geo.errors import DataError, InputError, Problem
+from geo.export import write_layers
+from geo.io import read_features
+from geo.parquet import write_partitioned
+from layers.bods import bods_statements
+from layers.catalog import (
+    LAYER_FILES,
+    infer_layer,
+    layer_path,
+    load_dataset,
+    load_layer,
+    load_layers,
+)
+from layers.changelog import load_changelog
+from layers.ownership import ENTITY_COLUMNS, STAKE_COLUMNS, load_graph
+from layers.provenance import counts_text, figure_counts, kind_counts, provenance_problems
+from layers.query import Query, apply_query, parse_values
+from layers.schema import NESTED_PROPERTIES
+from layers.sources import collect_sources, sources_markdown
+from layers.tables import load_dependency, load_flows, load_offtakes, read_table
+from layers.validate import validate_frame
+from reemap import cli_analysis, cli_imports, cli_routes, cli_server, cli_world
 from reemap.registry import COMMANDS as _COMMANDS
 from reemap.registry import EXTENSIONS as _EXTENSIONS
 from reemap.registry import command
 from reemap.registry import err as _err
 from reemap.registry import out as _out
+from ui.assets import ensure_static
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -31,13 +57,11 @@ if TYPE_CHECKING:
 __all__ = ["main"]
 
 # the sub-command modules register their commands when imported
-_REGISTERED = (cli_analysis, cli_imports, cli_routes, cli_world)
+_REGISTERED = (cli_analysis, cli_imports, cli_routes, cli_server, cli_world)
 
 
 @command("layers")
 def _layers(args: argparse.Namespace) -> int:
-    from layers.catalog import LAYER_FILES, layer_path, load_layer
-
     rows = []
     for name in LAYER_FILES:
         path = layer_path(name, args.data_dir)
@@ -50,9 +74,7 @@ def _layers(args: argparse.Namespace) -> int:
     return 0
 
 
-def _query_from(args: argparse.Namespace) -> object:
-    from layers.query import Query, parse_values
-
+def _query_from(args: argparse.Namespace) -> Query:
     return Query(
         layers=parse_values(args.layer),
         elements=parse_values(args.element),
@@ -70,19 +92,12 @@ def _query_from(args: argparse.Namespace) -> object:
 
 @command("export")
 def _export(args: argparse.Namespace) -> int:
-    from geo.export import write_layers
-    from layers.catalog import load_dataset
-    from layers.query import Query, apply_query
-
     query = _query_from(args)
-    assert isinstance(query, Query)
     dataset = load_dataset(args.data_dir, include_store=True)
     selected = apply_query(dataset.frames, query, dataset.graph)
     if args.format == "bods":  # the ownership graph as BODS 0.4 statements, one JSON file
         return _export_bods(args, dataset.graph, selected)
     if args.format == "parquet-dataset":  # a folder: layer=NAME/country=ISO3/part-0.parquet
-        from geo.parquet import write_partitioned
-
         write_partitioned(selected, args.output)
         counts = ", ".join(f"{name} {len(gdf)}" for name, gdf in selected.items())
         _err(f"wrote {args.output}: {counts} features")
@@ -97,13 +112,6 @@ def _export(args: argparse.Namespace) -> int:
 def _export_bods(
     args: argparse.Namespace, graph: OwnershipGraph, selected: dict[str, gpd.GeoDataFrame]
 ) -> int:
-    import json
-
-    import pandas as pd
-
-    from layers.bods import bods_statements
-    from layers.ownership import ENTITY_COLUMNS, STAKE_COLUMNS, read_table
-
     folder = (args.data_dir or settings.DATA_DIR) / "ownership"
     tables = [
         read_table(folder / name, columns) if (folder / name).exists()
@@ -121,29 +129,15 @@ def _export_bods(
 
 def _write_atomic(path: Path, data: bytes) -> None:
     """Write beside ``path`` and move into place: a failure leaves no partial file."""
-    import tempfile
-
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        with staged(path, create=True) as tmp:
+            tmp.write_bytes(data)
     except OSError as exc:
         raise InputError(f"{path}: cannot write here ({exc.strerror})") from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        Path(name).replace(path)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
 
 
 @command("validate")
 def _validate(args: argparse.Namespace) -> int:
-    from geo.io import read_features
-    from layers.catalog import infer_layer
-    from layers.schema import NESTED_PROPERTIES
-    from layers.validate import validate_frame
-
     path = Path(args.path)
     raw = read_features(path, nested=NESTED_PROPERTIES)
     layer = args.layer or infer_layer(path, raw)
@@ -154,9 +148,6 @@ def _validate(args: argparse.Namespace) -> int:
 
 @command("check")
 def _check(args: argparse.Namespace) -> int:
-    from layers.catalog import LAYER_FILES, layer_path, load_layer
-    from layers.ownership import load_graph
-
     problems = []
     frames = {}
     for name in LAYER_FILES:
@@ -173,7 +164,6 @@ def _check(args: argparse.Namespace) -> int:
         problems.extend(exc.problems)
     problems.extend(_check_tables(args.data_dir or settings.DATA_DIR))
     if not problems:  # provenance is judged on valid layers only
-        from layers.provenance import provenance_problems
 
         labels = {name: str(layer_path(name, args.data_dir)) for name in frames}
         problems.extend(provenance_problems(frames, labels))
@@ -185,9 +175,6 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _check_tables(data_dir: Path) -> list[Problem]:
-    from layers.changelog import load_changelog
-    from layers.tables import load_dependency, load_flows, load_offtakes
-
     problems: list[Problem] = []
     for loader, path in (
         (load_flows, data_dir / "flows.csv"),
@@ -205,15 +192,10 @@ def _check_tables(data_dir: Path) -> list[Problem]:
 
 @command("sources")
 def _sources(args: argparse.Namespace) -> int:
-    from layers.catalog import load_layers
-    from layers.sources import collect_sources, sources_markdown
-
     data_dir = args.data_dir or settings.DATA_DIR
     frames = load_layers(data_dir=data_dir)
     sources = collect_sources(frames, data_dir)
     if args.format == "counts":
-        from layers.provenance import counts_text, figure_counts, kind_counts
-
         _out(counts_text(kind_counts(sources), figure_counts(frames)))
     elif args.format == "csv":
         sys.stdout.write(sources.to_csv(index=False))
@@ -245,8 +227,6 @@ def app_command(port: int, *extra: str) -> list[str]:
 
 @command("app")
 def _app(args: argparse.Namespace) -> int:
-    from geo.assets import ensure_static
-
     ensure_static()  # static/ exists before Streamlit mounts it (a fresh clone has none)
     cmd = app_command(args.port)
     env = dict(os.environ)

@@ -3,8 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 from pathlib import Path
 
+from geo import settings
+from geo.export import write_layers
+from layers.catalog import load_layer
+from layers.countries import (
+    MEASURE_ALIASES,
+    MEASURES,
+    china_share,
+    load_country_stats,
+    world_total,
+    year_table,
+    year_text,
+)
+from layers.occurrences import build_occurrences, match_mines, read_extract
+from layers.validate import country_outlines
 from reemap.registry import EXTENSIONS as _EXTENSIONS
 from reemap.registry import SubParsers, command
 from reemap.registry import err as _err
@@ -13,11 +29,6 @@ from reemap.registry import out as _out
 
 @command("build-occurrences")
 def _build_occurrences(args: argparse.Namespace) -> int:
-    from geo.export import write_layers
-    from layers.catalog import load_layer
-    from layers.occurrences import build_occurrences, match_mines, read_extract
-    from reemap import settings
-
     data_dir = args.data_dir or settings.DATA_DIR
     extract = read_extract(args.extract or data_dir / "occurrences" / "usgs_ree_extract.csv")
     mines = load_layer("mines", data_dir=data_dir)
@@ -33,7 +44,6 @@ def _build_occurrences(args: argparse.Namespace) -> int:
                 f"note: mine {mine_id}: usgs_ree_id {stored.get(mine_id)}, "
                 f"the matching rule gives {ruled.get(mine_id)}"
             )
-    from layers.validate import country_outlines
 
     curated = {rid: mid for mid, rid in stored.items()}
     layer = build_occurrences(extract, curated, outlines=country_outlines())
@@ -67,20 +77,6 @@ _EXTENSIONS.append(_parsers)
 
 @command("countries")
 def _countries(args: argparse.Namespace) -> int:
-    import json
-    import sys
-
-    from layers.countries import (
-        MEASURE_ALIASES,
-        MEASURES,
-        china_share,
-        load_country_stats,
-        world_total,
-        year_table,
-        year_text,
-    )
-    from reemap import settings
-
     data_dir = args.data_dir or settings.DATA_DIR
     stats = load_country_stats(data_dir / "country_stats.csv")
     measure = MEASURE_ALIASES[args.measure]

@@ -17,11 +17,11 @@ import numpy as np
 import pytest
 import shapely
 
-from geo.assets import ensure_static
-from geo.mapview import build_map, map_html
+from geo import settings
 from layers.catalog import load_layers
 from layers.query import Query, apply_query
-from reemap import settings
+from ui.assets import ensure_static
+from ui.mapview import build_map, map_html
 
 pytestmark = pytest.mark.browser
 

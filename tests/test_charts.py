@@ -7,9 +7,9 @@ from pathlib import Path
 import pandas as pd
 
 from layers.catalog import load_dataset
-from layers.charts import capacity_chart, concentration_chart, dependency_chart, table_sources
 from layers.dependency import concentration, dependency_series, imports_by_origin
 from layers.tables import load_dependency, load_flows
+from ui.charts import capacity_chart, concentration_chart, dependency_chart, table_sources
 
 
 def _values(spec: dict) -> pd.DataFrame:

@@ -37,7 +37,7 @@ def test_a_table_without_importer_or_measure_is_japans_share_series() -> None:
 
 
 def test_net_import_reliance_needs_its_own_basis(tmp_path: Path) -> None:
-    from reemap.errors import DataError
+    from geo.errors import DataError
 
     header = ("series_id,importer,measure,basis,period,share_pct,source_title,source_url,"
               "source_date,source_publisher,as_of,notes\n")

@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from geo.errors import DataError
 from layers.changelog import CHANGELOG_COLUMNS, load_changelog
 from layers.models import Mine, Seabed
 from layers.ownership import load_graph
 from layers.schema import SOURCE_KINDS
 from layers.tables import load_flows
 from reemap.cli import main
-from reemap.errors import DataError
 
 HEADER = ",".join(CHANGELOG_COLUMNS) + "\n"
 

@@ -24,8 +24,8 @@ from layers.catalog import LAYER_FILES
 from layers.schema import NESTED_PROPERTIES
 from layers.screens import duplicate_ids, feature_labels, screen
 from layers.validate import validate_frame, validate_rows
-from reemap import settings
-from reemap.errors import DataError
+from geo import settings
+from geo.errors import DataError
 
 MINI = Path(__file__).resolve().parent / "data" / "mini"
 CORPUS = Path(__file__).resolve().parent / "data" / "corpus"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
+from geo import settings
 from layers.catalog import load_layers
 from layers.sources import collect_sources, sources_markdown
-from reemap import settings
 
 
 def test_readme_lists_every_source() -> None:

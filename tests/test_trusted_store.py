@@ -10,14 +10,15 @@ from pathlib import Path
 import pytest
 from geopandas.testing import assert_geodataframe_equal
 
-import layers.imports
+import layers.catalog
 import layers.validate
 from geo import store as geo_store
-from layers.imports import StoreWarning, import_file, load_imported
+from layers.catalog import StoreWarning, load_imported
+from layers.imports import import_file
 from layers.models import schema_version
 from layers.schema import NESTED_PROPERTIES
 from layers.validate import typed_frame, validate_frame
-from reemap.errors import DataError
+from geo.errors import DataError
 
 MINI = Path(__file__).resolve().parent / "data" / "mini"
 CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
@@ -56,7 +57,7 @@ def test_reading_a_sealed_store_does_not_validate(tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     store = _store(tmp_path)
     expected = load_imported(store)
-    monkeypatch.setattr(layers.imports, "validate_frame", _refuse)
+    monkeypatch.setattr(layers.catalog, "validate_frame", _refuse)
     monkeypatch.setattr(layers.validate, "_check_row", _refuse)
     monkeypatch.setattr(layers.validate, "screen", _refuse)
     got = load_imported(store)
@@ -110,5 +111,5 @@ def test_delete_keeps_the_other_tables_sealed(tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     store = _store(tmp_path)
     geo_store.delete_layer("jp", store=store)
-    monkeypatch.setattr(layers.imports, "validate_frame", _refuse)
+    monkeypatch.setattr(layers.catalog, "validate_frame", _refuse)
     assert len(load_imported(store)["mines"][0]) > 0

@@ -1,4 +1,4 @@
-"""The app's pure parts (layers.view) on the mini dataset, with hand-computed expectations.
+"""The app's pure parts (ui.view) on the mini dataset, with hand-computed expectations.
 
 Mini dataset: mines Mount Weld (AUS, Lynas <- JARE <- JOGMEC, 10,000 t/yr REO), Lofdal
 (NAM, JOGMEC 50%), Mountain Pass (USA, 40,000 t/yr REO), Longnan (CHN, China Rare Earth
@@ -15,8 +15,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from geo.errors import InputError
 from layers.catalog import Dataset, load_dataset
-from layers.permalink import (
+from layers.query import Query, apply_query
+from reemap.cli import main as cli
+from ui.permalink import (
     View,
     filter_summary,
     from_params,
@@ -25,8 +28,7 @@ from layers.permalink import (
     view_of,
     widget_state,
 )
-from layers.query import Query, apply_query
-from layers.view import (
+from ui.view import (
     download,
     effective_stakes,
     feature_bounds,
@@ -34,8 +36,6 @@ from layers.view import (
     summarise,
     table_rows,
 )
-from reemap.cli import main as cli
-from reemap.errors import InputError
 
 
 @pytest.fixture(scope="module")
@@ -283,7 +283,7 @@ def test_table_shows_each_figures_source_and_checked_on(mini):
 
 
 def test_popups_cite_the_source_of_each_figure_row():
-    from layers.style import popup_columns, popup_spec
+    from ui.style import popup_columns, popup_spec
 
     spec = popup_spec("mines")
     figs = dict(zip((r[0] for r in spec["rows"]), spec["figs"], strict=True))
@@ -370,8 +370,8 @@ def test_effective_stakes_look_through_the_chain(mini):
 
 def test_a_data_folder_without_outlines_uses_the_bundled_ones(monkeypatch, tmp_path):
     # The app and `reemap --data-dir` run on folders like tests/data/mini (no outlines).
+    from geo import settings
     from layers import validate
-    from reemap import settings
 
     monkeypatch.setattr(settings, "DATA_DIR", tmp_path)
     validate.country_outlines.cache_clear()
@@ -401,7 +401,7 @@ def test_a_name_search_keeps_its_commas():
 def test_effective_stakes_are_the_graphs_ranges_of_the_shown_features(mini_dir: Path) -> None:
     from layers.catalog import load_dataset
     from layers.ownership import asset_key
-    from layers.view import effective_stakes
+    from ui.view import effective_stakes
 
     dataset = load_dataset(mini_dir)
     graph = dataset.graph

@@ -1,7 +1,7 @@
 /* reemap's compact layers: columnar payloads drawn on one shared Leaflet canvas.
  *
- * Inlined once per page by geo/pointlayer.py, after mapui.js (which defines window.reemap,
- * the popups and the legend). See geo/pointlayer.py for the payload format.
+ * Inlined once per page by ui/pointlayer.py, after mapui.js (which defines window.reemap,
+ * the popups and the legend). See ui/pointlayer.py for the payload format.
  */
 (function () {
   "use strict";
@@ -293,7 +293,7 @@
     return out;
   }
 
-  /* Fill a layer group from a payload (see geo/pointlayer.py for the format). */
+  /* Fill a layer group from a payload (see ui/pointlayer.py for the format). */
   /* Layers still being filled: snapshots and tests wait for 0. */
   R.pending = 0;
 
@@ -328,13 +328,16 @@
         entry.drawn = function () { var k = 0; fg.eachLayer(function (l) { if (l._map && l._parts && l._parts.length) { k++; } }); return k; };
       } else {
         var feats = p.geoms.map(function (geom, i) { return { type: "Feature", geometry: geom, properties: { i: i } }; });
-        var cs = b64(p.c, Uint8Array), hs = {};
+        var cs = b64(p.c, Uint8Array), hs = {}, ds = {};
         (p.hl || []).forEach(function (i) { hs[i] = true; });
+        (p.dash || []).forEach(function (i) { ds[i] = true; });
+        var fo = p.opacity === undefined ? 0.45 : p.opacity, wt = p.weight === undefined ? 1.2 : p.weight;
         var gj = L.geoJSON({ type: "FeatureCollection", features: feats }, {
           renderer: R.canvas(map),
           style: function (f) {
             var i = f.properties.i;
-            return { color: hs[i] ? "#000" : p.stroke, weight: hs[i] ? 3 : 1.2, fillColor: p.pal[cs[i]], fillOpacity: 0.45 };
+            return { color: hs[i] ? "#000" : p.stroke, weight: hs[i] ? 3 : wt, fillColor: p.pal[cs[i]], fillOpacity: fo,
+              dashArray: ds[i] ? "3 3" : null };
           }
         });
         bindInfo(gj, L_, function (l) { return l.feature.properties.i; });

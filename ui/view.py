@@ -3,7 +3,7 @@
 How many features each filter option would keep, figures for the current view, the table
 rows, a feature's bounds for the map to zoom to, look-through stakes for the popups, and
 the downloads, written by the CLI's own writer (:mod:`geo.export`). The app's state and
-its URL live in :mod:`layers.permalink`.
+its URL live in :mod:`ui.permalink`.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ import pandas as pd
 from geo.export import EXTENSIONS, write_layers
 from layers.attributable import ASSET_LAYERS
 from layers.ownership import OwnershipGraph
-from layers.permalink import KINDS
 from layers.query import Query, value_counts
 from layers.schema import LAYERS, READING_ORDER
+from ui.permalink import KINDS
 
 __all__ = [
     "MIME",
