@@ -131,8 +131,11 @@ def _table(key: session.Source, view: View) -> None:
     query = view.query
     rows = session.rows(key, query)
     row = _row_of(key, view)
-    st.subheader(f"Features ({len(rows)})")
-    st.caption("Select a row to zoom the map to it. Click a column header to sort.")
+    shown = session.total(key, query)
+    st.subheader(f"Features ({shown:,})")
+    st.caption("Select a row to zoom the map to it. Click a column header to sort."
+               + (f" The table lists the first {len(rows):,}; the downloads hold all "
+                  f"{shown:,}." if shown > len(rows) else ""))
     st.dataframe(
         rows, hide_index=True, on_select=partial(_on_row, key, query),
         selection_mode="single-row", key=_table_key(query), placeholder="",

@@ -20,12 +20,12 @@ from geo import settings
 from geo.store import store_version
 from layers.catalog import Dataset, load_dataset
 from layers.countries import STATS_FILE, choropleth_frame, load_country_stats
-from layers.query import Query, apply_query
+from layers.query import Query, all_value_counts, apply_query, query_masks
 from layers.tables import folder_dependency, folder_flows
 from layers.validate import country_outlines
 from ui.permalink import PARAM_KEYS, View, from_params, to_params, view_of, widget_state
 from ui.snapshot import snapshot_png
-from ui.view import download, effective_stakes, option_counts, table_rows
+from ui.view import TABLE_LIMIT, download, effective_stakes, table_rows
 
 #: The filter widgets' keys (session state): kept alive while a page without them shows.
 FILTER_KEYS: tuple[str, ...] = (*widget_state(View()), "f_jogmec", "f_stat", "f_stat_year")
@@ -62,30 +62,41 @@ def dependency(key: Source) -> pd.DataFrame | None:
     return folder_dependency(Path(key[0]))
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_resource(show_spinner=False, max_entries=8)
 def select(key: Source, query: Query) -> dict[str, gpd.GeoDataFrame]:
-    """The layers the query keeps."""
+    """The layers the query keeps.
+
+    Held like the dataset (``st.cache_resource``), read-only like it: ``st.cache_data``
+    would pickle a selection of a million rows into the cache and unpickle it at every
+    call (seconds), where filtering it again takes tens of milliseconds.
+    """
     data = dataset(key)
     return apply_query(data.frames, query, data.graph)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def counts(key: Source, query: Query, kind: str) -> dict[str, int]:
-    """How many features each option of a filter kind would keep, given the others."""
+@st.cache_data(show_spinner=False, max_entries=64)
+def _all_counts(key: Source, query: Query) -> dict[str, dict[str, int]]:
     data = dataset(key)
-    return option_counts(data.frames, query, data.graph, kind)
+    return all_value_counts(data.frames, query, data.graph)
+
+
+def counts(key: Source, query: Query, kind: str) -> dict[str, int]:
+    """How many features each option of a filter kind would keep, given the others (every
+    kind's counts are worked out together, each filter's mask once)."""
+    return _all_counts(key, query)[kind]
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def rows(key: Source, query: Query) -> pd.DataFrame:
-    """The table of the kept features."""
-    return table_rows(select(key, query))
+    """The table of the kept features: the first ``TABLE_LIMIT`` of them."""
+    return table_rows(select(key, query), limit=TABLE_LIMIT)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def total(key: Source, query: Query) -> int:
-    """How many features the query keeps."""
-    return sum(len(gdf) for gdf in select(key, query).values())
+    """How many features the query keeps (counted on the masks: no frame is copied)."""
+    data = dataset(key)
+    return sum(int(m.sum()) for m in query_masks(data.frames, query, data.graph).values())
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

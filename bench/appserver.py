@@ -57,9 +57,9 @@ def _dataset(n: int, folder: Path) -> Any:
 
 
 def _steps(dataset: Any, query: Any) -> dict[str, Callable[[], object]]:
+    from layers.query import apply_query, query_masks
     from ui.mapview import build_map, map_html
     from ui.permalink import KINDS
-    from layers.query import apply_query, query_masks
     from ui.view import effective_stakes, option_counts, summarise, table_rows
 
     frames, graph = dataset.frames, dataset.graph

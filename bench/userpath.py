@@ -100,8 +100,7 @@ def _child(store: Path, out: Path, repeat: int) -> None:
     GeoPackage and GeoParquet exports vs pyogrio's write of the same frame."""
     import pyogrio
 
-    from layers.catalog import load_dataset
-    from layers.catalog import load_imported
+    from layers.catalog import load_dataset, load_imported
 
     times: dict[str, list[float]] = {k: [] for k in (
         "load_imported", "load_dataset", "read_table", "gpkg", "pyogrio_gpkg", "parquet",

@@ -15,7 +15,7 @@ asked count (``from_date`` inclusive, ``to_date`` exclusive).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path

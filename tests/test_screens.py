@@ -18,14 +18,14 @@ import pytest
 import shapely
 from geopandas.testing import assert_geodataframe_equal
 
+from geo import settings
+from geo.errors import DataError
 from geo.geojson import to_geojson_bytes
 from geo.io import read_features
 from layers.catalog import LAYER_FILES
 from layers.schema import NESTED_PROPERTIES
 from layers.screens import duplicate_ids, feature_labels, screen
 from layers.validate import validate_frame, validate_rows
-from geo import settings
-from geo.errors import DataError
 
 MINI = Path(__file__).resolve().parent / "data" / "mini"
 CORPUS = Path(__file__).resolve().parent / "data" / "corpus"

@@ -13,12 +13,12 @@ from geopandas.testing import assert_geodataframe_equal
 import layers.catalog
 import layers.validate
 from geo import store as geo_store
+from geo.errors import DataError
 from layers.catalog import StoreWarning, load_imported
 from layers.imports import import_file
 from layers.models import schema_version
 from layers.schema import NESTED_PROPERTIES
 from layers.validate import typed_frame, validate_frame
-from geo.errors import DataError
 
 MINI = Path(__file__).resolve().parent / "data" / "mini"
 CORPUS = Path(__file__).resolve().parent / "data" / "corpus"

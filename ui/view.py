@@ -30,6 +30,7 @@ from ui.permalink import KINDS
 __all__ = [
     "MIME",
     "TABLE_COLUMNS",
+    "TABLE_LIMIT",
     "Summary",
     "download",
     "download_name",
