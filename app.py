@@ -8,6 +8,7 @@ once from :func:`main`; a new panel is one more function and one more call.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
 from dataclasses import replace
@@ -49,7 +50,7 @@ from layers.view import (
     table_rows,
 )
 from reemap import settings
-from reemap.errors import DataError, InputError
+from reemap.errors import DataError, InputError, report
 
 TITLE = "reemap: the rare-earth supply chain"
 _OWNERS = WIDGET_KEYS["owners"]
@@ -494,14 +495,30 @@ def _upload_panel() -> None:
                                   layer=layer, claim=claim)
         except DataError as exc:
             st.error("Not imported (one line per problem):")
-            st.code("\n".join(str(p) for p in exc.problems), language=None)
+            st.code("\n".join(report(exc.problems, settings.MAX_PROBLEMS_SHOWN)), language=None)
             return
         except InputError as exc:
             st.error(f"Not imported: {plain(str(exc))}")
             return
+        except Exception as exc:  # anything else: no traceback, no server path on the page
+            logging.getLogger("reemap.app").exception("upload %r failed", upload.name)
+            st.error(f"Not imported: reemap cannot read this file ({type(exc).__name__}).")
+            return
         st.cache_data.clear()  # every cached view derives from the dataset
         st.session_state["_imported"] = f"{stored.features} features imported as {stored.label}"
         st.rerun()
+
+
+def _broken_imports(dataset: Dataset) -> None:
+    """Name each imported layer that cannot be shown, and offer to delete it."""
+    from geo.store import delete_layer
+
+    for label, why in dataset.broken_imports.items():
+        st.sidebar.warning(f"Imported layer {plain(label)} is left out: {plain(why)}")
+        if label != "(store)" and st.sidebar.button(f"Delete {label}", key=f"del_{label}"):
+            delete_layer(label)
+            st.cache_data.clear()
+            st.rerun()
 
 
 def _section() -> str:
@@ -528,7 +545,11 @@ def main() -> None:
     try:
         dataset = _dataset(data_dir)
     except (DataError, InputError) as exc:
-        lines = [str(p) for p in exc.problems] if isinstance(exc, DataError) else [str(exc)]
+        lines = (
+            report(exc.problems, settings.MAX_PROBLEMS_SHOWN)
+            if isinstance(exc, DataError)
+            else [str(exc)]
+        )
         st.error("The data cannot be loaded (one line per problem):")
         st.code("\n".join(lines), language=None)
         st.stop()
@@ -540,6 +561,7 @@ def main() -> None:
         _summary(_select(data_dir, view.query), view, names)
         html = _map(data_dir, view)
     _sidebar(data_dir, dataset, view.query)
+    _broken_imports(dataset)
     _upload_panel()
     if section == "routes":
         _routes_panel(dataset)

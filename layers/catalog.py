@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -111,6 +111,9 @@ class Dataset:
 
     frames: dict[str, gpd.GeoDataFrame]
     graph: OwnershipGraph
+    #: Imported tables left out because they cannot be read or break their schema:
+    #: label -> one line saying why (``layers.imports.Imported.broken``).
+    broken_imports: dict[str, str] = field(default_factory=dict)
 
 
 def load_dataset(
@@ -124,13 +127,19 @@ def load_dataset(
         The data folder (``settings.DATA_DIR`` when omitted).
     include_store
         Add users' imported layers (``layers.imports.merge_imported``): each feature keeps
-        its layer, gains ``source_label``, and its id becomes ``LABEL--id``.
+        its layer, gains ``source_label``, and its id becomes ``LABEL--id``. A table that
+        cannot be read is left out and named in ``Dataset.broken_imports``.
     store
         The store file (``settings.STORE_PATH`` when omitted).
     """
     frames = load_layers(data_dir=data_dir)
+    broken: dict[str, str] = {}
     if include_store:
-        from layers.imports import merge_imported  # imports builds on this module
+        from layers.imports import merge_parts, read_imported  # imports builds on this module
 
-        frames = merge_imported(frames, store=store)
-    return Dataset(frames=frames, graph=load_graph(frames, data_dir=data_dir))
+        imported = read_imported(store)
+        frames = merge_parts(frames, imported.frames)
+        broken = imported.broken
+    return Dataset(
+        frames=frames, graph=load_graph(frames, data_dir=data_dir), broken_imports=broken
+    )

@@ -16,6 +16,7 @@ hold ``--``, so imported ids can collide neither with them nor with each other.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -33,16 +34,20 @@ from layers.models import MODELS
 from layers.schema import NESTED_PROPERTIES
 from layers.validate import validate_frame
 from reemap import settings
-from reemap.errors import DataError, InputError, Problem
+from reemap.errors import DataError, InputError, Problem, one_line
 
 __all__ = [
     "CLAIM_FLAG",
     "ID_SEPARATOR",
+    "Imported",
     "UserClaim",
+    "check_file",
     "import_bytes",
     "import_file",
     "load_imported",
     "merge_imported",
+    "merge_parts",
+    "read_imported",
 ]
 
 #: Joins a label and a feature id: ``my-sites--norra-karr``.
@@ -104,6 +109,48 @@ def _with_claim(raw: gpd.GeoDataFrame, claim: UserClaim) -> gpd.GeoDataFrame:
     return out
 
 
+def check_file(
+    path: str | Path,
+    *,
+    layer: str | None = None,
+    source_layer: str | None = None,
+    claim: UserClaim | None = None,
+    max_bytes: int = settings.MAX_INPUT_BYTES,
+) -> tuple[gpd.GeoDataFrame, str]:
+    """Read and validate a user's file as an import would: ``reemap validate`` and
+    :func:`import_file` share this one path, so they accept and refuse the same files.
+
+    Returns
+    -------
+    GeoDataFrame, str
+        The typed features in EPSG:4326 and the layer they were validated as.
+
+    Raises
+    ------
+    InputError
+        An unknown layer, an unreadable file, or several layers without ``source_layer``.
+    DataError
+        The features break the layer's schema (every problem listed).
+    """
+    p = Path(path)
+    if layer is not None and layer not in MODELS:
+        raise InputError(f"unknown layer {layer!r}; layers are {', '.join(MODELS)}")
+    small = p.is_file() and p.stat().st_size <= max_bytes  # else read_features refuses it
+    names = layer_names(p) if source_layer is None and small else []
+    if len(names) > 1:
+        raise InputError(
+            f"{p}: the file holds {len(names)} layers ({', '.join(names[:10])}"
+            f"{', ...' if len(names) > 10 else ''}); name the one to read (--source-layer)"
+        )
+    raw = read_features(p, layer=source_layer, nested=NESTED_PROPERTIES, max_bytes=max_bytes)
+    if len(raw) == 0:
+        raise InputError(f"{p}: the file holds no features")
+    layer = layer or infer_layer(p, raw)
+    if claim is not None:
+        raw = _with_claim(raw, claim)
+    return validate_frame(raw, layer, label=str(p)), layer
+
+
 def import_file(
     path: str | Path,
     *,
@@ -115,7 +162,7 @@ def import_file(
     replace: bool = False,
     max_bytes: int = settings.MAX_INPUT_BYTES,
 ) -> geo_store.StoredLayer:
-    """Read, validate and store a user's file under ``label``.
+    """Read, validate (:func:`check_file`) and store a user's file under ``label``.
 
     Parameters
     ----------
@@ -127,7 +174,8 @@ def import_file(
         The layer whose schema applies; from the file's ``layer`` property or name when
         omitted.
     source_layer
-        The layer to read inside a GeoPackage that holds several (required then).
+        The layer to read inside a GeoPackage (or the shapefile inside a zip) that holds
+        several (required then).
     claim
         Sources and date for features that carry none (the user's own claim).
     store
@@ -151,22 +199,9 @@ def import_file(
     """
     geo_store.check_label(label)
     p = Path(path)
-    if layer is not None and layer not in MODELS:
-        raise InputError(f"unknown layer {layer!r}; layers are {', '.join(MODELS)}")
-    small = p.is_file() and p.stat().st_size <= max_bytes  # else read_features refuses it
-    names = layer_names(p) if source_layer is None and small else []
-    if len(names) > 1:
-        raise InputError(
-            f"{p}: the file holds {len(names)} layers ({', '.join(names)}); "
-            "name the one to import (--source-layer)"
-        )
-    raw = read_features(p, layer=source_layer, nested=NESTED_PROPERTIES, max_bytes=max_bytes)
-    if len(raw) == 0:
-        raise InputError(f"{p}: the file holds no features")
-    layer = layer or infer_layer(p, raw)
-    if claim is not None:
-        raw = _with_claim(raw, claim)
-    typed = validate_frame(raw, layer, label=str(p))
+    typed, layer = check_file(
+        p, layer=layer, source_layer=source_layer, claim=claim, max_bytes=max_bytes
+    )
     record = {
         "layer": layer,
         "file": p.name,
@@ -196,12 +231,15 @@ def import_bytes(
     name = Path(filename.replace("\\", "/")).name
     if name in ("", ".", ".."):
         name = "upload"
+    # the copy's own name: plain characters only (GDAL reads ':' as a driver prefix)
+    stem, suffix = Path(name).stem, Path(name).suffix
+    safe = (re.sub(r"[^A-Za-z0-9._-]", "_", stem)[:64] or "upload") + suffix[:12].lower()
     if len(data) > max_bytes:
         raise InputError(
             f"{name}: {len(data) / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit"
         )
     with tempfile.TemporaryDirectory(prefix="reemap-upload-") as tmp:
-        path = Path(tmp) / name
+        path = Path(tmp) / safe
         path.write_bytes(data)
         try:
             return import_file(
@@ -214,32 +252,72 @@ def import_bytes(
                 max_bytes=max_bytes,
             )
         except DataError as exc:
-            raise DataError(_renamed(p, name) for p in exc.problems) from None
+            raise DataError(_renamed(p, name, str(path)) for p in exc.problems) from None
         except InputError as exc:
             raise InputError(str(exc).replace(str(path), name)) from None
 
 
-def _renamed(problem: Problem, path: str) -> Problem:
+def _renamed(problem: Problem, path: str, tmp: str) -> Problem:
     """The same problem, reported against another file name."""
-    return Problem(path, problem.feature, problem.message)
+    return Problem(path, problem.feature, problem.message.replace(tmp, path))
 
 
-def load_imported(store: Path | None = None) -> dict[str, list[gpd.GeoDataFrame]]:
-    """Every imported table, typed and namespaced, grouped by layer.
+@dataclass(frozen=True)
+class Imported:
+    """The imported tables that can be shown, and those that cannot.
+
+    Parameters
+    ----------
+    frames
+        Layer -> the typed, namespaced tables of that layer.
+    broken
+        Label -> one line saying why that table cannot be shown (``"(store)"`` when the
+        store itself cannot be read). The other tables are shown all the same, and a
+        broken one can still be deleted.
+    """
+
+    frames: dict[str, list[gpd.GeoDataFrame]]
+    broken: dict[str, str]
+
+
+def read_imported(store: Path | None = None) -> Imported:
+    """Every imported table, typed and namespaced; a broken table is reported, not raised.
 
     Each frame has ``source_label`` and ids ``LABEL--id``. The tables were validated at
     import; they are validated again here (without the country check) so a hand-edited
     store is reported rather than drawn.
     """
-    out: dict[str, list[gpd.GeoDataFrame]] = {}
-    for entry in geo_store.list_layers(store):
-        raw = geo_store.read_layer(entry.label, nested=NESTED_PROPERTIES, store=store)
-        where = f"{store or settings.STORE_PATH}#{entry.label}"
-        typed = validate_frame(raw, entry.layer, label=where, check_countries=False)
+    frames: dict[str, list[gpd.GeoDataFrame]] = {}
+    broken: dict[str, str] = {}
+    where = store or settings.STORE_PATH
+    try:
+        entries = geo_store.list_layers(store)
+    except InputError as exc:
+        return Imported(frames, {"(store)": one_line(str(exc))})
+    for entry in entries:
+        try:
+            if entry.layer not in MODELS:
+                raise InputError(f"{where}#{entry.label}: unknown layer {entry.layer!r}")
+            raw = geo_store.read_layer(entry.label, nested=NESTED_PROPERTIES, store=store)
+            typed = validate_frame(
+                raw, entry.layer, label=f"{where}#{entry.label}", check_countries=False
+            )
+        except DataError as exc:
+            more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
+            broken[entry.label] = f"{exc.problems[0]}{more}"
+            continue
+        except InputError as exc:
+            broken[entry.label] = one_line(str(exc))
+            continue
         typed["id"] = [f"{entry.label}{ID_SEPARATOR}{fid}" for fid in typed["id"]]
         typed["source_label"] = entry.label
-        out.setdefault(entry.layer, []).append(typed)
-    return out
+        frames.setdefault(entry.layer, []).append(typed)
+    return Imported(frames, broken)
+
+
+def load_imported(store: Path | None = None) -> dict[str, list[gpd.GeoDataFrame]]:
+    """The imported tables that can be shown, grouped by layer (:func:`read_imported`)."""
+    return read_imported(store).frames
 
 
 def merge_imported(
@@ -249,8 +327,15 @@ def merge_imported(
 
     Curated features get ``source_label = None`` in layers that hold imported ones.
     """
+    return merge_parts(frames, load_imported(store))
+
+
+def merge_parts(
+    frames: Mapping[str, gpd.GeoDataFrame], imported: Mapping[str, list[gpd.GeoDataFrame]]
+) -> dict[str, gpd.GeoDataFrame]:
+    """The curated layers with imported tables (:attr:`Imported.frames`) appended."""
     out = dict(frames)
-    for layer, parts in load_imported(store).items():
+    for layer, parts in imported.items():
         base = frames.get(layer)
         pieces = [p for p in ([base] if base is not None else []) + parts if len(p)]
         merged = pd.concat(pieces, ignore_index=True) if pieces else parts[0]

@@ -55,13 +55,13 @@ __all__ = [
 class _Strict(BaseModel):
     # Extra properties are kept (users' files carry their own); types are not coerced from
     # strings, so "12" where a number belongs is reported.
-    model_config = ConfigDict(extra="allow", strict=True, frozen=True)
+    model_config = ConfigDict(extra="allow", strict=True, frozen=True, allow_inf_nan=False)
 
 
 class Owner(_Strict):
     """A direct owner of an asset."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
     name: NonEmpty
     stake_pct: Percent | None = None
 
@@ -69,7 +69,7 @@ class Owner(_Strict):
 class Source(_Strict):
     """A source a feature's figures come from."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
     title: NonEmpty
     url: WebUrl = None
     date: PartialDate

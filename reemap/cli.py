@@ -1,7 +1,9 @@
 """The ``reemap`` command line (design.md's contract).
 
 Exit codes: 0 success; 1 invalid data (one line per problem on stderr, ``PATH: FEATURE:
-problem``); 2 usage error or unreadable file; 3 a bug in reemap (one line, no traceback).
+problem``, at most ``settings.MAX_PROBLEMS_SHOWN`` and a count of the rest); 2 usage error,
+unreadable file or a refusal of the environment (disk full, no permission, not a regular
+file); 3 a bug in reemap (one line, no traceback). A user's file or system never gives 3.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from reemap import cli_analysis, cli_imports, cli_routes, settings
-from reemap.errors import DataError, InputError, Problem
+from reemap.errors import DataError, InputError, Problem, one_line, report
 from reemap.registry import COMMANDS as _COMMANDS
 from reemap.registry import EXTENSIONS as _EXTENSIONS
 from reemap.registry import command
@@ -70,6 +72,9 @@ def _export(args: argparse.Namespace) -> int:
     query = _query_from(args)
     assert isinstance(query, Query)
     dataset = load_dataset(args.data_dir, include_store=True)
+    for label, why in dataset.broken_imports.items():
+        _err(f"reemap: imported layer {label!r} left out: {why}")
+        _err(f"reemap: (remove it with `reemap imported --delete {label}`)")
     selected = apply_query(dataset.frames, query, dataset.graph)
     written = write_layers(selected, args.output, fmt=args.format)
     counts = ", ".join(f"{name} {len(gdf)}" for name, gdf in selected.items())
@@ -80,15 +85,10 @@ def _export(args: argparse.Namespace) -> int:
 
 @command("validate")
 def _validate(args: argparse.Namespace) -> int:
-    from geo.io import read_features
-    from layers.catalog import infer_layer
-    from layers.schema import NESTED_PROPERTIES
-    from layers.validate import validate_frame
+    from layers.imports import check_file  # the path `reemap import` takes, up to the store
 
     path = Path(args.path)
-    raw = read_features(path, nested=NESTED_PROPERTIES)
-    layer = args.layer or infer_layer(path, raw)
-    typed = validate_frame(raw, layer, label=str(path))
+    typed, layer = check_file(path, layer=args.layer, source_layer=args.source_layer)
     _out(f"{path}: {len(typed)} features, valid as layer {layer}")
     return 0
 
@@ -145,19 +145,24 @@ def _sources(args: argparse.Namespace) -> int:
     data_dir = args.data_dir or settings.DATA_DIR
     sources = collect_sources(load_layers(data_dir=data_dir), data_dir)
     if args.format == "csv":
-        sys.stdout.write(sources.to_csv(index=False))
+        from geo.export import neutralise_formulas
+
+        sys.stdout.write(neutralise_formulas(sources).to_csv(index=False))
     else:
         sys.stdout.write(sources_markdown(sources))
     return 0
 
 
-def app_command(port: int, *extra: str) -> list[str]:
+def app_command(port: int, *extra: str, host: str = "127.0.0.1") -> list[str]:
     """The ``streamlit run app.py`` command line: static serving on, usage stats off.
 
     Parameters
     ----------
     port
         The port to serve on (``make app`` uses 8501).
+    host
+        The address to listen on: this machine only unless asked (``0.0.0.0`` serves
+        every network interface; see the README on serving a team).
     *extra
         Further ``--option value`` pairs (tests bind to 127.0.0.1 and turn the file
         watcher off).
@@ -165,6 +170,7 @@ def app_command(port: int, *extra: str) -> list[str]:
     return [
         sys.executable, "-m", "reemap.serve", "run", str(settings.ROOT / "app.py"),
         "--server.port", str(port),
+        "--server.address", host,
         "--server.headless", "true",
         "--server.enableStaticServing", "true",
         "--browser.gatherUsageStats", "false",
@@ -177,7 +183,7 @@ def _app(args: argparse.Namespace) -> int:
     from geo.assets import ensure_static
 
     ensure_static()  # static/ exists before Streamlit mounts it (a fresh clone has none)
-    cmd = app_command(args.port)
+    cmd = app_command(args.port, host=args.host)
     env = dict(os.environ)
     if args.data_dir:
         env["REEMAP_DATA_DIR"] = str(args.data_dir)
@@ -198,7 +204,7 @@ def _filters(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--status", action="append", metavar="S", help="status, e.g. operating")
     group.add_argument("--stage", action="append", metavar="S", help="processing stage")
     group.add_argument(
-        "--min-hree", type=float, metavar="PCT", help="minimum heavy-REE share of TREO, %"
+        "--min-hree", type=float, metavar="PCT", help="minimum heavy-REE share of TREO, %%"
     )
     group.add_argument(
         "--state-backed", action="store_true", help="only assets a state entity holds"
@@ -223,17 +229,34 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("layers", help="name, feature count and source file of each layer")
     export = sub.add_parser("export", help="write filtered layers to a file")
-    export.add_argument("--output", required=True, type=Path, metavar="PATH")
+    export.add_argument(
+        "--output",
+        required=True,
+        metavar="PATH",
+        help="a file, or a folder (an existing one, or PATH ending in '/') to write into",
+    )
     export.add_argument("--format", choices=["geojson", "gpkg", "csv", "parquet"])
     _filters(export)
     validate = sub.add_parser("validate", help="check a file against a layer's schema")
     validate.add_argument("path", metavar="PATH")
     validate.add_argument("--layer", metavar="NAME")
+    validate.add_argument(
+        "--source-layer",
+        metavar="NAME",
+        help="the layer inside a GeoPackage (or shapefile inside a zip) that holds several",
+    )
     sources = sub.add_parser("sources", help="every source the bundled data cites")
     sources.add_argument("--format", choices=["markdown", "csv"], default="markdown")
     sub.add_parser("check", help="validate every bundled layer and the ownership graph together")
     app = sub.add_parser("app", help="start the web app")
     app.add_argument("--port", type=int, default=8501)
+    app.add_argument(
+        "--host",
+        default="127.0.0.1",
+        metavar="ADDRESS",
+        help="the address to listen on (default 127.0.0.1: this machine only; "
+        "0.0.0.0 serves the network, see the README)",
+    )
     for extension in _EXTENSIONS:
         extension(sub)
     return parser
@@ -245,22 +268,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return _COMMANDS[args.command](args)
-    except DataError as exc:
-        for problem in exc.problems:
-            _err(str(problem))
-        return 1
-    except InputError as exc:
-        _err(f"reemap: {exc}")
-        return 2
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:  # the reader closed the pipe (`reemap dependency | head`)
+    except Exception as exc:
+        return _failed(exc)
+
+
+def _failed(exc: Exception) -> int:
+    """Report a failure on stderr, one line per problem; return its exit code."""
+    if isinstance(exc, DataError):
+        for line in report(exc.problems, settings.MAX_PROBLEMS_SHOWN):
+            _err(line)
+        return 1
+    if isinstance(exc, InputError):
+        _err(one_line(f"reemap: {exc}"))
+        return 2
+    if isinstance(exc, BrokenPipeError):  # the reader closed the pipe (`... | head`)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except Exception as exc:
-        first = str(exc).splitlines()[0] if str(exc) else ""
-        _err(f"reemap: internal error: {type(exc).__name__}: {first}")
-        return 3
+    if isinstance(exc, OSError):  # the environment: a full disk, no permission, a device
+        where = f"{exc.filename}: " if exc.filename else ""
+        _err(one_line(f"reemap: {where}{exc.strerror or type(exc).__name__}"))
+        return 2
+    first = str(exc).splitlines()[0] if str(exc) else ""
+    _err(one_line(f"reemap: internal error: {type(exc).__name__}: {first[:200]}"))
+    return 3
 
 
 if __name__ == "__main__":

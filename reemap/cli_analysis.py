@@ -40,7 +40,9 @@ def _tables(sections: dict[str, object], fmt: str) -> None:
     for name, frame in frames.items():
         _out(f"# {name}" if fmt == "csv" else f"\n== {name} ==")
         if fmt == "csv":
-            sys.stdout.write(frame.to_csv(index=False))
+            from geo.export import neutralise_formulas
+
+            sys.stdout.write(neutralise_formulas(frame).to_csv(index=False))
         else:
             _out(
                 frame.to_string(index=False, na_rep="-", float_format=lambda x: f"{x:,.6g}")

@@ -50,7 +50,9 @@ def _chokepoints(args: argparse.Namespace) -> int:
             f"{args.period!r}; periods: {', '.join(sorted(set(routes['period'])))}"
         )
     if args.format == "csv":
-        sys.stdout.write(table.to_csv(index=False))
+        from geo.export import neutralise_formulas
+
+        sys.stdout.write(neutralise_formulas(table).to_csv(index=False))
     elif args.format == "json":
         _out(table.to_json(orient="records", indent=1))
     else:
