@@ -13,8 +13,8 @@ import shapely
 from pyproj import CRS, Geod
 from pyproj.exceptions import CRSError, ProjError
 
+from geo import settings
 from geo.guard import excerpt
-from reemap import settings
 
 __all__ = [
     "country_mismatches",

@@ -23,11 +23,12 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from geo.errors import InputError
 from geo.geojson import prepare_geometries, to_geojson_bytes
-from reemap.errors import InputError
 
 __all__ = [
     "EXTENSIONS",
+    "check_output",
     "export_bytes",
     "flatten",
     "format_for",
@@ -178,11 +179,11 @@ def _targets(path: str | Path, layers: list[str], fmt: str) -> dict[str, Path]:
     if len(set(targets.values())) > 1 and base.exists() and not base.is_dir():
         raise InputError(f"{base}: several layers go to a folder, but this is a file")
     for final in set(targets.values()):
-        _check_target(final)
+        check_output(final)
     return targets
 
 
-def _check_target(final: Path) -> None:
+def check_output(final: Path) -> None:
     """Refuse an output that exists and is not a regular file (a device, a pipe, a folder)."""
     if final.parent.exists() and not final.parent.is_dir():
         raise InputError(f"{final.parent}: not a folder, so {final.name} cannot go into it")

@@ -9,7 +9,7 @@ every file a user gives is, before GDAL sees it:
   KML root element, Parquet's ``PAR1``);
 - opened with that format's driver only (``GPKG:`` prefix) and refused when any other
   driver opened it;
-- within the limits in ``reemap.settings`` (features, properties, unpacked bytes), counted
+- within the limits in ``geo.settings`` (features, properties, unpacked bytes), counted
   from the file's own header before the features are read.
 
 A zipped Shapefile is unpacked by Python into a private folder with a byte budget (never
@@ -29,8 +29,8 @@ from typing import Any
 
 import pyogrio
 
-from reemap import settings
-from reemap.errors import InputError
+from geo import settings
+from geo.errors import InputError
 
 __all__ = [
     "DRIVERS",
@@ -215,7 +215,7 @@ def gdal_info(source: str, fmt: str, *, layer: str | None, shown: str) -> dict[s
 
 
 def check_counts(shown: str, features: int, properties: int) -> None:
-    """Refuse more features or properties than ``reemap.settings`` allows."""
+    """Refuse more features or properties than ``geo.settings`` allows."""
     if features > settings.MAX_FEATURES:
         raise InputError(
             f"{shown}: {features:,} features, over the {settings.MAX_FEATURES:,} limit "

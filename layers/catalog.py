@@ -1,31 +1,47 @@
-"""Loading the curated layers (and users' files) into typed GeoDataFrames in EPSG:4326."""
+"""Loading the curated layers and users' imported ones into typed GeoDataFrames in EPSG:4326.
+
+Imported features join the curated layers in :func:`merge_imported`: each keeps its layer,
+gains ``source_label``, and its id becomes ``LABEL--id``. Curated ids are slugs, which never
+hold ``--``, so imported ids can collide neither with them nor with each other.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 
+from geo import settings
+from geo import store as geo_store
+from geo.errors import DataError, InputError, one_line
 from geo.io import read_features
 from layers.models import MODELS, layer_fields
 from layers.ownership import OwnershipGraph, load_graph
-from layers.schema import LAYERS, NESTED_PROPERTIES
+from layers.schema import AS_PUBLISHED_LAYERS, LAYERS, NESTED_PROPERTIES
 from layers.validate import validate_frame
-from reemap import settings
-from reemap.errors import InputError
 
 __all__ = [
+    "ID_SEPARATOR",
     "LAYER_FILES",
     "Dataset",
+    "Imported",
     "empty_layer",
     "infer_layer",
     "layer_path",
     "load_dataset",
+    "load_imported",
     "load_layer",
     "load_layers",
+    "merge_imported",
+    "merge_parts",
+    "read_imported",
 ]
 
+#: Joins a label and a feature id: ``my-sites--norra-karr``.
+ID_SEPARATOR = "--"
 #: The file that holds each curated layer, under the data folder.
 LAYER_FILES: dict[str, str] = {name: f"{name}.geojson" for name in LAYERS}
 
@@ -88,7 +104,9 @@ def load_layer(
         raise InputError(f"unknown layer {layer!r}; layers are {', '.join(MODELS)}")
     p = Path(path) if path is not None else layer_path(layer, data_dir)
     raw = read_features(p, nested=NESTED_PROPERTIES)
-    return validate_frame(raw, layer, label=str(p))
+    return validate_frame(
+        raw, layer, label=str(p), check_countries=layer not in AS_PUBLISHED_LAYERS
+    )
 
 
 def load_layers(
@@ -112,7 +130,7 @@ class Dataset:
     frames: dict[str, gpd.GeoDataFrame]
     graph: OwnershipGraph
     #: Imported tables left out because they cannot be read or break their schema:
-    #: label -> one line saying why (``layers.imports.Imported.broken``).
+    #: label -> one line saying why (:attr:`Imported.broken`).
     broken_imports: dict[str, str] = field(default_factory=dict)
 
 
@@ -126,7 +144,7 @@ def load_dataset(
     data_dir
         The data folder (``settings.DATA_DIR`` when omitted).
     include_store
-        Add users' imported layers (``layers.imports.merge_imported``): each feature keeps
+        Add users' imported layers (:func:`merge_imported`): each feature keeps
         its layer, gains ``source_label``, and its id becomes ``LABEL--id``. A table that
         cannot be read is left out and named in ``Dataset.broken_imports``.
     store
@@ -135,11 +153,95 @@ def load_dataset(
     frames = load_layers(data_dir=data_dir)
     broken: dict[str, str] = {}
     if include_store:
-        from layers.imports import merge_parts, read_imported  # imports builds on this module
-
         imported = read_imported(store)
         frames = merge_parts(frames, imported.frames)
         broken = imported.broken
     return Dataset(
         frames=frames, graph=load_graph(frames, data_dir=data_dir), broken_imports=broken
     )
+
+
+@dataclass(frozen=True)
+class Imported:
+    """The imported tables that can be shown, and those that cannot.
+
+    Parameters
+    ----------
+    frames
+        Layer -> the typed, namespaced tables of that layer.
+    broken
+        Label -> one line saying why that table cannot be shown (``"(store)"`` when the
+        store itself cannot be read). The other tables are shown all the same, and a
+        broken one can still be deleted.
+    """
+
+    frames: dict[str, list[gpd.GeoDataFrame]]
+    broken: dict[str, str]
+
+
+def read_imported(store: Path | None = None) -> Imported:
+    """Every imported table, typed and namespaced; a broken table is reported, not raised.
+
+    Each frame has ``source_label`` and ids ``LABEL--id``. The tables were validated at
+    import; they are validated again here (without the country check) so a hand-edited
+    store is reported rather than drawn, and one bad table never hides the others.
+    """
+    frames: dict[str, list[gpd.GeoDataFrame]] = {}
+    broken: dict[str, str] = {}
+    where = store or settings.STORE_PATH
+    try:
+        entries = geo_store.list_layers(store)
+    except InputError as exc:
+        return Imported(frames, {"(store)": one_line(str(exc))})
+    for entry in entries:
+        try:
+            if entry.layer not in MODELS:
+                raise InputError(f"{where}#{entry.label}: unknown layer {entry.layer!r}")
+            raw = geo_store.read_layer(entry.label, nested=NESTED_PROPERTIES, store=store)
+            typed = validate_frame(
+                raw, entry.layer, label=f"{where}#{entry.label}", check_countries=False
+            )
+        except DataError as exc:
+            more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
+            broken[entry.label] = f"{exc.problems[0]}{more}"
+            continue
+        except InputError as exc:
+            broken[entry.label] = one_line(str(exc))
+            continue
+        typed["id"] = [f"{entry.label}{ID_SEPARATOR}{fid}" for fid in typed["id"]]
+        typed["source_label"] = entry.label
+        frames.setdefault(entry.layer, []).append(typed)
+    return Imported(frames, broken)
+
+
+def load_imported(store: Path | None = None) -> dict[str, list[gpd.GeoDataFrame]]:
+    """The imported tables that can be shown, grouped by layer (:func:`read_imported`)."""
+    return read_imported(store).frames
+
+
+def merge_imported(
+    frames: Mapping[str, gpd.GeoDataFrame], *, store: Path | None = None
+) -> dict[str, gpd.GeoDataFrame]:
+    """Return the curated layers with the imported features appended (inputs unchanged).
+
+    Curated features get ``source_label = None`` in layers that hold imported ones.
+    """
+    return merge_parts(frames, load_imported(store))
+
+
+def merge_parts(
+    frames: Mapping[str, gpd.GeoDataFrame], imported: Mapping[str, list[gpd.GeoDataFrame]]
+) -> dict[str, gpd.GeoDataFrame]:
+    """The curated layers with imported tables (:attr:`Imported.frames`) appended."""
+    out = dict(frames)
+    for layer, parts in imported.items():
+        base = frames.get(layer)
+        pieces = [p for p in ([base] if base is not None else []) + parts if len(p)]
+        merged = pd.concat(pieces, ignore_index=True) if pieces else parts[0]
+        merged = gpd.GeoDataFrame(merged, geometry="geometry", crs=settings.WGS84)
+        shared = set(base.columns) if base is not None else set()
+        for column in set(merged.columns) - shared:  # absent in curated rows: None, not NaN
+            if column != "geometry":
+                merged[column] = merged[column].astype(object).where(merged[column].notna(), None)
+        out[layer] = merged
+    return out

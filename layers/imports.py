@@ -9,16 +9,13 @@ Sources are never invented. A user's file without ``sources``/``as_of`` is refus
 the user states them at import (:class:`UserClaim`); features so filled carry
 ``sources_given_at_import = true`` so every export shows the figures as the user's claim.
 
-Imported features join the curated layers in :func:`merge_imported`: each keeps its layer,
-gains ``source_label``, and its id becomes ``LABEL--id``. Curated ids are slugs, which never
-hold ``--``, so imported ids can collide neither with them nor with each other.
+Imported features join the curated layers in ``layers.catalog.merge_imported``.
 """
 
 from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,31 +24,23 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from geo import settings
 from geo import store as geo_store
+from geo.errors import DataError, InputError, Problem
 from geo.io import layer_names, read_features
 from layers.catalog import infer_layer
 from layers.models import MODELS
 from layers.schema import NESTED_PROPERTIES
 from layers.validate import validate_frame
-from reemap import settings
-from reemap.errors import DataError, InputError, Problem, one_line
 
 __all__ = [
     "CLAIM_FLAG",
-    "ID_SEPARATOR",
-    "Imported",
     "UserClaim",
     "check_file",
     "import_bytes",
     "import_file",
-    "load_imported",
-    "merge_imported",
-    "merge_parts",
-    "read_imported",
 ]
 
-#: Joins a label and a feature id: ``my-sites--norra-karr``.
-ID_SEPARATOR = "--"
 #: The property marking features whose sources and as_of the user gave at import.
 CLAIM_FLAG = "sources_given_at_import"
 
@@ -260,89 +249,3 @@ def import_bytes(
 def _renamed(problem: Problem, path: str, tmp: str) -> Problem:
     """The same problem, reported against another file name."""
     return Problem(path, problem.feature, problem.message.replace(tmp, path))
-
-
-@dataclass(frozen=True)
-class Imported:
-    """The imported tables that can be shown, and those that cannot.
-
-    Parameters
-    ----------
-    frames
-        Layer -> the typed, namespaced tables of that layer.
-    broken
-        Label -> one line saying why that table cannot be shown (``"(store)"`` when the
-        store itself cannot be read). The other tables are shown all the same, and a
-        broken one can still be deleted.
-    """
-
-    frames: dict[str, list[gpd.GeoDataFrame]]
-    broken: dict[str, str]
-
-
-def read_imported(store: Path | None = None) -> Imported:
-    """Every imported table, typed and namespaced; a broken table is reported, not raised.
-
-    Each frame has ``source_label`` and ids ``LABEL--id``. The tables were validated at
-    import; they are validated again here (without the country check) so a hand-edited
-    store is reported rather than drawn.
-    """
-    frames: dict[str, list[gpd.GeoDataFrame]] = {}
-    broken: dict[str, str] = {}
-    where = store or settings.STORE_PATH
-    try:
-        entries = geo_store.list_layers(store)
-    except InputError as exc:
-        return Imported(frames, {"(store)": one_line(str(exc))})
-    for entry in entries:
-        try:
-            if entry.layer not in MODELS:
-                raise InputError(f"{where}#{entry.label}: unknown layer {entry.layer!r}")
-            raw = geo_store.read_layer(entry.label, nested=NESTED_PROPERTIES, store=store)
-            typed = validate_frame(
-                raw, entry.layer, label=f"{where}#{entry.label}", check_countries=False
-            )
-        except DataError as exc:
-            more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
-            broken[entry.label] = f"{exc.problems[0]}{more}"
-            continue
-        except InputError as exc:
-            broken[entry.label] = one_line(str(exc))
-            continue
-        typed["id"] = [f"{entry.label}{ID_SEPARATOR}{fid}" for fid in typed["id"]]
-        typed["source_label"] = entry.label
-        frames.setdefault(entry.layer, []).append(typed)
-    return Imported(frames, broken)
-
-
-def load_imported(store: Path | None = None) -> dict[str, list[gpd.GeoDataFrame]]:
-    """The imported tables that can be shown, grouped by layer (:func:`read_imported`)."""
-    return read_imported(store).frames
-
-
-def merge_imported(
-    frames: Mapping[str, gpd.GeoDataFrame], *, store: Path | None = None
-) -> dict[str, gpd.GeoDataFrame]:
-    """Return the curated layers with the imported features appended (inputs unchanged).
-
-    Curated features get ``source_label = None`` in layers that hold imported ones.
-    """
-    return merge_parts(frames, load_imported(store))
-
-
-def merge_parts(
-    frames: Mapping[str, gpd.GeoDataFrame], imported: Mapping[str, list[gpd.GeoDataFrame]]
-) -> dict[str, gpd.GeoDataFrame]:
-    """The curated layers with imported tables (:attr:`Imported.frames`) appended."""
-    out = dict(frames)
-    for layer, parts in imported.items():
-        base = frames.get(layer)
-        pieces = [p for p in ([base] if base is not None else []) + parts if len(p)]
-        merged = pd.concat(pieces, ignore_index=True) if pieces else parts[0]
-        merged = gpd.GeoDataFrame(merged, geometry="geometry", crs=settings.WGS84)
-        shared = set(base.columns) if base is not None else set()
-        for column in set(merged.columns) - shared:  # absent in curated rows: None, not NaN
-            if column != "geometry":
-                merged[column] = merged[column].astype(object).where(merged[column].notna(), None)
-        out[layer] = merged
-    return out

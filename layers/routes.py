@@ -26,12 +26,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo import settings
+from geo.errors import DataError, InputError, Problem
 from geo.searoutes import geodesic_length_km, great_circle, sea_lane
-from layers.chokepoints import flows as flow_table
-from layers.chokepoints import passes
+from layers.catalog import layer_path, load_layer, load_layers
+from layers.chokepoints import flows_of_routes, passes
 from layers.validate import country_outlines, validate_frame
-from reemap import settings
-from reemap.errors import DataError, InputError, Problem
 
 __all__ = [
     "FLOW_COLUMNS",
@@ -184,19 +184,23 @@ def _feature(
         "title": row["source_title"], "url": row["source_url"], "date": row["source_date"],
         "publisher": row["source_publisher"],
     }
+    if row.get("source_kind"):  # optional column (issue 13's schema)
+        source["kind"] = row["source_kind"]
+    tonnage = _number(row["tonnage"])
     return {
         "id": f"{row['id']}-{leg}",
         "name": f"{row['origin']} to {row['destination']}: {row['product']} ({row['period']}, "
         f"{leg.replace('-', ' ')} leg)",
         "layer": "routes", "country": country, "status": "operating", "owners": [],
         "elements": [], "sources": [source], "as_of": row["as_of"],
+        "figure_sources": {} if tonnage is None else {"tonnage": 0},
         "location_accuracy": "approximate",
         "location_precision_km": None if None in precisions else max(precisions),  # type: ignore[type-var]
         "notes": f"{note} {row['notes'] or ''}".strip(),
         "flow_id": row["id"], "origin": row["origin"], "destination": row["destination"],
         "origin_port": row["origin_port"], "destination_port": row["destination_port"],
         "product": row["product"], "hs_code": row["hs_code"],
-        "tonnage": _number(row["tonnage"]), "tonnage_unit": row["tonnage_unit"],
+        "tonnage": tonnage, "tonnage_unit": row["tonnage_unit"],
         "period": row["period"], "route_kind": kind, "geometry_approximate": approximate,
         "length_km": round(geodesic_length_km(geometry), 1),
         "geometry": geometry,
@@ -242,7 +246,7 @@ def build_routes(
     features: list[dict[str, Any]] = []
     seen: set[str] = set()
     for position, raw in enumerate(flows.to_dict("records"), start=2):
-        row = {c: raw.get(c) for c in (*FLOW_COLUMNS, "destination_site")}
+        row = {c: raw.get(c) for c in (*FLOW_COLUMNS, "destination_site", "source_kind")}
         fid = row["id"] or f"line {position}"
         if not row["id"] or not _SLUG.match(row["id"]):
             problems.append(Problem(label, fid, "id must be a slug (lowercase, digits, '-')"))
@@ -310,7 +314,7 @@ def compare_periods(
         ``by``, ``tonnage_unit``, ``before``, ``after``, ``change``, ``change_pct``,
         ``incomplete``; one row per value of ``by`` and unit seen in either period.
     """
-    table = flow_table(routes)
+    table = flows_of_routes(routes)
     table = table[table["period"].isin([before, after]) & table["tonnage_unit"].notna()]
     if destination is not None:
         table = table[table["destination"].eq(destination)]
@@ -344,8 +348,6 @@ def build_from_files(
     data_dir
         The data folder for everything else (mines, refineries, chokepoints).
     """
-    from layers.catalog import layer_path, load_layer, load_layers
-
     folder = data_dir or settings.DATA_DIR
     flows_path = Path(flows) if flows is not None else folder / "flows.csv"
     port_layer = load_layer("ports", ports, data_dir=folder)

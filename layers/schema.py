@@ -154,6 +154,36 @@ AMOUNT_UNITS: Final[dict[str, str]] = {
     "JPY": "Japanese yen (value)",
 }
 
+#: What kind of publication a source is (issue 13). Every source object in a feature's
+#: ``sources`` and every ``source_kind`` cell of the CSV tables uses these.
+SOURCE_KINDS: Final[dict[str, str]] = {
+    "primary": "the issuer, a government, regulator, court, exchange or SEC filing, a journal "
+    "paper or a survey (e.g. USGS): the original of the figure",
+    "press": "a named news outlet or trade journal reporting the figure",
+    "secondary": "an aggregator, repost, mirror, content farm, blog, forum, encyclopedia "
+    "(incl. Wikipedia) or deposit database that repeats others",
+}
+
+#: The figures a feature can carry, each of which names its source in ``figure_sources``
+#: (key: the field; value: the 0-based index into ``sources``). An owner's stake is named
+#: ``stake:OWNER NAME`` (``FIGURE_STAKE_PREFIX``).
+FIGURE_FIELDS: Final[tuple[str, ...]] = (
+    "capacity",
+    "production",
+    "resource_mt",
+    "grade_treo_pct",
+    "hree_share_pct",
+    "element_shares_pct",
+    "depth_m_min",
+    "depth_m_max",
+    "rey_ppm_max",
+    "rey_ppm_typical",
+    "resource_t",
+    "supply_years",
+    "tonnage",
+)
+FIGURE_STAKE_PREFIX: Final[str] = "stake:"
+
 #: How exact a location is: the site itself, or a district/centroid.
 LOCATION_ACCURACY: Final[dict[str, str]] = {
     "exact": "the pit, plant or port itself (within about 1 km)",
@@ -186,15 +216,24 @@ GEOMETRY_TYPES: Final[dict[str, frozenset[str]]] = {
     "mines": frozenset({"Point"}),
     "refineries": frozenset({"Point"}),
     "ports": frozenset({"Point"}),
+    "occurrences": frozenset({"Point"}),
     "seabed": frozenset({"Polygon", "MultiPolygon"}),
     "chokepoints": frozenset({"Polygon", "MultiPolygon"}),
     "routes": frozenset({"LineString", "MultiLineString"}),
 }
 
 #: The layers, in drawing order (areas first, then lines, then points).
-LAYERS: Final[tuple[str, ...]] = ("seabed", "chokepoints", "routes", "ports", "refineries", "mines")
+#: ``occurrences`` (the USGS database) lies under the curated layers.
+LAYERS: Final[tuple[str, ...]] = (
+    "seabed", "chokepoints", "occurrences", "routes", "ports", "refineries", "mines",
+)  # fmt: skip
+#: Layers whose points are kept as their publisher gives them: a point outside its country's
+#: outline is noted by the build (``reemap build-occurrences``), not refused on loading.
+AS_PUBLISHED_LAYERS: Final[frozenset[str]] = frozenset({"occurrences"})
 #: The layers in reading order (points first): tables, summaries and menus.
 READING_ORDER: Final[tuple[str, ...]] = tuple(reversed(LAYERS))
+#: Layers whose features lie at sea by nature: never checked against land outlines.
+OFFSHORE_LAYERS: Final[frozenset[str]] = frozenset({"seabed", "routes", "chokepoints"})
 #: The four layers the design contract names; the others are optional extras.
 CORE_LAYERS: Final[tuple[str, ...]] = ("mines", "refineries", "seabed", "routes")
 
@@ -209,6 +248,7 @@ NESTED_PROPERTIES: Final[frozenset[str]] = frozenset(
         "element_shares_pct",
         "supply_years",
         "chokepoints",
+        "figure_sources",
     }
 )
 
@@ -311,6 +351,7 @@ AmountUnit = Literal[
     "t", "t metal equivalent", "t REO", "t TREO", "t NdPr oxide", "t concentrate", "USD", "JPY"
 ]
 FlowUnit = Literal["t", "t metal equivalent", "t REO", "USD", "JPY"]
+SourceKind = Literal["primary", "press", "secondary"]
 #: The units a trade flow's tonnage may carry (a subset of AMOUNT_UNITS).
 FLOW_UNITS: Final[tuple[str, ...]] = get_args(FlowUnit)
 Percent = Annotated[float, Field(ge=0, le=100)]

@@ -25,9 +25,9 @@ from hostile_corpus import CANARY, CORPUS, csv_with_wkt, nested_wkt
 from streamlit.testing.v1 import AppTest
 from test_app import _downloads, _KeptFiles, shown
 
+from geo import settings
 from geo import store as geo_store
 from layers.imports import import_file
-from reemap import settings
 from reemap.cli import app_command, build_parser
 
 EVERY_MINI = 11  # features of the mini data (tests/test_app.py's EVERYTHING)

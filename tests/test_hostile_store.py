@@ -20,8 +20,8 @@ import pyogrio
 import pytest
 from hostile_corpus import CORPUS, assert_clean, mine, run_reemap
 
+from geo import settings
 from geo.export import flatten
-from reemap import settings
 
 
 def test_non_finite_numbers_are_refused(tmp_path: Path) -> None:

@@ -17,14 +17,14 @@ import pyogrio
 import pytest
 import shapely
 
+from geo.errors import DataError, InputError
 from geo.export import flatten, write_layers
 from geo.io import read_features
 from geo.store import list_layers
-from layers.catalog import load_dataset
-from layers.imports import CLAIM_FLAG, UserClaim, import_bytes, import_file, merge_imported
+from layers.catalog import load_dataset, merge_imported
+from layers.imports import CLAIM_FLAG, UserClaim, import_bytes, import_file
 from layers.query import Query, apply_query
 from layers.schema import NESTED_PROPERTIES
-from reemap.errors import DataError, InputError
 
 CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
 ACCENTED = CORPUS / "accented_names.geojson"
@@ -162,6 +162,7 @@ def test_a_users_claim_fills_only_missing_sources_and_is_flagged(tmp_path: Path)
             "url": "https://example.org/notes",
             "date": "2025-09-01",
             "publisher": None,
+            "kind": None,  # a user's own notes are none of the source kinds
         }
     ]
     assert own["as_of"] == "2025-09-01"
