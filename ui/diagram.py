@@ -14,7 +14,7 @@ an attribute or a node.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import pygraphviz
@@ -90,10 +90,29 @@ def _edge_line(owner: str, owned: str, pct: float | None) -> str:
     return f"  {_quote(owner)} -> {_quote(owned)} [label={_quote(_stake_text(pct))}{style}];"
 
 
-def _render(graph: OwnershipGraph, root: str, nodes: Iterable[str],
-            edges: Iterable[tuple[str, str, float | None]], names: Mapping[str, str],
-            title: str) -> Diagram:
-    nodes, edges = tuple(nodes), tuple(edges)
+_Edge = tuple[str, str, float | None]
+
+
+def _walk(start: str, step: Callable[[str], Iterable[_Edge]]) -> tuple[list[str], list[_Edge]]:
+    """Breadth-first from ``start``: the nodes in order and every edge ``step`` gives."""
+    nodes: list[str] = []
+    edges: list[_Edge] = []
+    queue, seen = [start], set()
+    while queue:
+        node = queue.pop(0)
+        if node in seen:
+            continue
+        seen.add(node)
+        nodes.append(node)
+        for edge in step(node):
+            edges.append(edge)
+            queue.append(edge[1] if edge[0] == node else edge[0])
+    return nodes, edges
+
+
+def _render(graph: OwnershipGraph, root: str, *, walked: tuple[list[str], list[_Edge]],
+            names: Mapping[str, str], title: str) -> Diagram:
+    nodes, edges = tuple(walked[0]), tuple(walked[1])
     lines = [
         "digraph ownership {",
         "  graph [rankdir=TB, fontname=\"Helvetica\", fontsize=12, labelloc=t, "
@@ -126,23 +145,13 @@ def owner_diagram(graph: OwnershipGraph, entity: str, *,
         Every entity and asset reachable downwards from ``entity``, each edge a direct
         stake (owner -> owned).
     """
-    names = names or {}
-    holdings: dict[str, list[tuple[str, float | None]]] = {}
-    for owned, edges in graph.owners_of.items():
-        for owner, pct in edges:
-            holdings.setdefault(owner, []).append((owned, pct))
-    nodes, edges, stack, seen = [], [], [entity], set()
-    while stack:
-        node = stack.pop(0)
-        if node in seen:
-            continue
-        seen.add(node)
-        nodes.append(node)
-        for owned, pct in sorted(holdings.get(node, []), key=lambda e: e[0]):
-            edges.append((node, owned, pct))
-            stack.append(owned)
+    holdings: dict[str, list[_Edge]] = {}
+    for owned, stakes in graph.owners_of.items():
+        for owner, pct in stakes:
+            holdings.setdefault(owner, []).append((owner, owned, pct))
+    walked = _walk(entity, lambda node: sorted(holdings.get(node, []), key=lambda e: e[1]))
     title = f"What {graph.name(entity)} holds, directly and through other companies"
-    return _render(graph, entity, nodes, edges, names, title)
+    return _render(graph, entity, walked=walked, names=names or {}, title=title)
 
 
 def asset_diagram(graph: OwnershipGraph, asset: str, *,
@@ -164,18 +173,11 @@ def asset_diagram(graph: OwnershipGraph, asset: str, *,
         Every entity up the chain of ``asset``; each edge a direct stake (owner -> owned).
     """
     names = names or {}
-    nodes, edges, stack, seen = [], [], [asset], set()
-    while stack:
-        node = stack.pop(0)
-        if node in seen:
-            continue
-        seen.add(node)
-        nodes.append(node)
-        for owner, pct in sorted(graph.owners_of.get(node, []), key=lambda e: e[0]):
-            edges.append((owner, node, pct))
-            stack.append(owner)
+    walked = _walk(asset, lambda node: sorted(
+        ((owner, node, pct) for owner, pct in graph.owners_of.get(node, [])),
+        key=lambda e: e[0]))
     label = names.get(asset, asset.partition("/")[2])
-    return _render(graph, asset, nodes, edges, names, f"Who owns {label}")
+    return _render(graph, asset, walked=walked, names=names, title=f"Who owns {label}")
 
 
 def diagram_svg(diagram: Diagram) -> bytes:
