@@ -21,7 +21,7 @@ def is_missing(value: object) -> bool:
     """True for ``None``, NaN, ``pd.NA`` and empty text."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return True
-    return bool(pd.isna(value)) if pd.api.types.is_scalar(value) else False
+    return pd.api.types.is_scalar(value) and bool(pd.isna(value))  # type: ignore[call-overload]
 
 
 def _digits(value: float, digits: int | None) -> int:
