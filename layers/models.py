@@ -12,6 +12,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from layers.schema import (
     DEFAULT_HREE_DEFINITION,
+    FIGURE_FIELDS,
+    FIGURE_STAKE_PREFIX,
     INTEGER_FIELDS,
     Accuracy,
     AmountUnit,
@@ -27,6 +29,7 @@ from layers.schema import (
     Percent,
     Period,
     Slug,
+    SourceKind,
     Stage,
     Status,
     WebUrl,
@@ -47,6 +50,7 @@ __all__ = [
     "Route",
     "Seabed",
     "Source",
+    "figure_source_problems",
     "layer_fields",
     "number_fields",
 ]
@@ -74,6 +78,7 @@ class Source(_Strict):
     url: WebUrl = None
     date: PartialDate
     publisher: str | None = None
+    kind: SourceKind | None = None
 
 
 # --- layer models ---------------------------------------------------------------------
@@ -98,6 +103,8 @@ class Feature(_Strict):
     capacity_year: Year | None = None
     sources: list[Source] = Field(min_length=1)
     as_of: IsoDate
+    checked_on: IsoDate | None = None
+    figure_sources: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
     location_accuracy: Accuracy | None = None
     location_precision_km: NonNegative | None = None
     notes: str | None = None
@@ -122,10 +129,54 @@ class Feature(_Strict):
         return value
 
     @model_validator(mode="after")
+    def _figure_sources_point_somewhere(self) -> Feature:
+        problems = figure_source_problems(self)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @model_validator(mode="after")
     def _capacity_has_unit_and_year(self) -> Feature:
         if self.capacity is not None and (self.capacity_unit is None or self.capacity_year is None):
             raise ValueError("capacity is set without capacity_unit and capacity_year")
         return self
+
+
+def _stated(value: object) -> bool:
+    """True when a figure holds something: not None, and not an empty table."""
+    if value is None:
+        return False
+    return not (isinstance(value, dict | list) and not value)
+
+
+def figure_source_problems(feature: Feature) -> list[str]:
+    """What is wrong with a feature's ``figure_sources`` (empty when nothing is).
+
+    Every key must be a figure field of the feature's layer holding a value, or
+    ``stake:OWNER`` for an owner whose ``stake_pct`` is set; every index must point into
+    ``sources``.
+    """
+    problems = []
+    fields = type(feature).model_fields
+    stakes = {o.name: o.stake_pct for o in feature.owners}
+    count = len(feature.sources)
+    for key, index in feature.figure_sources.items():
+        where = f"figure_sources: {key!r}"
+        if key.startswith(FIGURE_STAKE_PREFIX):
+            owner = key.removeprefix(FIGURE_STAKE_PREFIX)
+            if owner not in stakes:
+                problems.append(f"{where} names no owner of this feature")
+            elif stakes[owner] is None:
+                problems.append(f"{where}: that owner's stake_pct is null")
+        elif key not in FIGURE_FIELDS or key not in fields:
+            problems.append(f"{where} is not a figure of this layer")
+        elif not _stated(getattr(feature, key)):
+            problems.append(f"{where}: the figure is null")
+        if index >= count:
+            problems.append(
+                f"{where} points to source {index}, but sources has {count} (0-based)"
+            )
+    return problems
 
 
 def _shares(value: dict[str, float]) -> dict[str, float]:

@@ -25,12 +25,13 @@ import geopandas as gpd
 import pandas as pd
 
 from layers.offtakes import OFFTAKE_COLUMNS, Offtake, offtakes_from_table
-from layers.schema import ENTITY_TYPES, STATE_ENTITY_TYPES
+from layers.schema import ENTITY_TYPES, SOURCE_KINDS, STATE_ENTITY_TYPES
 from reemap import settings
 from reemap.errors import DataError, InputError, Problem
 
 __all__ = [
     "Entity", "Offtake", "OwnershipGraph", "StakeRange", "asset_key", "load_graph", "read_table",
+    "source_kind_problems",
 ]
 
 ENTITY_COLUMNS = ("id", "name", "country", "type", "state_backed")
@@ -102,6 +103,29 @@ def read_table(path: Path, required: Iterable[str]) -> pd.DataFrame:
     if missing:
         raise InputError(f"{path}: missing column(s) {', '.join(missing)}")
     return frame.fillna("")
+
+
+def source_kind_problems(frame: pd.DataFrame, label: str, key: str) -> list[Problem]:
+    """Rows whose ``source_kind`` cell (optional column) is not a kind of SOURCE_KINDS.
+
+    Parameters
+    ----------
+    frame
+        A table read by :func:`read_table` (empty cells are ``""``).
+    label
+        The file name used in messages.
+    key
+        The column naming a row in messages (its line number when empty).
+    """
+    if "source_kind" not in frame.columns:
+        return []
+    kinds = ", ".join(SOURCE_KINDS)
+    return [
+        Problem(label, row.get(key) or f"line {line}",
+                f"source_kind: {row['source_kind']!r} is not one of {kinds}")
+        for line, row in enumerate(frame.to_dict("records"), start=2)
+        if row["source_kind"] and row["source_kind"] not in SOURCE_KINDS
+    ]
 
 
 def _number(text: str) -> float | None:
@@ -340,12 +364,15 @@ def load_graph(
     problems: list[Problem] = []
     ent_path = folder / "entities.csv"
     if ent_path.exists():
-        graph.entities, found = _entities(read_table(ent_path, ENTITY_COLUMNS), str(ent_path))
+        table = read_table(ent_path, ENTITY_COLUMNS)
+        graph.entities, found = _entities(table, str(ent_path))
         problems.extend(found)
+        problems.extend(source_kind_problems(table, str(ent_path), "id"))
     stake_path = folder / "stakes.csv"
     if stake_path.exists():
-        problems.extend(_add_stakes(graph, read_table(stake_path, STAKE_COLUMNS), str(stake_path),
-                                    on or date.today()))
+        table = read_table(stake_path, STAKE_COLUMNS)
+        problems.extend(_add_stakes(graph, table, str(stake_path), on or date.today()))
+        problems.extend(source_kind_problems(table, str(stake_path), "owned_id"))
     for layer, frame in assets.items():
         if len(frame):
             graph.add_assets(layer, frame)

@@ -184,19 +184,23 @@ def _feature(
         "title": row["source_title"], "url": row["source_url"], "date": row["source_date"],
         "publisher": row["source_publisher"],
     }
+    if row.get("source_kind"):  # optional column (issue 13's schema)
+        source["kind"] = row["source_kind"]
+    tonnage = _number(row["tonnage"])
     return {
         "id": f"{row['id']}-{leg}",
         "name": f"{row['origin']} to {row['destination']}: {row['product']} ({row['period']}, "
         f"{leg.replace('-', ' ')} leg)",
         "layer": "routes", "country": country, "status": "operating", "owners": [],
         "elements": [], "sources": [source], "as_of": row["as_of"],
+        "figure_sources": {} if tonnage is None else {"tonnage": 0},
         "location_accuracy": "approximate",
         "location_precision_km": None if None in precisions else max(precisions),  # type: ignore[type-var]
         "notes": f"{note} {row['notes'] or ''}".strip(),
         "flow_id": row["id"], "origin": row["origin"], "destination": row["destination"],
         "origin_port": row["origin_port"], "destination_port": row["destination_port"],
         "product": row["product"], "hs_code": row["hs_code"],
-        "tonnage": _number(row["tonnage"]), "tonnage_unit": row["tonnage_unit"],
+        "tonnage": tonnage, "tonnage_unit": row["tonnage_unit"],
         "period": row["period"], "route_kind": kind, "geometry_approximate": approximate,
         "length_km": round(geodesic_length_km(geometry), 1),
         "geometry": geometry,

@@ -154,6 +154,36 @@ AMOUNT_UNITS: Final[dict[str, str]] = {
     "JPY": "Japanese yen (value)",
 }
 
+#: What kind of publication a source is (issue 13). Every source object in a feature's
+#: ``sources`` and every ``source_kind`` cell of the CSV tables uses these.
+SOURCE_KINDS: Final[dict[str, str]] = {
+    "primary": "the issuer, a government, regulator, court, exchange or SEC filing, a journal "
+    "paper or a survey (e.g. USGS): the original of the figure",
+    "press": "a named news outlet or trade journal reporting the figure",
+    "secondary": "an aggregator, repost, mirror, content farm, blog, forum, encyclopedia "
+    "(incl. Wikipedia) or deposit database that repeats others",
+}
+
+#: The figures a feature can carry, each of which names its source in ``figure_sources``
+#: (key: the field; value: the 0-based index into ``sources``). An owner's stake is named
+#: ``stake:OWNER NAME`` (``FIGURE_STAKE_PREFIX``).
+FIGURE_FIELDS: Final[tuple[str, ...]] = (
+    "capacity",
+    "production",
+    "resource_mt",
+    "grade_treo_pct",
+    "hree_share_pct",
+    "element_shares_pct",
+    "depth_m_min",
+    "depth_m_max",
+    "rey_ppm_max",
+    "rey_ppm_typical",
+    "resource_t",
+    "supply_years",
+    "tonnage",
+)
+FIGURE_STAKE_PREFIX: Final[str] = "stake:"
+
 #: How exact a location is: the site itself, or a district/centroid.
 LOCATION_ACCURACY: Final[dict[str, str]] = {
     "exact": "the pit, plant or port itself (within about 1 km)",
@@ -209,6 +239,7 @@ NESTED_PROPERTIES: Final[frozenset[str]] = frozenset(
         "element_shares_pct",
         "supply_years",
         "chokepoints",
+        "figure_sources",
     }
 )
 
@@ -311,6 +342,7 @@ AmountUnit = Literal[
     "t", "t metal equivalent", "t REO", "t TREO", "t NdPr oxide", "t concentrate", "USD", "JPY"
 ]
 FlowUnit = Literal["t", "t metal equivalent", "t REO", "USD", "JPY"]
+SourceKind = Literal["primary", "press", "secondary"]
 #: The units a trade flow's tonnage may carry (a subset of AMOUNT_UNITS).
 FLOW_UNITS: Final[tuple[str, ...]] = get_args(FlowUnit)
 Percent = Annotated[float, Field(ge=0, le=100)]

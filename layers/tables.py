@@ -17,7 +17,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from layers.models import FlowFields
 from layers.ownership import read_table
-from layers.schema import Element, Percent, Period, Slug
+from layers.schema import Element, Percent, Period, Slug, SourceKind
 from layers.validate import pydantic_messages
 from reemap import settings
 from reemap.errors import DataError, Problem
@@ -40,6 +40,7 @@ class _Row(BaseModel):
     source_url: Optional = None
     source_date: Annotated[str, Field(pattern=_DATE)]
     source_publisher: Optional = None
+    source_kind: SourceKind | None = None
     as_of: Annotated[str, Field(pattern=_DATE)]
     notes: Optional = None
 

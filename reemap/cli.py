@@ -121,6 +121,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _check_tables(data_dir: Path) -> list[Problem]:
+    from layers.changelog import load_changelog
     from layers.tables import load_dependency, load_flows, load_offtakes
 
     problems: list[Problem] = []
@@ -128,6 +129,7 @@ def _check_tables(data_dir: Path) -> list[Problem]:
         (load_flows, data_dir / "flows.csv"),
         (load_dependency, data_dir / "dependency.csv"),
         (load_offtakes, data_dir / "ownership" / "offtakes.csv"),
+        (load_changelog, data_dir / "changelog.csv"),
     ):
         if path.exists():
             try:

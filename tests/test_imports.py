@@ -162,6 +162,7 @@ def test_a_users_claim_fills_only_missing_sources_and_is_flagged(tmp_path: Path)
             "url": "https://example.org/notes",
             "date": "2025-09-01",
             "publisher": None,
+            "kind": None,  # a user's own notes are none of the source kinds
         }
     ]
     assert own["as_of"] == "2025-09-01"

@@ -1,0 +1,164 @@
+"""Issue 13's schema: source kinds, checked_on, figure_sources, source_kind, the changelog."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from layers.changelog import CHANGELOG_COLUMNS, load_changelog
+from layers.models import Mine, Seabed
+from layers.ownership import load_graph
+from layers.schema import SOURCE_KINDS
+from layers.tables import load_flows
+from reemap.cli import main
+from reemap.errors import DataError
+
+HEADER = ",".join(CHANGELOG_COLUMNS) + "\n"
+
+
+def _mine(**extra: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "id": "m", "name": "M", "layer": "mines", "country": "AUS", "status": "operating",
+        "owners": [{"name": "Lynas Rare Earths", "stake_pct": 100.0},
+                   {"name": "Somebody", "stake_pct": None}],
+        "capacity": 10.0, "capacity_unit": "t/yr REO", "capacity_year": 2024,
+        "resource_mt": None, "element_shares_pct": {},
+        "sources": [{"title": "a", "date": "2024", "kind": "primary"},
+                    {"title": "b", "date": "2025", "kind": "press"}],
+        "as_of": "2024-12-31",
+    }
+    return base | extra
+
+
+def _messages(data: dict[str, Any], model: type[Mine] | type[Seabed] = Mine) -> str:
+    with pytest.raises(ValidationError) as info:
+        model.model_validate(data)
+    return str(info.value)
+
+
+def test_the_kind_vocabulary_is_the_agreed_one() -> None:
+    assert list(SOURCE_KINDS) == ["primary", "press", "secondary"]
+
+
+def test_figure_sources_name_stated_figures_and_real_sources() -> None:
+    mine = Mine.model_validate(_mine(
+        checked_on="2026-12-05",
+        figure_sources={"capacity": 1, "stake:Lynas Rare Earths": 0},
+    ))
+    assert mine.figure_sources == {"capacity": 1, "stake:Lynas Rare Earths": 0}
+    assert mine.checked_on == "2026-12-05"
+    assert mine.sources[1].kind == "press"
+
+
+def test_the_new_fields_stay_optional() -> None:
+    mine = Mine.model_validate(_mine(sources=[{"title": "a", "date": "2024"}]))
+    assert mine.checked_on is None
+    assert mine.figure_sources == {}
+    assert mine.sources[0].kind is None
+
+
+@pytest.mark.parametrize(
+    ("figure_sources", "expected"),
+    [
+        ({"capacity": 2}, "points to source 2, but sources has 2"),
+        ({"resource_mt": 0}, "'resource_mt': the figure is null"),
+        ({"element_shares_pct": 0}, "'element_shares_pct': the figure is null"),
+        ({"tonnage": 0}, "'tonnage' is not a figure of this layer"),
+        ({"name": 0}, "'name' is not a figure of this layer"),
+        ({"stake:Nobody": 0}, "'stake:Nobody' names no owner of this feature"),
+        ({"stake:Somebody": 0}, "'stake:Somebody': that owner's stake_pct is null"),
+        ({"capacity": -1}, "greater than or equal to 0"),
+        ({"capacity": True}, "valid integer"),
+    ],
+)
+def test_bad_figure_sources_are_reported(figure_sources: dict[str, Any], expected: str) -> None:
+    assert expected in _messages(_mine(figure_sources=figure_sources))
+
+
+def test_source_kind_and_checked_on_are_checked() -> None:
+    assert "'primary', 'press' or 'secondary'" in _messages(
+        _mine(sources=[{"title": "a", "date": "2024", "kind": "blog"}]))
+    assert "not an ISO date" in _messages(_mine(checked_on="2026-12"))
+
+
+def test_a_seabed_figure_table_can_name_its_source() -> None:
+    area = Seabed.model_validate({
+        "id": "s", "name": "S", "layer": "seabed", "country": "JPN", "status": "exploration",
+        "sources": [{"title": "a", "date": "2013", "kind": "primary"}], "as_of": "2013-01-01",
+        "supply_years": {"Dy": 730.0}, "figure_sources": {"supply_years": 0},
+    })
+    assert area.figure_sources == {"supply_years": 0}
+
+
+def test_tables_check_source_kind(tmp_path: Path, mini_dir: Path) -> None:
+    flows = tmp_path / "flows.csv"
+    head = ("id,origin,destination,origin_port,destination_port,origin_site,product,hs_code,"
+            "tonnage,tonnage_unit,period,source_title,source_url,source_date,source_publisher,"
+            "source_kind,as_of,notes\n")
+    flows.write_text(head + "a,CHN,JPN,,,,oxide,,5,t,2024,T,,2024,P,press,2024-12-31,\n",
+                     encoding="utf-8")
+    assert load_flows(flows)["source_kind"].tolist() == ["press"]
+    flows.write_text(head + "a,CHN,JPN,,,,oxide,,5,t,2024,T,,2024,P,wiki,2024-12-31,\n",
+                     encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        load_flows(flows)
+    assert "a: source_kind:" in str(info.value)
+
+    data = tmp_path / "mini"
+    shutil.copytree(mini_dir, data)
+    stakes = data / "ownership" / "stakes.csv"
+    lines = stakes.read_text(encoding="utf-8").splitlines()
+    lines[0] += ",source_kind"
+    lines[1:] = [line + ",blog" for line in lines[1:]]
+    stakes.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        load_graph({}, data_dir=data)
+    assert "source_kind: 'blog' is not one of primary, press, secondary" in str(info.value)
+
+
+def test_the_bundled_changelog_parses() -> None:
+    log = load_changelog()
+    assert list(log.columns) == list(CHANGELOG_COLUMNS)
+    assert log["date"].str.match(r"^\d{4}-\d{2}-\d{2}$").all()
+
+
+def test_changelog_rows_are_checked(tmp_path: Path) -> None:
+    path = tmp_path / "changelog.csv"
+    path.write_text(
+        HEADER
+        + "2026-12-05,mines,narva,status,construction,operating,https://example.org/a,ok\n"
+        + "2026-12-05,ownership/stakes,mp,stake_pct,,10,,\n"
+        + "2026-13-01,mines,x,status,a,b,,\n"
+        + "2026-12-05,lakes,x,status,a,b,,\n"
+        + "2026-12-05,mines,x,status,a,a,,\n"
+        + "2026-12-05,mines,x,status,a,b,javascript:alert(1),\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DataError) as info:
+        load_changelog(path)
+    lines = str(info.value).splitlines()
+    assert len(lines) == 4, lines
+    assert "line 4 (x): date: '2026-13-01' is not an ISO date" in lines[0]
+    assert "line 5 (x): layer: 'lakes' is not a layer or table" in lines[1]
+    assert "old and new are the same" in lines[2]
+    assert "source_url" in lines[3] and "not an http(s) URL" in lines[3]
+    path.write_text(HEADER + "2026-12-05,mines,narva,status,construction,operating,,\n",
+                    encoding="utf-8")
+    log = load_changelog(path)
+    assert log.to_dict("records")[0]["new"] == "operating"
+    assert log.to_dict("records")[0]["source_url"] is None
+
+
+def test_check_reports_a_bad_changelog(tmp_path: Path, mini_dir: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "mini"
+    shutil.copytree(mini_dir, data)
+    (data / "changelog.csv").write_text(HEADER + "2026-12-05,mines,,status,a,b,,\n",
+                                        encoding="utf-8")
+    assert main(["--data-dir", str(data), "check"]) == 1
+    err = capsys.readouterr().err
+    assert "changelog.csv: line 2: feature_id:" in err
