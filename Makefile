@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup app test lint typecheck unit bench clean
+.PHONY: setup app test lint imports typecheck unit bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,13 +22,16 @@ app: setup
 lint: setup
 	$(BIN)/ruff check .
 
+imports: setup
+	$(BIN)/lint-imports
+
 typecheck: setup
 	$(BIN)/mypy
 
 unit: setup
 	$(BIN)/pytest
 
-test: lint typecheck unit
+test: lint imports typecheck unit
 
 bench: setup
 	$(BIN)/python -m bench

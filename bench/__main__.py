@@ -19,8 +19,8 @@ import geopandas as gpd
 from bench import browser, cases, memory
 from bench.synth import make_lines, make_points
 from bench.timing import Results, Row, machine, versions
-from geo.mapview import build_map, map_html
 from layers.query import Query, apply_query
+from ui.mapview import build_map, map_html
 
 RESULTS = Path(__file__).resolve().parent / "results.md"
 K, M = 1_000, 1_000_000

@@ -20,7 +20,7 @@ from types import ModuleType
 from typing import Any
 
 from bench.timing import Stat
-from reemap import settings
+from geo import settings
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -53,7 +53,7 @@ class _Quiet(SimpleHTTPRequestHandler):
 @contextlib.contextmanager
 def serve(folder: Path) -> Iterator[str]:
     """Serve ``folder`` (with ``static/`` and ``mc/`` linked in) on a free loopback port."""
-    from geo.assets import ensure_static
+    from ui.assets import ensure_static
 
     ensure_static()
     static = folder / "static"

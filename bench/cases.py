@@ -18,13 +18,14 @@ import pyogrio
 import shapely
 
 from bench.timing import Results, Row, Stat, measure
+from geo import settings
+from geo.export import flatten
 from geo.geojson import prepare_geometries, to_geojson_bytes
-from geo.mapview import build_map, map_html
-from geo.parquet import _flat, read_partitioned, write_partitioned
+from geo.parquet import read_partitioned, write_partitioned
 from layers.catalog import load_dataset
 from layers.ownership import OwnershipGraph
 from layers.query import Query, apply_query, query_masks
-from reemap import settings
+from ui.mapview import build_map, map_html
 
 MINI = settings.ROOT / "tests" / "data" / "mini"
 
@@ -192,7 +193,7 @@ def same_features(source: gpd.GeoDataFrame, path: Path) -> bool:
 def export(results: Results, frame: gpd.GeoDataFrame, *, repeat: int, kind: str) -> None:
     """GeoJSON export MB/s: ours, pyogrio (GDAL), GeoDataFrame.to_json, on the same layer."""
     size = label(len(frame))
-    flat = _flat(frame)  # pyogrio cannot write lists: it gets them as JSON text, untimed
+    flat = flatten(frame)  # pyogrio cannot write lists: it gets them as JSON text, untimed
     with tempfile.TemporaryDirectory(prefix="reemap-bench-") as tmp:
         ours_path = Path(tmp) / "ours.geojson"
 

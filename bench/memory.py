@@ -18,8 +18,8 @@ from bench.timing import Stat
 
 def _child(n: int) -> None:
     from bench.synth import make_points
-    from geo.mapview import build_map, map_html
     from layers.query import Query, apply_query
+    from ui.mapview import build_map, map_html
 
     frame = make_points(n)
     start = time.perf_counter()

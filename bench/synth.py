@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo import settings
 from layers.schema import CAPACITY_UNITS, ELEMENTS, STATUSES
-from reemap import settings
 
 __all__ = ["make_lines", "make_points"]
 

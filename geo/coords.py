@@ -12,7 +12,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Geod
 
-from reemap import settings
+from geo import settings
 
 __all__ = [
     "country_mismatches",

@@ -22,8 +22,8 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from geo.errors import InputError
 from geo.geojson import prepare_geometries, to_geojson_bytes
-from reemap.errors import InputError
 
 __all__ = [
     "EXTENSIONS",

@@ -17,8 +17,8 @@ import orjson
 import pandas as pd
 import shapely
 
+from geo import settings
 from geo.antimeridian import needs_split, split_antimeridian
-from reemap import settings
 
 __all__ = ["prepare_geometries", "to_geojson_bytes"]
 

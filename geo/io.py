@@ -21,8 +21,8 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from reemap import settings
-from reemap.errors import InputError
+from geo import settings
+from geo.errors import InputError
 
 __all__ = ["FORMATS", "layer_names", "read_features"]
 
@@ -108,11 +108,12 @@ def _decode_nested(frame: pd.DataFrame, nested: Collection[str]) -> pd.DataFrame
     """Turn JSON text back into lists and objects in the nested-property columns."""
     out = frame.copy()
     for column in set(nested) & set(out.columns):
-        out[column] = [_loads(v) for v in out[column]]
+        out[column] = [loads_lenient(v) for v in out[column]]
     return out
 
 
-def _loads(value: Any) -> Any:
+def loads_lenient(value: Any) -> Any:
+    """JSON text that opens with ``[`` or ``{`` as its value, else the value as it is."""
     if isinstance(value, str) and value[:1] in "[{":
         try:
             return json.loads(value)

@@ -19,8 +19,8 @@ from pyproj import Geod
 from shapely.geometry import LineString
 from shapely.geometry.base import BaseGeometry
 
+from geo import settings
 from geo.antimeridian import split_antimeridian
-from reemap import settings
 
 __all__ = ["geodesic_length_km", "great_circle", "sea_lane", "sea_lane_passages"]
 

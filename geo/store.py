@@ -27,10 +27,10 @@ from typing import Any
 import geopandas as gpd
 import pyogrio
 
+from geo import settings
+from geo.errors import InputError
 from geo.export import flatten
 from geo.io import read_features
-from reemap import settings
-from reemap.errors import InputError
 
 __all__ = [
     "StoredLayer",

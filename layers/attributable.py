@@ -14,9 +14,9 @@ from collections.abc import Iterable, Mapping
 import geopandas as gpd
 import pandas as pd
 
+from geo.errors import InputError
 from layers.ownership import OwnershipGraph, asset_key
 from layers.schema import CURRENT_STATUSES, ELEMENT_GROUPS, PIPELINE_STATUSES
-from reemap.errors import InputError
 
 __all__ = [
     "ASSET_LAYERS",
@@ -176,7 +176,8 @@ def owner_tables(
         status group, unit and element group); ``offtakes`` of the owner and of the
         entities it holds (commercial ties, not equity).
     """
-    held = pd.DataFrame([(graph.name(n), n, p) for n, p in graph.holdings(entity)],
+    holdings = sorted(graph.holdings(entity), key=lambda h: h[0])  # the same order however loaded
+    held = pd.DataFrame([(graph.name(n), n, p) for n, p in holdings],
                         columns=["holds", "node", "stake_pct"])
     assets = attributable_assets(frames, graph, entity)
     parties = [entity, *(n for n in graph.stake_ranges(entity) if n in graph.entities)]

@@ -1,31 +1,44 @@
-"""Loading the curated layers (and users' files) into typed GeoDataFrames in EPSG:4326."""
+"""Loading the curated layers and users' imported ones into typed GeoDataFrames in EPSG:4326.
+
+Imported features join the curated layers in :func:`merge_imported`: each keeps its layer,
+gains ``source_label``, and its id becomes ``LABEL--id``. Curated ids are slugs, which never
+hold ``--``, so imported ids can collide neither with them nor with each other.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 
+from geo import settings
+from geo import store as geo_store
+from geo.errors import InputError
 from geo.io import read_features
 from layers.models import MODELS, layer_fields
 from layers.ownership import OwnershipGraph, load_graph
-from layers.schema import LAYERS, NESTED_PROPERTIES
+from layers.schema import AS_PUBLISHED_LAYERS, LAYERS, NESTED_PROPERTIES
 from layers.validate import validate_frame
-from reemap import settings
-from reemap.errors import InputError
 
 __all__ = [
+    "ID_SEPARATOR",
     "LAYER_FILES",
     "Dataset",
     "empty_layer",
     "infer_layer",
     "layer_path",
     "load_dataset",
+    "load_imported",
     "load_layer",
     "load_layers",
+    "merge_imported",
 ]
 
+#: Joins a label and a feature id: ``my-sites--norra-karr``.
+ID_SEPARATOR = "--"
 #: The file that holds each curated layer, under the data folder.
 LAYER_FILES: dict[str, str] = {name: f"{name}.geojson" for name in LAYERS}
 
@@ -88,7 +101,9 @@ def load_layer(
         raise InputError(f"unknown layer {layer!r}; layers are {', '.join(MODELS)}")
     p = Path(path) if path is not None else layer_path(layer, data_dir)
     raw = read_features(p, nested=NESTED_PROPERTIES)
-    return validate_frame(raw, layer, label=str(p))
+    return validate_frame(
+        raw, layer, label=str(p), check_countries=layer not in AS_PUBLISHED_LAYERS
+    )
 
 
 def load_layers(
@@ -123,14 +138,51 @@ def load_dataset(
     data_dir
         The data folder (``settings.DATA_DIR`` when omitted).
     include_store
-        Add users' imported layers (``layers.imports.merge_imported``): each feature keeps
+        Add users' imported layers (:func:`merge_imported`): each feature keeps
         its layer, gains ``source_label``, and its id becomes ``LABEL--id``.
     store
         The store file (``settings.STORE_PATH`` when omitted).
     """
     frames = load_layers(data_dir=data_dir)
     if include_store:
-        from layers.imports import merge_imported  # imports builds on this module
-
         frames = merge_imported(frames, store=store)
     return Dataset(frames=frames, graph=load_graph(frames, data_dir=data_dir))
+
+
+def load_imported(store: Path | None = None) -> dict[str, list[gpd.GeoDataFrame]]:
+    """Every imported table, typed and namespaced, grouped by layer.
+
+    Each frame has ``source_label`` and ids ``LABEL--id``. The tables were validated at
+    import; they are validated again here (without the country check) so a hand-edited
+    store is reported rather than drawn.
+    """
+    out: dict[str, list[gpd.GeoDataFrame]] = {}
+    for entry in geo_store.list_layers(store):
+        raw = geo_store.read_layer(entry.label, nested=NESTED_PROPERTIES, store=store)
+        where = f"{store or settings.STORE_PATH}#{entry.label}"
+        typed = validate_frame(raw, entry.layer, label=where, check_countries=False)
+        typed["id"] = [f"{entry.label}{ID_SEPARATOR}{fid}" for fid in typed["id"]]
+        typed["source_label"] = entry.label
+        out.setdefault(entry.layer, []).append(typed)
+    return out
+
+
+def merge_imported(
+    frames: Mapping[str, gpd.GeoDataFrame], *, store: Path | None = None
+) -> dict[str, gpd.GeoDataFrame]:
+    """Return the curated layers with the imported features appended (inputs unchanged).
+
+    Curated features get ``source_label = None`` in layers that hold imported ones.
+    """
+    out = dict(frames)
+    for layer, parts in load_imported(store).items():
+        base = frames.get(layer)
+        pieces = [p for p in ([base] if base is not None else []) + parts if len(p)]
+        merged = pd.concat(pieces, ignore_index=True) if pieces else parts[0]
+        merged = gpd.GeoDataFrame(merged, geometry="geometry", crs=settings.WGS84)
+        shared = set(base.columns) if base is not None else set()
+        for column in set(merged.columns) - shared:  # absent in curated rows: None, not NaN
+            if column != "geometry":
+                merged[column] = merged[column].astype(object).where(merged[column].notna(), None)
+        out[layer] = merged
+    return out

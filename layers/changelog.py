@@ -17,11 +17,11 @@ from typing import Annotated, Any, Final
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from geo import settings
+from geo.errors import DataError, Problem
 from layers.ownership import read_table
 from layers.schema import LAYERS, IsoDate, WebUrl
 from layers.validate import pydantic_messages
-from reemap import settings
-from reemap.errors import DataError, Problem
 
 __all__ = ["CHANGELOG_COLUMNS", "CHANGELOG_LAYERS", "Change", "load_changelog"]
 

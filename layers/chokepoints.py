@@ -19,11 +19,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from reemap import settings
+from geo import settings
+from layers.defaults import IMPORTER
 
 __all__ = [
-    "EXPOSURE_COLUMNS", "NOT_ROUTED", "TOTAL", "exposure", "exposure_text", "flows", "passes",
-    "routes_through",
+    "EXPOSURE_COLUMNS", "NOT_ROUTED", "TOTAL", "exposure", "exposure_text", "flows_of_routes",
+    "passes", "routes_through",
 ]
 
 #: Pseudo chokepoint ids of the two summary rows of :func:`exposure`.
@@ -92,7 +93,7 @@ def _union(lists: Iterable[object]) -> list[str]:
     return out
 
 
-def flows(routes: gpd.GeoDataFrame) -> pd.DataFrame:
+def flows_of_routes(routes: gpd.GeoDataFrame) -> pd.DataFrame:
     """Collapse route legs into one row per flow.
 
     A flow drawn as several legs (land, sea, land) repeats its tonnage on each leg; this
@@ -123,7 +124,7 @@ def exposure(
     chokepoints: gpd.GeoDataFrame,
     *,
     period: str | None = None,
-    destination: str = "JPN",
+    destination: str = IMPORTER,
 ) -> pd.DataFrame:
     """Tonnage and share of a country's imports passing each chokepoint, per period and unit.
 
@@ -147,7 +148,7 @@ def exposure(
         the total of that period and unit; flows with unknown tonnage are counted in
         ``flows_without_tonnage`` and left out of every sum.
     """
-    table = flows(routes)
+    table = flows_of_routes(routes)
     table = table[table["destination"].eq(destination) & table["tonnage_unit"].notna()]
     if period is not None:
         table = table[table["period"].eq(period)]

@@ -1,8 +1,9 @@
-"""Japan's dependency on China: the sourced share series, import tonnages and concentration.
+"""Import dependence (Japan, the United States, the EU): sourced series, imports, concentration.
 
-Every series in ``data/dependency.csv`` stays its own line, labelled by its basis and its
-source: sources count differently (tonnage, metal equivalent, value, unstated) and are
-never merged into one line. Import tonnages come from ``data/flows.csv`` (rows whose
+Every series in ``data/dependency.csv`` stays its own line, labelled by its importer, its
+measure, its basis and its source: sources count differently (tonnage, metal equivalent,
+value, unstated; China's share of imports or net import reliance) and are never merged
+into one line. Import tonnages come from ``data/flows.csv`` (rows whose
 destination is the importer). A market is one period, one tonnage unit and one product
 text: tonnages of different units or products are never added. The concentration index
 (Herfindahl-Hirschman, HHI) is computed per market only over the origins the data holds,
@@ -13,8 +14,11 @@ from __future__ import annotations
 
 import pandas as pd
 
+from layers.defaults import IMPORTER
+
 __all__ = [
     "HHI_UNIT",
+    "MEASURES",
     "concentration",
     "dependency_series",
     "imports_by_origin",
@@ -26,6 +30,12 @@ HHI_UNIT = "HHI, 0-10,000 (sum of squared origin shares in %)"
 
 MARKET = ["period", "tonnage_unit", "product"]
 
+#: What each ``measure`` of data/dependency.csv is, as shown to users.
+MEASURES: dict[str, str] = {
+    "china_share_of_imports": "China's share of rare-earth imports",
+    "net_import_reliance": "net import reliance (net imports as % of apparent consumption)",
+}
+
 
 def period_start(period: str) -> pd.Timestamp:
     """The first day of a ``YYYY`` or ``YYYY-MM`` period."""
@@ -33,32 +43,43 @@ def period_start(period: str) -> pd.Timestamp:
 
 
 def dependency_series(points: pd.DataFrame) -> pd.DataFrame:
-    """Label each sourced series of China's share of Japan's imports, one line each.
+    """Label each sourced dependence series, one line each.
 
     Parameters
     ----------
     points
-        Rows of ``data/dependency.csv`` (``layers.tables.load_dependency``).
+        Rows of ``data/dependency.csv`` (``layers.tables.load_dependency``); without an
+        ``importer`` or ``measure`` column they are Japan's series of China's share.
 
     Returns
     -------
     DataFrame
-        The rows sorted by series and period, with ``label`` ("publisher (basis: ...)",
-        the series id added where two series would share a label) and ``date`` (the
-        period's first day).
+        The rows sorted by importer, series and period, with ``label`` ("IMPORTER:
+        publisher (basis: ...)", "net import reliance; " before the basis for that measure,
+        the series id added where two series would share a label), ``measure_text`` and
+        ``date`` (the period's first day).
     """
     out = points.copy()
+    if "importer" not in out.columns:
+        out["importer"] = "JPN"
+    if "measure" not in out.columns:
+        out["measure"] = "china_share_of_imports"
     publisher = out["source_publisher"].fillna(out["source_title"])
-    out["label"] = publisher + " (basis: " + out["basis"] + ")"
+    reliance = out["measure"].eq("net_import_reliance")
+    measure = reliance.map({True: "net import reliance; ", False: ""})
+    out["label"] = (
+        out["importer"] + ": " + publisher + " (" + measure + "basis: " + out["basis"] + ")"
+    )
+    out["measure_text"] = out["measure"].map(MEASURES)
     per_label = out.groupby("label")["series_id"].nunique()
     shared = set(per_label[per_label > 1].index)
     clash = out["label"].isin(shared)
     out.loc[clash, "label"] = out.loc[clash, "label"] + " [" + out.loc[clash, "series_id"] + "]"
     out["date"] = [period_start(p) for p in out["period"]]
-    return out.sort_values(["series_id", "period"]).reset_index(drop=True)
+    return out.sort_values(["importer", "series_id", "period"]).reset_index(drop=True)
 
 
-def imports_by_origin(flows: pd.DataFrame, *, destination: str = "JPN") -> pd.DataFrame:
+def imports_by_origin(flows: pd.DataFrame, *, destination: str = IMPORTER) -> pd.DataFrame:
     """Import tonnage by origin per market (period, unit, product) into ``destination``.
 
     Rows whose tonnage is not given are left out of the sums and counted in

@@ -9,15 +9,12 @@ Sources are never invented. A user's file without ``sources``/``as_of`` is refus
 the user states them at import (:class:`UserClaim`); features so filled carry
 ``sources_given_at_import = true`` so every export shows the figures as the user's claim.
 
-Imported features join the curated layers in :func:`merge_imported`: each keeps its layer,
-gains ``source_label``, and its id becomes ``LABEL--id``. Curated ids are slugs, which never
-hold ``--``, so imported ids can collide neither with them nor with each other.
+Imported features join the curated layers in ``layers.catalog.merge_imported``.
 """
 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,27 +23,22 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from geo import settings
 from geo import store as geo_store
+from geo.errors import DataError, InputError, Problem
 from geo.io import layer_names, read_features
 from layers.catalog import infer_layer
 from layers.models import MODELS
 from layers.schema import NESTED_PROPERTIES
 from layers.validate import validate_frame
-from reemap import settings
-from reemap.errors import DataError, InputError, Problem
 
 __all__ = [
     "CLAIM_FLAG",
-    "ID_SEPARATOR",
     "UserClaim",
     "import_bytes",
     "import_file",
-    "load_imported",
-    "merge_imported",
 ]
 
-#: Joins a label and a feature id: ``my-sites--norra-karr``.
-ID_SEPARATOR = "--"
 #: The property marking features whose sources and as_of the user gave at import.
 CLAIM_FLAG = "sources_given_at_import"
 
@@ -222,42 +214,3 @@ def import_bytes(
 def _renamed(problem: Problem, path: str) -> Problem:
     """The same problem, reported against another file name."""
     return Problem(path, problem.feature, problem.message)
-
-
-def load_imported(store: Path | None = None) -> dict[str, list[gpd.GeoDataFrame]]:
-    """Every imported table, typed and namespaced, grouped by layer.
-
-    Each frame has ``source_label`` and ids ``LABEL--id``. The tables were validated at
-    import; they are validated again here (without the country check) so a hand-edited
-    store is reported rather than drawn.
-    """
-    out: dict[str, list[gpd.GeoDataFrame]] = {}
-    for entry in geo_store.list_layers(store):
-        raw = geo_store.read_layer(entry.label, nested=NESTED_PROPERTIES, store=store)
-        where = f"{store or settings.STORE_PATH}#{entry.label}"
-        typed = validate_frame(raw, entry.layer, label=where, check_countries=False)
-        typed["id"] = [f"{entry.label}{ID_SEPARATOR}{fid}" for fid in typed["id"]]
-        typed["source_label"] = entry.label
-        out.setdefault(entry.layer, []).append(typed)
-    return out
-
-
-def merge_imported(
-    frames: Mapping[str, gpd.GeoDataFrame], *, store: Path | None = None
-) -> dict[str, gpd.GeoDataFrame]:
-    """Return the curated layers with the imported features appended (inputs unchanged).
-
-    Curated features get ``source_label = None`` in layers that hold imported ones.
-    """
-    out = dict(frames)
-    for layer, parts in load_imported(store).items():
-        base = frames.get(layer)
-        pieces = [p for p in ([base] if base is not None else []) + parts if len(p)]
-        merged = pd.concat(pieces, ignore_index=True) if pieces else parts[0]
-        merged = gpd.GeoDataFrame(merged, geometry="geometry", crs=settings.WGS84)
-        shared = set(base.columns) if base is not None else set()
-        for column in set(merged.columns) - shared:  # absent in curated rows: None, not NaN
-            if column != "geometry":
-                merged[column] = merged[column].astype(object).where(merged[column].notna(), None)
-        out[layer] = merged
-    return out

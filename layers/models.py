@@ -296,6 +296,21 @@ class Chokepoint(Feature):
     kind: str | None = None
 
 
+class Occurrence(Feature):
+    """A site of the USGS rare-earth occurrences database (mrdata.usgs.gov/ree).
+
+    The database states no status, owner or capacity: ``status`` may be null ("not
+    stated"). ``curated_mine_id`` names the curated mine that shows the same site.
+    """
+
+    status: Status | None = None  # type: ignore[assignment]
+    usgs_ree_id: NonEmpty
+    url: WebUrl = None
+    state_or_province: str | None = None
+    other_commodities: str | None = None
+    curated_mine_id: str | None = None
+
+
 #: The model for each layer.
 MODELS: Final[dict[str, type[Feature]]] = {
     "mines": Mine,
@@ -304,6 +319,7 @@ MODELS: Final[dict[str, type[Feature]]] = {
     "routes": Route,
     "ports": Port,
     "chokepoints": Chokepoint,
+    "occurrences": Occurrence,
 }
 
 #: Property columns of each layer, in order: the common ones first, then the layer's own.

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from reemap.errors import Problem
+from geo.errors import Problem
 
 __all__ = ["OFFTAKE_COLUMNS", "Offtake", "offtakes_from_table"]
 

@@ -24,10 +24,10 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from geo import settings
+from geo.errors import DataError, InputError, Problem
 from layers.offtakes import OFFTAKE_COLUMNS, Offtake, offtakes_from_table
 from layers.schema import ENTITY_TYPES, SOURCE_KINDS, STATE_ENTITY_TYPES
-from reemap import settings
-from reemap.errors import DataError, InputError, Problem
 
 __all__ = [
     "Entity", "Offtake", "OwnershipGraph", "StakeRange", "asset_key", "load_graph", "read_table",

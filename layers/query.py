@@ -22,9 +22,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo.errors import InputError
 from layers.ownership import OwnershipGraph, asset_key
 from layers.schema import CAPACITY_UNITS, ELEMENTS, LAYERS, STATUSES
-from reemap.errors import InputError
 
 __all__ = ["Query", "apply_query", "parse_values", "query_masks"]
 

@@ -26,12 +26,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo import settings
+from geo.errors import DataError, InputError, Problem
 from geo.searoutes import geodesic_length_km, great_circle, sea_lane
-from layers.chokepoints import flows as flow_table
-from layers.chokepoints import passes
+from layers.catalog import layer_path, load_layer, load_layers
+from layers.chokepoints import flows_of_routes, passes
 from layers.validate import country_outlines, validate_frame
-from reemap import settings
-from reemap.errors import DataError, InputError, Problem
 
 __all__ = [
     "FLOW_COLUMNS",
@@ -43,12 +43,15 @@ __all__ = [
     "routes_in_period",
 ]
 
-#: Columns a flows file must have (``destination_site`` is optional).
+#: Columns a flows file must have (see ``_OPTIONAL_COLUMNS`` for the optional ones).
 FLOW_COLUMNS: tuple[str, ...] = (
     "id", "origin", "destination", "origin_port", "destination_port", "origin_site", "product",
     "hs_code", "tonnage", "tonnage_unit", "period", "source_title", "source_url", "source_date",
     "source_publisher", "as_of", "notes",
 )
+#: Columns a flows file may have: the destination site, the HS edition of ``hs_code``
+#: (e.g. ``HS 2022``) and the kind of the row's source (issue 13).
+_OPTIONAL_COLUMNS: tuple[str, ...] = ("destination_site", "hs_edition", "source_kind")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _NOTES = {
     "sea": "Sea lane modelled on searoute's maritime network (Eurostat marnet) between the "
@@ -199,7 +202,7 @@ def _feature(
         "notes": f"{note} {row['notes'] or ''}".strip(),
         "flow_id": row["id"], "origin": row["origin"], "destination": row["destination"],
         "origin_port": row["origin_port"], "destination_port": row["destination_port"],
-        "product": row["product"], "hs_code": row["hs_code"],
+        "product": row["product"], "hs_code": row["hs_code"], "hs_edition": row["hs_edition"],
         "tonnage": tonnage, "tonnage_unit": row["tonnage_unit"],
         "period": row["period"], "route_kind": kind, "geometry_approximate": approximate,
         "length_km": round(geodesic_length_km(geometry), 1),
@@ -246,7 +249,7 @@ def build_routes(
     features: list[dict[str, Any]] = []
     seen: set[str] = set()
     for position, raw in enumerate(flows.to_dict("records"), start=2):
-        row = {c: raw.get(c) for c in (*FLOW_COLUMNS, "destination_site")}
+        row = {c: raw.get(c) for c in (*FLOW_COLUMNS, *_OPTIONAL_COLUMNS)}
         fid = row["id"] or f"line {position}"
         if not row["id"] or not _SLUG.match(row["id"]):
             problems.append(Problem(label, fid, "id must be a slug (lowercase, digits, '-')"))
@@ -314,7 +317,7 @@ def compare_periods(
         ``by``, ``tonnage_unit``, ``before``, ``after``, ``change``, ``change_pct``,
         ``incomplete``; one row per value of ``by`` and unit seen in either period.
     """
-    table = flow_table(routes)
+    table = flows_of_routes(routes)
     table = table[table["period"].isin([before, after]) & table["tonnage_unit"].notna()]
     if destination is not None:
         table = table[table["destination"].eq(destination)]
@@ -348,8 +351,6 @@ def build_from_files(
     data_dir
         The data folder for everything else (mines, refineries, chokepoints).
     """
-    from layers.catalog import layer_path, load_layer, load_layers
-
     folder = data_dir or settings.DATA_DIR
     flows_path = Path(flows) if flows is not None else folder / "flows.csv"
     port_layer = load_layer("ports", ports, data_dir=folder)

@@ -24,11 +24,13 @@ import numpy as np
 import pandas as pd
 import pycountry
 
+from geo.errors import InputError
 from layers.attributable import asset_table, owner_entity
+from layers.chokepoints import flows_of_routes
+from layers.defaults import IMPORTER
 from layers.dependency import MARKET
 from layers.ownership import OwnershipGraph
 from layers.schema import CURRENT_STATUSES, ELEMENT_GROUPS, STAGES
-from reemap.errors import InputError
 
 __all__ = [
     "KINDS", "Disruption", "ScenarioResult", "highlight_map", "parse_disruption", "run_scenario",
@@ -77,6 +79,14 @@ class ScenarioResult:
     outside_china: pd.DataFrame
     highlight: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The three tables by the names ``reemap scenario`` prints them under."""
+        return {
+            "imports lost (per period, unit and product)": self.imports,
+            "capacity lost (by stage, unit, element group)": self.capacity,
+            "capacity outside China (before and after)": self.outside_china,
+        }
 
 
 def parse_disruption(text: str) -> Disruption:
@@ -143,9 +153,7 @@ def _flow_losses(
             notes.append("the routes carry no chokepoints yet (data/routes.geojson): "
                          "which imports pass the chokepoint is unknown")
             return np.full(n, np.nan), np.full(n, np.nan)
-        from layers.chokepoints import flows as route_flows
-
-        legs = route_flows(routes)
+        legs = flows_of_routes(routes)
         through = set(legs.loc[legs["chokepoints"].map(lambda c: what.id in c), "flow_id"])
         routed = set(legs["flow_id"])
         hit = np.array([1.0 if f in through else (0.0 if f in routed else np.nan)
@@ -213,7 +221,7 @@ def run_scenario(
     graph: OwnershipGraph,
     flows: pd.DataFrame,
     *,
-    destination: str = "JPN",
+    destination: str = IMPORTER,
     statuses: tuple[str, ...] = CURRENT_STATUSES,
 ) -> ScenarioResult:
     """Remove one thing and measure what Japan (or ``destination``) and the world lose.

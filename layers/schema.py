@@ -216,15 +216,24 @@ GEOMETRY_TYPES: Final[dict[str, frozenset[str]]] = {
     "mines": frozenset({"Point"}),
     "refineries": frozenset({"Point"}),
     "ports": frozenset({"Point"}),
+    "occurrences": frozenset({"Point"}),
     "seabed": frozenset({"Polygon", "MultiPolygon"}),
     "chokepoints": frozenset({"Polygon", "MultiPolygon"}),
     "routes": frozenset({"LineString", "MultiLineString"}),
 }
 
 #: The layers, in drawing order (areas first, then lines, then points).
-LAYERS: Final[tuple[str, ...]] = ("seabed", "chokepoints", "routes", "ports", "refineries", "mines")
+#: ``occurrences`` (the USGS database) lies under the curated layers.
+LAYERS: Final[tuple[str, ...]] = (
+    "seabed", "chokepoints", "occurrences", "routes", "ports", "refineries", "mines",
+)  # fmt: skip
+#: Layers whose points are kept as their publisher gives them: a point outside its country's
+#: outline is noted by the build (``reemap build-occurrences``), not refused on loading.
+AS_PUBLISHED_LAYERS: Final[frozenset[str]] = frozenset({"occurrences"})
 #: The layers in reading order (points first): tables, summaries and menus.
 READING_ORDER: Final[tuple[str, ...]] = tuple(reversed(LAYERS))
+#: Layers whose features lie at sea by nature: never checked against land outlines.
+OFFSHORE_LAYERS: Final[frozenset[str]] = frozenset({"seabed", "routes", "chokepoints"})
 #: The four layers the design contract names; the others are optional extras.
 CORE_LAYERS: Final[tuple[str, ...]] = ("mines", "refineries", "seabed", "routes")
 

@@ -38,7 +38,8 @@ def collect_sources(frames: Mapping[str, gpd.GeoDataFrame], data_dir: Path) -> p
     Returns
     -------
     DataFrame
-        Columns ``publisher, title, url, date, used_in`` (files, comma-separated) and
+        Columns ``publisher, title, url, date, kind`` (``""`` when not stated),
+        ``used_in`` (files, comma-separated) and
         ``uses`` (how many features or rows cite it), sorted by publisher and title.
     """
     rows: list[dict[str, str]] = []
@@ -51,6 +52,7 @@ def collect_sources(frames: Mapping[str, gpd.GeoDataFrame], data_dir: Path) -> p
                         "title": s["title"],
                         "url": s.get("url") or "",
                         "date": s["date"],
+                        "kind": s.get("kind") or "",
                         "used_in": f"{layer}.geojson",
                     }
                 )
@@ -67,11 +69,12 @@ def collect_sources(frames: Mapping[str, gpd.GeoDataFrame], data_dir: Path) -> p
                         "title": record["source_title"],
                         "url": record.get("source_url", ""),
                         "date": record.get("source_date", ""),
+                        "kind": record.get("source_kind", ""),
                         "used_in": name,
                     }
                 )
-    frame = pd.DataFrame(rows, columns=["publisher", "title", "url", "date", "used_in"])
-    keys = ["publisher", "title", "url", "date"]
+    frame = pd.DataFrame(rows, columns=["publisher", "title", "url", "date", "kind", "used_in"])
+    keys = ["publisher", "title", "url", "date", "kind"]
     grouped = frame.groupby(keys, dropna=False, sort=True).agg(
         used_in=("used_in", lambda s: ", ".join(sorted(set(s)))), uses=("used_in", "size")
     )
@@ -83,12 +86,13 @@ def _cell(text: object) -> str:
 
 
 def sources_markdown(sources: pd.DataFrame) -> str:
-    """The sources as a Markdown table (publisher, title with link, date, used in)."""
-    lines = ["| publisher | title | date | used in |", "|---|---|---|---|"]
+    """The sources as a Markdown table (publisher, kind, title with link, date, used in)."""
+    lines = ["| publisher | kind | title | date | used in |", "|---|---|---|---|---|"]
     for row in sources.to_dict("records"):
         title = _cell(row["title"])
         linked = f"[{title}]({row['url']})" if row["url"] else title
         lines.append(
-            f"| {_cell(row['publisher'])} | {linked} | {_cell(row['date'])} | {row['used_in']} |"
+            f"| {_cell(row['publisher'])} | {_cell(row.get('kind') or 'not stated')} | {linked} "
+            f"| {_cell(row['date'])} | {row['used_in']} |"
         )
     return "\n".join(lines) + "\n"

@@ -15,14 +15,23 @@ from typing import Annotated, Any, Literal
 import pandas as pd
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from geo import settings
+from geo.errors import DataError, Problem
 from layers.models import FlowFields
 from layers.ownership import read_table
 from layers.schema import Element, Percent, Period, Slug, SourceKind
 from layers.validate import pydantic_messages
-from reemap import settings
-from reemap.errors import DataError, Problem
 
-__all__ = ["load_dependency", "load_flows", "load_offtakes"]
+__all__ = [
+    "DEPENDENCY_FILE",
+    "FLOWS_FILE",
+    "OFFTAKES_FILE",
+    "folder_dependency",
+    "folder_flows",
+    "load_dependency",
+    "load_flows",
+    "load_offtakes",
+]
 
 _DATE = r"^\d{4}(-\d{2}(-\d{2})?)?$"
 
@@ -67,12 +76,30 @@ class Flow(FlowFields, _Row):
 
 
 class DependencyPoint(_Row):
-    """One point of a series of Japan's share of rare-earth imports from China."""
+    """One point of a series of an importer's dependence on rare-earth imports.
+
+    ``measure`` says what the share is: China's share of the importer's rare-earth imports
+    (the default), or net import reliance (net imports as a share of apparent consumption,
+    the USGS measure). ``importer`` is an ISO3 code or ``EU``; files without the column are
+    Japan's series (the table's first content).
+    """
 
     series_id: Annotated[str, Field(min_length=1)]
-    basis: Literal["metal equivalent", "tonnage", "value", "unstated"]
+    importer: Annotated[str, Field(pattern=r"^([A-Z]{3}|EU)$")] = "JPN"
+    measure: Literal["china_share_of_imports", "net_import_reliance"] = "china_share_of_imports"
+    basis: Literal["metal equivalent", "tonnage", "value", "unstated", "apparent consumption"]
     period: Period
     share_pct: Percent
+
+    @model_validator(mode="after")
+    def _basis_fits_measure(self) -> DependencyPoint:
+        reliance = self.measure == "net_import_reliance"
+        if reliance != (self.basis == "apparent consumption"):
+            raise ValueError(
+                "basis: 'apparent consumption' goes with measure 'net_import_reliance' (and "
+                f"only with it), not {self.basis!r} with {self.measure!r}"
+            )
+        return self
 
 
 class Offtake(_Row):
@@ -118,16 +145,34 @@ def _load(path: Path, model: type[_Row], key: str) -> pd.DataFrame:
     return pd.DataFrame.from_records(rows, columns=list(model.model_fields) if not rows else None)
 
 
+#: The tables' files under a data folder.
+FLOWS_FILE = "flows.csv"
+DEPENDENCY_FILE = "dependency.csv"
+OFFTAKES_FILE = "ownership/offtakes.csv"
+
+
 def load_flows(path: Path | None = None) -> pd.DataFrame:
     """Read and check ``data/flows.csv`` (or another flow table)."""
-    return _load(path or settings.DATA_DIR / "flows.csv", Flow, "id")
+    return _load(path or settings.DATA_DIR / FLOWS_FILE, Flow, "id")
 
 
 def load_dependency(path: Path | None = None) -> pd.DataFrame:
     """Read and check ``data/dependency.csv``: one row per series and period."""
-    return _load(path or settings.DATA_DIR / "dependency.csv", DependencyPoint, "series_id")
+    return _load(path or settings.DATA_DIR / DEPENDENCY_FILE, DependencyPoint, "series_id")
 
 
 def load_offtakes(path: Path | None = None) -> pd.DataFrame:
     """Read and check ``data/ownership/offtakes.csv``."""
-    return _load(path or settings.DATA_DIR / "ownership" / "offtakes.csv", Offtake, "id")
+    return _load(path or settings.DATA_DIR / OFFTAKES_FILE, Offtake, "id")
+
+
+def folder_flows(data_dir: Path) -> pd.DataFrame:
+    """A data folder's flows, or a table with no rows (and the flows' columns) when it has none."""
+    path = data_dir / FLOWS_FILE
+    return load_flows(path) if path.exists() else pd.DataFrame(columns=list(Flow.model_fields))
+
+
+def folder_dependency(data_dir: Path) -> pd.DataFrame | None:
+    """A data folder's dependency series, or None when it has none."""
+    path = data_dir / DEPENDENCY_FILE
+    return load_dependency(path) if path.exists() else None

@@ -17,11 +17,12 @@ import pandas as pd
 import shapely
 from pydantic import ValidationError
 
+from geo import settings
 from geo.coords import country_mismatches, out_of_range, to_wgs84
+from geo.errors import DataError, Problem
+from geo.io import read_features
 from layers.models import MODELS, Feature, number_fields
-from layers.schema import GEOMETRY_TYPES, INTEGER_FIELDS
-from reemap import settings
-from reemap.errors import DataError, Problem
+from layers.schema import GEOMETRY_TYPES, INTEGER_FIELDS, OFFSHORE_LAYERS
 
 __all__ = ["country_outlines", "validate_frame"]
 
@@ -33,8 +34,6 @@ def country_outlines() -> gpd.GeoDataFrame:
     A data folder of its own (``REEMAP_DATA_DIR``) may hold its own outlines; without
     them, the bundled ones apply.
     """
-    from geo.io import read_features
-
     own = settings.DATA_DIR / "countries.geojson"
     bundled = own if own.exists() else settings.ROOT / "data" / "countries.geojson"
     return read_features(bundled, max_bytes=2**63 - 1)  # ours: the users' file limit is moot
@@ -158,7 +157,7 @@ def validate_frame(
             messages.extend(pydantic_messages(exc))
         problems.extend(Problem(label, name, m) for m in messages)
     problems.extend(_duplicates(labels, label))
-    if check_countries and layer not in settings.OFFSHORE_LAYERS and not problems:
+    if check_countries and layer not in OFFSHORE_LAYERS and not problems:
         problems.extend(_countries(gdf, rows, labels, label))
     if problems:
         raise DataError(problems)

@@ -7,30 +7,60 @@ problem``); 2 usage error or unreadable file; 3 a bug in reemap (one line, no tr
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from reemap import cli_analysis, cli_imports, cli_routes, settings
-from reemap.errors import DataError, InputError, Problem
+import pandas as pd
+
+from geo import settings
+from geo.errors import DataError, InputError, Problem
+from geo.export import write_layers
+from geo.io import read_features
+from geo.parquet import write_partitioned
+from layers.bods import bods_statements
+from layers.catalog import (
+    LAYER_FILES,
+    infer_layer,
+    layer_path,
+    load_dataset,
+    load_layer,
+    load_layers,
+)
+from layers.changelog import load_changelog
+from layers.ownership import ENTITY_COLUMNS, STAKE_COLUMNS, load_graph, read_table
+from layers.provenance import counts_text, figure_counts, kind_counts, provenance_problems
+from layers.query import Query, apply_query, parse_values
+from layers.schema import NESTED_PROPERTIES
+from layers.sources import collect_sources, sources_markdown
+from layers.tables import load_dependency, load_flows, load_offtakes
+from layers.validate import validate_frame
+from reemap import cli_analysis, cli_imports, cli_routes, cli_world
 from reemap.registry import COMMANDS as _COMMANDS
 from reemap.registry import EXTENSIONS as _EXTENSIONS
 from reemap.registry import command
 from reemap.registry import err as _err
 from reemap.registry import out as _out
+from ui.assets import ensure_static
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from layers.ownership import OwnershipGraph
 
 __all__ = ["main"]
 
 # the sub-command modules register their commands when imported
-_REGISTERED = (cli_analysis, cli_imports, cli_routes)
+_REGISTERED = (cli_analysis, cli_imports, cli_routes, cli_world)
 
 
 @command("layers")
 def _layers(args: argparse.Namespace) -> int:
-    from layers.catalog import LAYER_FILES, layer_path, load_layer
-
     rows = []
     for name in LAYER_FILES:
         path = layer_path(name, args.data_dir)
@@ -43,9 +73,7 @@ def _layers(args: argparse.Namespace) -> int:
     return 0
 
 
-def _query_from(args: argparse.Namespace) -> object:
-    from layers.query import Query, parse_values
-
+def _query_from(args: argparse.Namespace) -> Query:
     return Query(
         layers=parse_values(args.layer),
         elements=parse_values(args.element),
@@ -63,14 +91,16 @@ def _query_from(args: argparse.Namespace) -> object:
 
 @command("export")
 def _export(args: argparse.Namespace) -> int:
-    from geo.export import write_layers
-    from layers.catalog import load_dataset
-    from layers.query import Query, apply_query
-
     query = _query_from(args)
-    assert isinstance(query, Query)
     dataset = load_dataset(args.data_dir, include_store=True)
     selected = apply_query(dataset.frames, query, dataset.graph)
+    if args.format == "bods":  # the ownership graph as BODS 0.4 statements, one JSON file
+        return _export_bods(args, dataset.graph, selected)
+    if args.format == "parquet-dataset":  # a folder: layer=NAME/country=ISO3/part-0.parquet
+        write_partitioned(selected, args.output)
+        counts = ", ".join(f"{name} {len(gdf)}" for name, gdf in selected.items())
+        _err(f"wrote {args.output}: {counts} features")
+        return 0
     written = write_layers(selected, args.output, fmt=args.format)
     counts = ", ".join(f"{name} {len(gdf)}" for name, gdf in selected.items())
     where = written[0] if len(set(written)) == 1 else Path(args.output)
@@ -78,13 +108,42 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_bods(
+    args: argparse.Namespace, graph: OwnershipGraph, selected: dict[str, gpd.GeoDataFrame]
+) -> int:
+    folder = (args.data_dir or settings.DATA_DIR) / "ownership"
+    tables = [
+        read_table(folder / name, columns) if (folder / name).exists()
+        else pd.DataFrame(columns=list(columns))
+        for name, columns in (("entities.csv", ENTITY_COLUMNS), ("stakes.csv", STAKE_COLUMNS))
+    ]
+    statements = bods_statements(tables[0], tables[1], selected, graph)
+    text = json.dumps(statements, ensure_ascii=False, indent=1) + "\n"
+    _write_atomic(Path(args.output), text.encode("utf-8"))
+    kinds = [s["recordType"] for s in statements]
+    _err(f"wrote {args.output}: {kinds.count('entity')} entity and "
+         f"{kinds.count('relationship')} relationship statements (BODS 0.4)")
+    return 0
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Write beside ``path`` and move into place: a failure leaves no partial file."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write here ({exc.strerror})") from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        Path(name).replace(path)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+
+
 @command("validate")
 def _validate(args: argparse.Namespace) -> int:
-    from geo.io import read_features
-    from layers.catalog import infer_layer
-    from layers.schema import NESTED_PROPERTIES
-    from layers.validate import validate_frame
-
     path = Path(args.path)
     raw = read_features(path, nested=NESTED_PROPERTIES)
     layer = args.layer or infer_layer(path, raw)
@@ -95,9 +154,6 @@ def _validate(args: argparse.Namespace) -> int:
 
 @command("check")
 def _check(args: argparse.Namespace) -> int:
-    from layers.catalog import LAYER_FILES, layer_path, load_layer
-    from layers.ownership import load_graph
-
     problems = []
     frames = {}
     for name in LAYER_FILES:
@@ -113,6 +169,10 @@ def _check(args: argparse.Namespace) -> int:
     except DataError as exc:
         problems.extend(exc.problems)
     problems.extend(_check_tables(args.data_dir or settings.DATA_DIR))
+    if not problems:  # provenance is judged on valid layers only
+
+        labels = {name: str(layer_path(name, args.data_dir)) for name in frames}
+        problems.extend(provenance_problems(frames, labels))
     if problems:
         raise DataError(problems)
     total = sum(len(f) for f in frames.values())
@@ -121,9 +181,6 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _check_tables(data_dir: Path) -> list[Problem]:
-    from layers.changelog import load_changelog
-    from layers.tables import load_dependency, load_flows, load_offtakes
-
     problems: list[Problem] = []
     for loader, path in (
         (load_flows, data_dir / "flows.csv"),
@@ -141,12 +198,12 @@ def _check_tables(data_dir: Path) -> list[Problem]:
 
 @command("sources")
 def _sources(args: argparse.Namespace) -> int:
-    from layers.catalog import load_layers
-    from layers.sources import collect_sources, sources_markdown
-
     data_dir = args.data_dir or settings.DATA_DIR
-    sources = collect_sources(load_layers(data_dir=data_dir), data_dir)
-    if args.format == "csv":
+    frames = load_layers(data_dir=data_dir)
+    sources = collect_sources(frames, data_dir)
+    if args.format == "counts":
+        _out(counts_text(kind_counts(sources), figure_counts(frames)))
+    elif args.format == "csv":
         sys.stdout.write(sources.to_csv(index=False))
     else:
         sys.stdout.write(sources_markdown(sources))
@@ -176,8 +233,6 @@ def app_command(port: int, *extra: str) -> list[str]:
 
 @command("app")
 def _app(args: argparse.Namespace) -> int:
-    from geo.assets import ensure_static
-
     ensure_static()  # static/ exists before Streamlit mounts it (a fresh clone has none)
     cmd = app_command(args.port)
     env = dict(os.environ)
@@ -226,13 +281,21 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("layers", help="name, feature count and source file of each layer")
     export = sub.add_parser("export", help="write filtered layers to a file")
     export.add_argument("--output", required=True, type=Path, metavar="PATH")
-    export.add_argument("--format", choices=["geojson", "gpkg", "csv", "parquet"])
+    export.add_argument(
+        "--format", choices=["geojson", "gpkg", "csv", "parquet", "parquet-dataset", "bods"],
+        help="parquet-dataset: a folder partitioned by layer and country (GeoParquet 1.1); "
+             "bods: the owners as Beneficial Ownership Data Standard 0.4 JSON",
+    )
     _filters(export)
     validate = sub.add_parser("validate", help="check a file against a layer's schema")
     validate.add_argument("path", metavar="PATH")
     validate.add_argument("--layer", metavar="NAME")
     sources = sub.add_parser("sources", help="every source the bundled data cites")
-    sources.add_argument("--format", choices=["markdown", "csv"], default="markdown")
+    sources.add_argument(
+        "--format", choices=["markdown", "csv", "counts"], default="markdown",
+        help="markdown: the list data/README.md carries; counts: distinct URLs by kind and "
+        "figures naming their source",
+    )
     sub.add_parser("check", help="validate every bundled layer and the ownership graph together")
     app = sub.add_parser("app", help="start the web app")
     app.add_argument("--port", type=int, default=8501)

@@ -3,30 +3,32 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
-from typing import TYPE_CHECKING
+from datetime import date
 
-from reemap import settings
-from reemap.errors import InputError
+import geopandas as gpd
+import pandas as pd
+
+from geo import settings
+from geo.errors import InputError
+from layers.attributable import owner_entity, owner_tables
+from layers.catalog import load_dataset, load_layers
+from layers.coverage import coverage
+from layers.dependency import concentration, dependency_series, imports_by_origin
+from layers.ownership import OwnershipGraph, load_graph
+from layers.scenario import parse_disruption, run_scenario
+from layers.schema import CURRENT_STATUSES, STATUSES
+from layers.tables import load_dependency, load_flows
 from reemap.registry import EXTENSIONS as _EXTENSIONS
 from reemap.registry import command
 from reemap.registry import out as _out
-
-if TYPE_CHECKING:
-    import geopandas as gpd
-
-    from layers.ownership import OwnershipGraph
-
 
 # --- analysis: owners, dependency, scenarios (layers.attributable, .dependency, .scenario) --
 
 
 def _tables(sections: dict[str, object], fmt: str) -> None:
     """Print named tables (DataFrames) as text, CSV (a ``# name`` line before each) or JSON."""
-    import json
-
-    import pandas as pd
-
     frames = {k: v for k, v in sections.items() if isinstance(v, pd.DataFrame)}
     if fmt == "json":
         _out(
@@ -52,11 +54,6 @@ def _tables(sections: dict[str, object], fmt: str) -> None:
 def _analysis_inputs(
     args: argparse.Namespace,
 ) -> tuple[dict[str, gpd.GeoDataFrame], OwnershipGraph]:
-    from datetime import date
-
-    from layers.catalog import load_layers
-    from layers.ownership import load_graph
-
     try:
         on = date.fromisoformat(args.on) if args.on else None
     except ValueError:
@@ -67,8 +64,6 @@ def _analysis_inputs(
 
 @command("owner")
 def _owner(args: argparse.Namespace) -> int:
-    from layers.attributable import owner_entity, owner_tables
-
     frames, graph = _analysis_inputs(args)
     entity = owner_entity(graph, args.name)
     if args.format == "table":
@@ -85,16 +80,13 @@ def _owner(args: argparse.Namespace) -> int:
 
 @command("dependency")
 def _dependency(args: argparse.Namespace) -> int:
-    from layers.dependency import concentration, dependency_series, imports_by_origin
-    from layers.tables import load_dependency, load_flows
-
     folder = args.data_dir or settings.DATA_DIR
     series = dependency_series(load_dependency(folder / "dependency.csv"))
     imports = imports_by_origin(load_flows(folder / "flows.csv"), destination=args.destination)
     _tables(
         {
-            "China's share of Japan's imports, one series per source": series[
-                ["label", "period", "share_pct", "basis", "series_id"]
+            "import dependence, one series per importer and source": series[
+                ["importer", "measure", "label", "period", "share_pct", "basis", "series_id"]
             ],
             f"imports into {args.destination} by origin (share of the tonnage held)": imports,
             "concentration (HHI, 0-10,000, over the origins the data holds)": concentration(
@@ -108,10 +100,6 @@ def _dependency(args: argparse.Namespace) -> int:
 
 @command("scenario")
 def _scenario(args: argparse.Namespace) -> int:
-    from layers.scenario import parse_disruption, run_scenario
-    from layers.schema import CURRENT_STATUSES
-    from layers.tables import load_flows
-
     what = parse_disruption(args.without)
     frames, graph = _analysis_inputs(args)
     flows = load_flows((args.data_dir or settings.DATA_DIR) / "flows.csv")
@@ -120,22 +108,12 @@ def _scenario(args: argparse.Namespace) -> int:
     )
     if args.format == "table":
         _out(f"scenario: without {what}; " + "; ".join(result.notes))
-    _tables(
-        {
-            "imports lost (per period, unit and product)": result.imports,
-            "capacity lost (by stage, unit, element group)": result.capacity,
-            "capacity outside China (before and after)": result.outside_china,
-        },
-        args.format,
-    )
+    _tables(dict(result.tables()), args.format)
     return 0
 
 
 @command("coverage")
 def _coverage(args: argparse.Namespace) -> int:
-    from layers.catalog import load_dataset
-    from layers.coverage import coverage
-
     frames = load_dataset(args.data_dir, include_store=True).frames
     _tables({"features stating each figure (the rest leave it empty)": coverage(frames)},
             args.format)
@@ -143,11 +121,11 @@ def _coverage(args: argparse.Namespace) -> int:
 
 
 def _analysis_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from layers.schema import STATUSES
-
     owner = sub.add_parser("owner", help="an owner's stakes, assets and attributable capacity")
     owner.add_argument("name", metavar="NAME", help="entity id or name, e.g. JOGMEC")
-    dep = sub.add_parser("dependency", help="Japan's dependency series, imports, HHI")
+    dep = sub.add_parser(
+        "dependency", help="dependence series (JPN, USA, EU), imports by origin, HHI"
+    )
     dep.add_argument("--destination", default="JPN", metavar="ISO3", help="default: JPN")
     scen = sub.add_parser("scenario", help="what is lost without a country, facility, ...")
     scen.add_argument(

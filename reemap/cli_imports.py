@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from reemap import settings
-from reemap.errors import DataError, InputError, Problem
+from geo import settings
+from geo.errors import DataError, InputError, Problem
+from geo.store import delete_layer, list_layers
+from layers.imports import UserClaim, import_file
 from reemap.registry import EXTENSIONS as _EXTENSIONS
 from reemap.registry import command
 from reemap.registry import out as _out
@@ -15,8 +17,6 @@ from reemap.registry import out as _out
 
 @command("import")
 def _import(args: argparse.Namespace) -> int:
-    from layers.imports import UserClaim, import_file
-
     claim = None
     if args.source_title or args.source_url or args.as_of:
         if not (args.source_title and args.as_of):
@@ -51,8 +51,6 @@ _NO_SOURCES_HINT = (
 
 @command("imported")
 def _imported(args: argparse.Namespace) -> int:
-    from geo.store import delete_layer, list_layers
-
     if args.delete:
         delete_layer(args.delete)
         _out(f"deleted {args.delete!r} from {settings.STORE_PATH}")

@@ -6,7 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from reemap.errors import InputError
+from geo.errors import InputError
+from geo.export import write_layers
+from layers.catalog import layer_path, load_layer
+from layers.chokepoints import exposure, exposure_text
+from layers.routes import build_from_files
 from reemap.registry import EXTENSIONS as _EXTENSIONS
 from reemap.registry import command
 from reemap.registry import err as _err
@@ -17,10 +21,6 @@ from reemap.registry import out as _out
 
 @command("build-routes")
 def _build_routes(args: argparse.Namespace) -> int:
-    from geo.export import write_layers
-    from layers.catalog import layer_path
-    from layers.routes import build_from_files
-
     routes = build_from_files(flows=args.flows, ports=args.ports, data_dir=args.data_dir)
     output = args.output or layer_path("routes", args.data_dir)
     written = write_layers({"routes": routes}, output)
@@ -34,9 +34,6 @@ def _build_routes(args: argparse.Namespace) -> int:
 
 @command("chokepoints")
 def _chokepoints(args: argparse.Namespace) -> int:
-    from layers.catalog import load_layer
-    from layers.chokepoints import exposure, exposure_text
-
     routes = load_layer("routes", data_dir=args.data_dir)
     table = exposure(
         routes,

@@ -14,19 +14,20 @@ import contextlib
 import inspect
 import sys
 
+import folium.plugins  # noqa: F401  (streamlit_folium imports it: 0.1-0.2 s of templates)
+import geopandas  # noqa: F401
+import pyogrio  # noqa: F401
+import shapely  # noqa: F401
+import streamlit.emojis  # noqa: F401  (set_page_config's icon check: 0.1 s of regex)
+from streamlit.web import cli
+
+import ui.mapview
+import ui.view  # noqa: F401
+from geo import settings
+from layers.catalog import load_dataset
+
 
 def _warm() -> None:
-    import folium.plugins  # noqa: F401  (streamlit_folium imports it: 0.1-0.2 s of templates)
-    import geopandas  # noqa: F401
-    import pyogrio  # noqa: F401
-    import shapely  # noqa: F401
-    import streamlit.emojis  # noqa: F401  (set_page_config's icon check: 0.1 s of regex)
-
-    import geo.mapview  # noqa: F401
-    import layers.view  # noqa: F401
-    from layers.catalog import load_dataset
-    from reemap import settings
-
     # One load, result dropped: the app caches its own. This one compiles the validators
     # and reads the files into the page cache, so the first page's load takes ~50 ms, not 200.
     with contextlib.suppress(Exception):  # a broken data folder is the app's to report
@@ -38,10 +39,8 @@ def _warm() -> None:
 
 
 def main() -> None:
-    """Import the heavy libraries, then hand the command line to Streamlit."""
+    """Read the data once, then hand the command line to Streamlit."""
     _warm()
-    from streamlit.web import cli
-
     sys.argv = ["streamlit", *sys.argv[1:]]
     sys.exit(cli.main())
 

@@ -20,9 +20,9 @@ import streamlit.testing.v1.app_test as app_test_module
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
-from layers.permalink import plain
-from reemap import settings
+from geo import settings
 from reemap.cli import main as cli
+from ui.permalink import plain
 
 MINI = Path(__file__).resolve().parent / "data" / "mini"
 EVERYTHING = {

@@ -8,10 +8,10 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point
 
+from geo.errors import InputError
 from layers.attributable import attributable_assets, attributable_totals, owner_entity
 from layers.catalog import load_dataset
 from layers.ownership import Entity, OwnershipGraph
-from reemap.errors import InputError
 
 
 def test_jogmec_through_jare_on_the_mini_dataset(mini_dir: Path) -> None:

@@ -208,7 +208,7 @@ def test_a_download_is_the_cli_file(page, bundled, tmp_path):
 def test_the_snapshot_button_saves_the_view_as_png(page, bundled, artifacts):
     import struct
 
-    from geo.snapshot import HTML_HASH_KEY, png_text
+    from ui.snapshot import HTML_HASH_KEY, png_text
 
     _open(page, f"{bundled}/?layer=mines&min_hree=20")
     with page.expect_download(timeout=120_000) as info:

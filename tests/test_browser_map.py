@@ -17,11 +17,11 @@ import numpy as np
 import pytest
 import shapely
 
-from geo.assets import ensure_static
-from geo.mapview import build_map, map_html
+from geo import settings
 from layers.catalog import load_layers
 from layers.query import Query, apply_query
-from reemap import settings
+from ui.assets import ensure_static
+from ui.mapview import build_map, map_html
 
 pytestmark = pytest.mark.browser
 
@@ -134,6 +134,8 @@ def test_injected_markup_shows_as_text_and_never_runs(page, site, frames, artifa
         {"title": "Report <b>one</b>", "url": "https://example.org/report", "date": "2025"},
         {"title": "Trap", "url": "javascript:window.__xss=3", "date": "2025"},
     ]
+    mines.at[first, "figure_sources"] = {"capacity": 0}
+    mines.at[first, "checked_on"] = "2026-12-05"
     fid = mines.at[first, "id"]
     html = map_html(build_map({**frames, "mines": mines},
                               effective_stakes={f"mines/{fid}": {"JOGMEC": 5.0}}))
@@ -152,7 +154,10 @@ def test_injected_markup_shows_as_text_and_never_runs(page, site, frames, artifa
     assert "Effective stake" in text
     assert "JOGMEC 5 %" in text
     assert "approximate, within 5 km" in text
-    assert "10,000 t/yr REO (2025)" in text
+    assert "10,000 t/yr REO (2025) [1]" in text  # the figure cites the source stating it
+    cell = popup.locator("td", has_text="10,000 t/yr REO")
+    assert cell.get_attribute("title") == "Source: Report <b>one</b> (2025)"
+    assert "checked against the sources on 2026-12-05" in text
     links = popup.locator("a")
     assert links.count() == 1
     assert links.get_attribute("href") == "https://example.org/report"

@@ -7,9 +7,9 @@ from pathlib import Path
 import pandas as pd
 
 from layers.catalog import load_dataset
-from layers.charts import capacity_chart, concentration_chart, dependency_chart, table_sources
 from layers.dependency import concentration, dependency_series, imports_by_origin
 from layers.tables import load_dependency, load_flows
+from ui.charts import capacity_chart, concentration_chart, dependency_chart, table_sources
 
 
 def _values(spec: dict) -> pd.DataFrame:
@@ -22,18 +22,23 @@ def test_dependency_chart_has_one_line_per_series_and_names_every_source() -> No
     figure = dependency_chart(dependency_series(points))
     spec = figure.chart.to_dict()
     data = _values(spec)
-    assert spec["encoding"]["color"]["field"] == "label"
-    assert spec["encoding"]["strokeDash"]["field"] == "basis"  # bases look different too
-    # enough colours and label room for every series (11 in the bundled data)
-    assert spec["encoding"]["color"]["scale"]["scheme"] == "tableau20"
+    encoding = spec["spec"]["encoding"]  # one panel per importer
+    assert spec["facet"]["row"]["field"] == "importer"
+    assert set(data["importer"]) == {"JPN", "USA", "EU"}
+    assert spec["facet"]["row"]["sort"][0] == "JPN"
+    assert encoding["color"]["field"] == "label"
+    assert encoding["strokeDash"]["field"] == "basis"  # bases look different too
+    # enough colours and label room for every series (18 in the bundled data)
+    assert encoding["color"]["scale"]["scheme"] == "tableau20"
     assert points["series_id"].nunique() <= 20
-    assert spec["encoding"]["color"]["legend"]["labelLimit"] >= 300
+    assert encoding["color"]["legend"]["labelLimit"] >= 300
     assert data["label"].nunique() == points["series_id"].nunique()
     assert len(data) == len(points)
     assert data["share_pct"].tolist() == dependency_series(points)["share_pct"].tolist()
     for publisher in points["source_publisher"].dropna().unique():
         assert publisher in figure.caption
     assert "never merged" in figure.caption
+    assert "Importers: JPN, EU, USA" in figure.caption
 
 
 def test_capacity_chart_keeps_units_apart_and_cites_features(mini_dir: Path) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 
+from geo import settings
 from geo.searoutes import sea_lane, sea_lane_passages
 from layers.catalog import load_layer
 from layers.chokepoints import (
@@ -25,11 +26,10 @@ from layers.chokepoints import (
     TOTAL,
     exposure,
     exposure_text,
-    flows,
+    flows_of_routes,
     passes,
     routes_through,
 )
-from reemap import settings
 
 ROUTES = Path(__file__).resolve().parent / "data" / "routes"
 
@@ -110,7 +110,7 @@ def test_every_period_is_reported_apart(routes, chokepoints) -> None:
 
 
 def test_flows_collapse_legs(routes) -> None:
-    table = flows(routes).set_index("flow_id")
+    table = flows_of_routes(routes).set_index("flow_id")
     assert len(table) == 9
     assert table.loc["f2", "tonnage"] == 30 and bool(table.loc["f2", "by_sea"])
     assert table.loc["f2", "chokepoints"] == ["taiwan-strait", "osumi-strait"]

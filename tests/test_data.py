@@ -6,10 +6,10 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
+from geo import settings
 from layers.catalog import LAYER_FILES, layer_path, load_dataset
 from layers.ownership import read_table
 from layers.tables import load_dependency, load_flows, load_offtakes
-from reemap import settings
 
 
 @pytest.fixture(scope="module")

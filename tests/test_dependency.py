@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -20,7 +21,37 @@ def test_every_sourced_series_stays_its_own_line() -> None:
     assert series["label"].nunique() == points["series_id"].nunique()
     assert len(series) == len(points)
     customs = series[series["series_id"] == "discovery-alert-customs"]
-    assert customs["label"].iloc[0] == "Discovery Alert (basis: metal equivalent)"
+    assert customs["label"].iloc[0] == "JPN: Discovery Alert (basis: metal equivalent)"
+    # another importer and another measure read as such in the label
+    nir = series[series["measure"] == "net_import_reliance"]
+    assert set(nir["importer"]) == {"USA"}
+    assert all("net import reliance; basis: apparent consumption" in x for x in nir["label"])
+
+
+def test_a_table_without_importer_or_measure_is_japans_share_series() -> None:
+    points = load_dependency().drop(columns=["importer", "measure"])
+    series = dependency_series(points)
+    assert set(series["importer"]) == {"JPN"}
+    assert set(series["measure"]) == {"china_share_of_imports"}
+    assert series["label"].str.startswith("JPN: ").all()
+
+
+def test_net_import_reliance_needs_its_own_basis(tmp_path: Path) -> None:
+    from geo.errors import DataError
+
+    header = ("series_id,importer,measure,basis,period,share_pct,source_title,source_url,"
+              "source_date,source_publisher,as_of,notes\n")
+    bad = tmp_path / "dependency.csv"
+    bad.write_text(header + "x,USA,net_import_reliance,tonnage,2024,80,T,,2025,P,2024-12-31,\n"
+                   "y,EU,china_share_of_imports,tonnage,2024,46.3,T,,2025,P,2024-12-31,\n"
+                   "z,Europe,china_share_of_imports,tonnage,2024,46.3,T,,2025,P,2024-12-31,\n",
+                   encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        load_dependency(bad)
+    text = str(caught.value)
+    assert "x" in text and "apparent consumption" in text
+    assert "z" in text and "importer" in text
+    assert "y:" not in text  # EU is a valid importer
 
 
 def test_hhi_2026_01_from_the_bundled_flows() -> None:

@@ -17,14 +17,14 @@ import pyogrio
 import pytest
 import shapely
 
+from geo.errors import DataError, InputError
 from geo.export import flatten, write_layers
 from geo.io import read_features
 from geo.store import list_layers
-from layers.catalog import load_dataset
-from layers.imports import CLAIM_FLAG, UserClaim, import_bytes, import_file, merge_imported
+from layers.catalog import load_dataset, merge_imported
+from layers.imports import CLAIM_FLAG, UserClaim, import_bytes, import_file
 from layers.query import Query, apply_query
 from layers.schema import NESTED_PROPERTIES
-from reemap.errors import DataError, InputError
 
 CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
 ACCENTED = CORPUS / "accented_names.geojson"

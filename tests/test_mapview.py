@@ -1,4 +1,4 @@
-"""The generated map (geo.mapview, geo.pointlayer, layers.style) checked through its HTML.
+"""The generated map (ui.mapview, ui.pointlayer, ui.style) checked through its HTML.
 
 The mini dataset's figures are invented (tests/data/README.md): 5 mines, 2 plants, one
 seabed area, 3 routes (one split at the 180th meridian).
@@ -17,13 +17,13 @@ import pytest
 import shapely
 from geopandas.testing import assert_geodataframe_equal
 
-from geo.assets import VENDOR_FILES, ensure_static
-from geo.columns import COMPRESS_ABOVE, encode_table
-from geo.mapview import aggregate_points, build_map, map_html
-from geo.pointlayer import payloads
-from layers import style
+from geo import settings
 from layers.catalog import load_layers
-from reemap import settings
+from ui import style
+from ui.assets import VENDOR_FILES, ensure_static
+from ui.columns import COMPRESS_ABOVE, encode_table
+from ui.mapview import aggregate_points, build_map, map_html
+from ui.pointlayer import payloads
 
 XSS = '<img src=x onerror="window.__xss=1"></script><script>window.__xss=2</script>'
 

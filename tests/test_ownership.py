@@ -9,8 +9,8 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point
 
+from geo.errors import DataError
 from layers.ownership import StakeRange, load_graph
-from reemap.errors import DataError
 
 ENTITY_HEADER = "id,name,country,type,state_backed\n"
 STAKE_HEADER = "owner_id,owned_id,stake_pct,from_date,to_date\n"

@@ -12,13 +12,22 @@ import pytest
 import shapely
 from geopandas.testing import assert_geodataframe_equal
 
+from geo.errors import InputError
 from geo.geojson import prepare_geometries
-from geo.parquet import layer_folder, read_partitioned, write_partitioned
+from geo.parquet import layer_folder, write_partitioned
+from geo.parquet import read_partitioned as read_raw
 from layers.catalog import load_layers
-from reemap.errors import InputError
+from layers.models import MODELS, layer_fields
+from layers.schema import NESTED_PROPERTIES
 
 MINI = Path(__file__).resolve().parent / "data" / "mini"
 NAMES = ("mines", "refineries", "routes", "seabed")
+
+
+def read_partitioned(root: Path, **options: object) -> dict[str, gpd.GeoDataFrame]:
+    """geo.parquet's reader told reemap's nested properties and column order."""
+    return read_raw(root, nested=NESTED_PROPERTIES,
+                    columns={name: layer_fields(name) for name in MODELS}, **options)  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")

@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from geo.errors import DataError
 from layers.changelog import CHANGELOG_COLUMNS, load_changelog
 from layers.models import Mine, Seabed
 from layers.ownership import load_graph
 from layers.schema import SOURCE_KINDS
 from layers.tables import load_flows
 from reemap.cli import main
-from reemap.errors import DataError
 
 HEADER = ",".join(CHANGELOG_COLUMNS) + "\n"
 
@@ -162,3 +162,97 @@ def test_check_reports_a_bad_changelog(tmp_path: Path, mini_dir: Path,
     assert main(["--data-dir", str(data), "check"]) == 1
     err = capsys.readouterr().err
     assert "changelog.csv: line 2: feature_id:" in err
+
+
+# --- the bundled data is complete, and the counts ------------------------------------
+
+
+def test_every_curated_feature_is_checked_kinded_and_names_its_figures_sources() -> None:
+    from layers.catalog import load_layers
+    from layers.provenance import CURATED_LAYERS, figure_keys, provenance_problems
+
+    frames = load_layers()
+    assert provenance_problems(frames) == []
+    for layer in CURATED_LAYERS:
+        for row in frames[layer].drop(columns="geometry").to_dict("records"):
+            assert row["checked_on"] <= "2026-12-05", (layer, row["id"])
+            assert all(s["kind"] in SOURCE_KINDS for s in row["sources"]), (layer, row["id"])
+            for key in figure_keys(row):
+                assert 0 <= row["figure_sources"][key] < len(row["sources"]), (row["id"], key)
+
+
+def test_provenance_problems_name_what_is_missing() -> None:
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from layers.provenance import provenance_problems
+
+    row = Mine.model_validate(_mine(sources=[{"title": "a", "date": "2024"}])).model_dump()
+    frame = gpd.GeoDataFrame([row], geometry=[Point(120, -28)], crs="EPSG:4326")
+    found = [str(p) for p in provenance_problems({"mines": frame})]
+    assert found == [
+        "mines.geojson: m: checked_on: missing (the day the figures were last checked "
+        "against the sources)",
+        "mines.geojson: m: sources.0.kind: missing (primary, press, secondary)",
+        "mines.geojson: m: figure_sources: 'capacity' names no source (add the index of the "
+        "source that states it)",
+        "mines.geojson: m: figure_sources: 'stake:Lynas Rare Earths' names no source (add the "
+        "index of the source that states it)",
+    ]
+
+
+def test_a_computed_heavy_share_rests_on_the_element_shares() -> None:
+    from layers.provenance import figure_keys
+
+    props = {"hree_share_pct": 12.0, "hree_basis": "computed (USGS definition) from "
+             "element_shares_pct", "element_shares_pct": {"Nd": 50.0}, "capacity": None,
+             "owners": [{"name": "A", "stake_pct": None}]}
+    assert figure_keys(props) == ["element_shares_pct"]
+    props["hree_basis"] = "as reported by X"
+    assert figure_keys(props) == ["hree_share_pct", "element_shares_pct"]
+
+
+def test_kind_counts_count_distinct_urls_under_their_weakest_kind() -> None:
+    import pandas as pd
+
+    from layers.provenance import kind_counts
+
+    sources = pd.DataFrame({
+        "url": ["https://a", "https://a", "https://b", "https://c", "https://d", ""],
+        "kind": ["primary", "secondary", "primary", "press", "", "press"],
+    })
+    counts = kind_counts(sources).set_index("kind")
+    assert counts["urls"].to_dict() == {"primary": 1, "press": 1, "secondary": 1,
+                                        "unstated": 1, "total": 4}
+    assert counts.loc["primary", "share_pct"] == 25.0
+    assert counts.loc["total", "share_pct"] == 100.0
+
+
+def test_figure_counts_and_their_text() -> None:
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from layers.provenance import counts_text, figure_counts, kind_counts
+
+    named = Mine.model_validate(_mine(figure_sources={"capacity": 1,
+                                                      "stake:Lynas Rare Earths": 0}))
+    bare = Mine.model_validate(_mine(id="n"))
+    frame = gpd.GeoDataFrame([named.model_dump(), bare.model_dump()],
+                             geometry=[Point(120, -28), Point(121, -28)], crs="EPSG:4326")
+    counts = figure_counts({"mines": frame})
+    assert (counts.figures, counts.named, counts.named_pct) == (4, 2, 50.0)
+    assert counts.by_kind == {"primary": 1, "press": 1}
+    import pandas as pd
+
+    text = counts_text(kind_counts(pd.DataFrame({"url": ["https://a"], "kind": ["press"]})),
+                       counts)
+    assert "press           1  100.0%" in text
+    assert "figures in the curated layers: 4; naming their source: 2 (50.0%)" in text
+
+
+def test_sources_counts_command_on_the_bundled_data(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sources", "--format", "counts"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("distinct source URLs by kind")
+    assert "naming their source" in out and "(100.0%)" in out

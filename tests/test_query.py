@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 from geopandas.testing import assert_geodataframe_equal
 
+from geo.errors import InputError
 from layers.catalog import Dataset, load_dataset
 from layers.ownership import OwnershipGraph
 from layers.query import Query, apply_query, parse_values, query_masks
-from reemap.errors import InputError
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,9 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
+from geo import settings
 from geo.antimeridian import max_lon_step, unwrap
+from geo.errors import DataError
 from geo.export import write_layers
 from layers.catalog import load_layer
 from layers.routes import (
@@ -28,8 +30,6 @@ from layers.routes import (
     read_flows,
     routes_in_period,
 )
-from reemap import settings
-from reemap.errors import DataError
 
 ROUTES = Path(__file__).resolve().parent / "data" / "routes"
 
@@ -198,8 +198,8 @@ def test_compare_flags_unknown_tonnage_as_incomplete() -> None:
 def test_the_map_draws_the_pacific_crossing_as_one_continuous_line(built) -> None:
     import base64
 
-    from geo.mapview import build_map, map_html
-    from geo.pointlayer import payloads
+    from ui.mapview import build_map, map_html
+    from ui.pointlayer import payloads
 
     pacific = built[built["id"] == "mp-tj-2025-01-sea"]
     html = map_html(build_map({"routes": pacific}))

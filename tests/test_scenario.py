@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 from shapely.geometry import LineString
 
+from geo.errors import InputError
 from layers.catalog import load_dataset, load_layers
 from layers.ownership import load_graph
 from layers.scenario import parse_disruption, run_scenario
 from layers.tables import load_flows
-from reemap.errors import InputError
 
 
 @pytest.fixture(scope="module")

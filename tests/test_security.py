@@ -23,14 +23,14 @@ import geopandas as gpd
 import pytest
 from conftest import MINI, ROOT, start_app, stop_app
 
-from geo.assets import ensure_static
+from geo import settings
+from geo.errors import InputError
 from geo.export import output_paths, write_layers
-from geo.mapview import build_map, map_html
 from geo.store import check_label, list_layers
 from layers.catalog import load_dataset
 from layers.imports import import_file
-from reemap import settings
-from reemap.errors import InputError
+from ui.assets import ensure_static
+from ui.mapview import build_map, map_html
 
 CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
 EVIL = '<script>alert("xss")</script><img src=x onerror="window.__pwned=1">'

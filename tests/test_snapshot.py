@@ -1,4 +1,4 @@
-"""Snapshots of a map view (geo.snapshot): a real PNG rendered from the map's own HTML."""
+"""Snapshots of a map view (ui.snapshot): a real PNG rendered from the map's own HTML."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from geo.mapview import build_map, map_html
-from geo.snapshot import HTML_HASH_KEY, png_text, snapshot_png
 from layers.catalog import load_layers
+from ui.mapview import build_map, map_html
+from ui.snapshot import HTML_HASH_KEY, png_text, snapshot_png
 
 pytestmark = pytest.mark.browser
 

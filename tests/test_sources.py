@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
+from geo import settings
 from layers.catalog import load_layers
 from layers.sources import collect_sources, sources_markdown
-from reemap import settings
 
 
 def test_readme_lists_every_source() -> None:
@@ -26,6 +26,6 @@ def test_markdown_escapes_table_breakers() -> None:
     import pandas as pd
 
     frame = pd.DataFrame([{"publisher": "A|B", "title": "x\ny", "url": "", "date": "2025",
-                           "used_in": "mines.geojson", "uses": 1}])
+                           "kind": "", "used_in": "mines.geojson", "uses": 1}])
     text = sources_markdown(frame)
-    assert "| A\\|B | x y | 2025 | mines.geojson |" in text
+    assert "| A\\|B | not stated | x y | 2025 | mines.geojson |" in text

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from geo import store as geo_store
-from layers.imports import import_file, load_imported
-from reemap.errors import InputError
+from geo.errors import InputError
+from layers.catalog import load_imported
+from layers.imports import import_file
 
 CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
 ACCENTED = CORPUS / "accented_names.geojson"

@@ -10,11 +10,11 @@ import geopandas as gpd
 import pytest
 import shapely
 
+from geo.errors import DataError, InputError
 from geo.io import read_features
 from layers.catalog import load_layer
 from layers.schema import NESTED_PROPERTIES, heavy_elements, hree_share, light_elements
 from layers.validate import validate_frame
-from reemap.errors import DataError, InputError
 
 
 def _mine(**overrides: Any) -> dict[str, Any]:

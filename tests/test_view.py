@@ -1,4 +1,4 @@
-"""The app's pure parts (layers.view) on the mini dataset, with hand-computed expectations.
+"""The app's pure parts (ui.view) on the mini dataset, with hand-computed expectations.
 
 Mini dataset: mines Mount Weld (AUS, Lynas <- JARE <- JOGMEC, 10,000 t/yr REO), Lofdal
 (NAM, JOGMEC 50%), Mountain Pass (USA, 40,000 t/yr REO), Longnan (CHN, China Rare Earth
@@ -15,8 +15,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from geo.errors import InputError
 from layers.catalog import Dataset, load_dataset
-from layers.permalink import (
+from layers.query import Query, apply_query
+from reemap.cli import main as cli
+from ui.permalink import (
     View,
     filter_summary,
     from_params,
@@ -25,8 +28,7 @@ from layers.permalink import (
     view_of,
     widget_state,
 )
-from layers.query import Query, apply_query
-from layers.view import (
+from ui.view import (
     download,
     effective_stakes,
     feature_bounds,
@@ -34,8 +36,6 @@ from layers.view import (
     summarise,
     table_rows,
 )
-from reemap.cli import main as cli
-from reemap.errors import InputError
 
 
 @pytest.fixture(scope="module")
@@ -260,6 +260,41 @@ def test_table_rows_hold_one_row_per_feature_with_text_columns(mini):
     assert rows[rows["layer"] == "mines"]["stage"].isna().all()
 
 
+def test_table_shows_each_figures_source_and_checked_on(mini):
+    gdf = mini.frames["mines"].head(2).copy()
+    gdf["sources"] = [
+        [{"title": "Annual report", "publisher": "Lynas", "date": "2025", "kind": "primary"},
+         {"title": "Wire story", "publisher": "Reuters", "date": "2024-03", "kind": "press"}],
+        [{"title": "Blog post", "date": "2019", "kind": "secondary"}],
+    ]
+    gdf["owners"] = [[{"name": "Lynas Rare Earths", "stake_pct": 100.0}],
+                     [{"name": "Somebody", "stake_pct": None}]]
+    gdf["figure_sources"] = [{"capacity": 1, "stake:Lynas Rare Earths": 0}, {}]
+    gdf["checked_on"] = ["2026-12-05", "2026-11-22"]
+    rows = table_rows({"mines": gdf})
+    assert list(rows["checked_on"]) == ["2026-12-05", "2026-11-22"]
+    assert rows["capacity_source"].iloc[0] == "Reuters (2024-03, press): Wire story"
+    assert rows["stake_sources"].iloc[0] == "Lynas (2025, primary): Annual report"
+    assert pd.isna(rows["capacity_source"].iloc[1])  # no figure names a source
+    assert rows["hree_source"].isna().all()
+    cols = list(rows.columns)
+    assert cols.index("checked_on") == cols.index("as_of") + 1
+    assert cols.index("capacity_source") == cols.index("capacity_year") + 1
+
+
+def test_popups_cite_the_source_of_each_figure_row():
+    from ui.style import popup_columns, popup_spec
+
+    spec = popup_spec("mines")
+    figs = dict(zip((r[0] for r in spec["rows"]), spec["figs"], strict=True))
+    assert figs["Capacity"] == ["capacity"]
+    assert figs["Resource"] == ["resource_mt", "grade_treo_pct"]
+    assert figs["Owners"] == ["@stakes"]
+    assert figs["Notes"] == []
+    assert ["tonnage"] in popup_spec("routes")["figs"]
+    assert {"figure_sources", "checked_on", "as_of"} <= set(popup_columns(spec))
+
+
 def test_table_links_only_web_urls(mini):
     gdf = mini.frames["mines"].head(2).copy()
     gdf["sources"] = [[{"title": "a", "url": "javascript:alert(1)"}],
@@ -335,8 +370,8 @@ def test_effective_stakes_look_through_the_chain(mini):
 
 def test_a_data_folder_without_outlines_uses_the_bundled_ones(monkeypatch, tmp_path):
     # The app and `reemap --data-dir` run on folders like tests/data/mini (no outlines).
+    from geo import settings
     from layers import validate
-    from reemap import settings
 
     monkeypatch.setattr(settings, "DATA_DIR", tmp_path)
     validate.country_outlines.cache_clear()

@@ -13,8 +13,8 @@ import tempfile
 from pathlib import Path
 from typing import Final
 
-from reemap import settings
-from reemap.errors import InputError
+from geo import settings
+from geo.errors import InputError
 
 __all__ = ["VENDOR_FILES", "ensure_static"]
 

@@ -1,7 +1,7 @@
 """How each layer looks on the map: colours, ramps, sizes, legends, popup and tooltip content.
 
-Pure functions over a layer's frame that return numbers and specs; ``geo.pointlayer``
-packs them for the browser and ``geo/mapui.js`` shows them. Nothing here writes HTML:
+Pure functions over a layer's frame that return numbers and specs; ``ui.pointlayer``
+packs them for the browser and ``ui/mapui.js`` shows them. Nothing here writes HTML:
 legend and popup text is put on the page as text by the browser code.
 """
 
@@ -15,7 +15,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from layers.schema import DEFAULT_HREE_DEFINITION, HREE_DEFINITION_TEXT, STAGES, STATUSES
+from layers.schema import (
+    DEFAULT_HREE_DEFINITION,
+    FIGURE_FIELDS,
+    HREE_DEFINITION_TEXT,
+    STAGES,
+    STATUSES,
+)
 
 __all__ = [
     "COLOR_BY",
@@ -67,7 +73,7 @@ LAYER_LABELS: Final[dict[str, str]] = {
     "ports": "Port", "chokepoints": "Chokepoint",
 }
 
-# popup rows: (label, kind, *arguments); geo/mapui.js knows each kind
+# popup rows: (label, kind, *arguments); ui/mapui.js knows each kind
 _OWNERS = ("Owners", "owners", "owners")
 _CAPACITY = ("Capacity", "amount", "capacity", "capacity_unit", "capacity_year")
 _HREE = ("Heavy REE share", "pct", "hree_share_pct")
@@ -123,8 +129,17 @@ _KIND_COLUMNS: Final[dict[str, int]] = {
 }
 
 
+def _row_figures(row: Sequence[str]) -> list[str]:
+    """The figure keys (``figure_sources`` keys) a popup row shows; ``@stakes`` for owners."""
+    kind = row[1]
+    if kind == "owners":
+        return ["@stakes"]
+    columns = row[2 : 2 + _KIND_COLUMNS[kind]]
+    return [c for c in columns if c in FIGURE_FIELDS]
+
+
 def popup_spec(layer: str) -> dict[str, Any]:
-    """Return what a layer's popups and tooltips show (read by ``geo/mapui.js``).
+    """Return what a layer's popups and tooltips show (read by ``ui/mapui.js``).
 
     Parameters
     ----------
@@ -135,14 +150,17 @@ def popup_spec(layer: str) -> dict[str, Any]:
     -------
     dict
         ``label`` (the layer's name for one feature), ``title`` (the column shown in
-        bold), ``sub`` (columns after the label in the subtitle) and ``rows`` (label, kind,
-        arguments).
+        bold), ``sub`` (columns after the label in the subtitle), ``rows`` (label, kind,
+        arguments) and ``figs`` (per row, the ``figure_sources`` keys of the figures it
+        shows, whose sources the popup cites beside them; ``@stakes`` for every owner's).
     """
+    rows = _ROWS.get(layer, (_COUNTRY, _OWNERS, _NOTES, _IMPORTED))
     return {
         "label": LAYER_LABELS.get(layer, "Area" if layer == "cells" else layer),
         "title": "name",
         "sub": list(_SUBTITLE.get(layer, ("status",))),
-        "rows": [list(r) for r in _ROWS.get(layer, (_COUNTRY, _OWNERS, _NOTES, _IMPORTED))],
+        "rows": [list(r) for r in rows],
+        "figs": [_row_figures(r) for r in rows],
     }
 
 
@@ -151,7 +169,7 @@ def popup_columns(spec: Mapping[str, Any]) -> list[str]:
     cols = [spec["title"], *spec["sub"]]
     for row in spec["rows"]:
         cols.extend(row[2 : 2 + _KIND_COLUMNS[row[1]]])
-    cols.extend(["sources", "as_of"])
+    cols.extend(["sources", "figure_sources", "as_of", "checked_on"])
     return [c for c in dict.fromkeys(cols) if c]
 
 

@@ -15,11 +15,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
-from geo.mapview import BASEMAPS as MAP_BASEMAPS
 from layers.ownership import OwnershipGraph
 from layers.query import Query, parse_values
 from layers.schema import CAPACITY_UNITS, ELEMENTS, LAYERS, STAGES, STATUSES
-from layers.style import COLOR_BY
+from ui.mapview import BASEMAPS as MAP_BASEMAPS
+from ui.style import COLOR_BY
 
 __all__ = [
     "BASEMAPS",

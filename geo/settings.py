@@ -44,9 +44,6 @@ MAX_INPUT_BYTES: Final[int] = int(os.environ.get("REEMAP_MAX_INPUT_BYTES", str(2
 #: the outlines are coarse, and coastal sites sit on generalised shores.
 COUNTRY_TOLERANCE_KM: Final[float] = 30.0
 
-#: Layers whose features lie at sea by nature: never checked against land outlines.
-OFFSHORE_LAYERS: Final[frozenset[str]] = frozenset({"seabed", "routes", "chokepoints"})
-
 #: Points per layer the map draws one by one; past this, a layer is aggregated into grid
 #: cells server-side (100k points draw in about a second in Chromium; 1M would not).
 MAX_POINTS_DRAWN: Final[int] = 200_000

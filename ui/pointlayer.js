@@ -1,7 +1,7 @@
 /* reemap's compact layers: columnar payloads drawn on one shared Leaflet canvas.
  *
- * Inlined once per page by geo/pointlayer.py, after mapui.js (which defines window.reemap,
- * the popups and the legend). See geo/pointlayer.py for the payload format.
+ * Inlined once per page by ui/pointlayer.py, after mapui.js (which defines window.reemap,
+ * the popups and the legend). See ui/pointlayer.py for the payload format.
  */
 (function () {
   "use strict";
@@ -293,7 +293,7 @@
     return out;
   }
 
-  /* Fill a layer group from a payload (see geo/pointlayer.py for the format). */
+  /* Fill a layer group from a payload (see ui/pointlayer.py for the format). */
   /* Layers still being filled: snapshots and tests wait for 0. */
   R.pending = 0;
 

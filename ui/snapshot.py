@@ -17,8 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Final
 
-from geo.assets import ensure_static
-from reemap.errors import InputError
+from geo.errors import InputError
+from ui.assets import ensure_static
 
 __all__ = ["CHROMIUM", "HTML_HASH_KEY", "png_text", "snapshot_png"]
 
@@ -134,7 +134,7 @@ def snapshot_png(html: str, *, title: str, subtitle: str = "", width: int = 1400
     Parameters
     ----------
     html
-        The page from ``geo.mapview.map_html`` (Leaflet under ``/app/static/vendor``).
+        The page from ``ui.mapview.map_html`` (Leaflet under ``/app/static/vendor``).
     title, subtitle
         Shown at the top left (as text; the subtitle is the filter summary).
     width, height

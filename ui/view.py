@@ -3,7 +3,7 @@
 How many features each filter option would keep, figures for the current view, the table
 rows, a feature's bounds for the map to zoom to, look-through stakes for the popups, and
 the downloads, written by the CLI's own writer (:mod:`geo.export`). The app's state and
-its URL live in :mod:`layers.permalink`.
+its URL live in :mod:`ui.permalink`.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ import pandas as pd
 from geo.export import EXTENSIONS, write_layers
 from layers.attributable import ASSET_LAYERS
 from layers.ownership import OwnershipGraph, asset_key
-from layers.permalink import KINDS
 from layers.query import Query, apply_query
 from layers.schema import LAYERS, READING_ORDER
+from ui.permalink import KINDS
 
 __all__ = [
     "MIME",
@@ -170,9 +170,39 @@ def _web_url(value: object) -> str | None:
 
 #: The table's columns, in order.
 TABLE_COLUMNS: Final[tuple[str, ...]] = (
-    "layer", "id", "name", "country", "status", "stage", "owners", "elements",
-    "hree_share_pct", "capacity", "capacity_unit", "capacity_year", "as_of", "source", "sources",
+    "layer", "id", "name", "country", "status", "stage", "owners", "stake_sources", "elements",
+    "hree_share_pct", "hree_source", "capacity", "capacity_unit", "capacity_year",
+    "capacity_source", "as_of", "checked_on", "source", "sources",
 )
+
+
+def source_label(source: Mapping[str, object]) -> str:
+    """``Publisher (date, kind): title`` for a source shown beside a figure."""
+    about = ", ".join(str(v) for v in (source.get("date"), source.get("kind")) if v)
+    head = str(source.get("publisher") or "") + (f" ({about})" if about else "")
+    return f"{head.strip()}: {source.get('title', '')}" if head.strip() else str(
+        source.get("title", ""))
+
+
+def _figure_source(sources: object, named: object, keys: Sequence[str]) -> str | None:
+    """The sources that state these figures, as text (None when none is named)."""
+    if not isinstance(sources, list) or not isinstance(named, Mapping):
+        return None
+    found: list[int] = []
+    for key in keys:
+        at = named.get(key)
+        if at is None and key == "hree_share_pct":  # a share computed from the elements
+            at = named.get("element_shares_pct")
+        if isinstance(at, int) and 0 <= at < len(sources) and at not in found:
+            found.append(at)
+    return "; ".join(source_label(sources[at]) for at in found) or None
+
+
+def _stake_keys(owners: object) -> list[str]:
+    if not isinstance(owners, list):
+        return []
+    return [f"stake:{o['name']}" for o in owners
+            if isinstance(o, Mapping) and o.get("stake_pct") is not None]
 
 
 def table_rows(frames: Mapping[str, gpd.GeoDataFrame]) -> pd.DataFrame:
@@ -189,7 +219,10 @@ def table_rows(frames: Mapping[str, gpd.GeoDataFrame]) -> pd.DataFrame:
         Mines first, then plants, ports, routes, chokepoints and seabed areas (the map's
         drawing order, top first); the columns of :data:`TABLE_COLUMNS`: owners as
         ``name (pct%)`` text, elements as ``Nd, Pr`` text, ``source`` the first http(s)
-        source URL (or empty), ``sources`` every source title.
+        source URL (or empty), ``sources`` every source title; ``stake_sources``,
+        ``hree_source`` and ``capacity_source`` the source stating each of those figures
+        (``Publisher (date, kind): title``, from ``figure_sources``), ``checked_on`` the
+        day the figures were last checked against the sources.
     """
     parts = []
     # top of the map first: mines, plants, ports, routes, chokepoints, seabed
@@ -213,6 +246,14 @@ def table_rows(frames: Mapping[str, gpd.GeoDataFrame]) -> pd.DataFrame:
             "capacity_unit": gdf["capacity_unit"].to_numpy(),
             "capacity_year": pd.to_numeric(gdf["capacity_year"], errors="coerce").to_numpy(),
             "as_of": gdf["as_of"].astype(str).to_numpy(),
+            "checked_on": _column(gdf, "checked_on"),
+            "stake_sources": [_figure_source(s, n, _stake_keys(o)) for s, n, o in
+                              zip(gdf["sources"], _column(gdf, "figure_sources"), gdf["owners"],
+                                  strict=True)],
+            "hree_source": [_figure_source(s, n, ["hree_share_pct"]) for s, n in
+                            zip(gdf["sources"], _column(gdf, "figure_sources"), strict=True)],
+            "capacity_source": [_figure_source(s, n, ["capacity"]) for s, n in
+                                zip(gdf["sources"], _column(gdf, "figure_sources"), strict=True)],
             "source": [next((u for s in v or [] if (u := _web_url(s.get("url")))), None)
                        for v in gdf["sources"]],
             "sources": ["; ".join(str(s.get("title", "")) for s in v or [])
@@ -222,6 +263,11 @@ def table_rows(frames: Mapping[str, gpd.GeoDataFrame]) -> pd.DataFrame:
     if not parts:  # typed like a filled table, so callers can still join text columns
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in TABLE_COLUMNS})
     return pd.concat(parts, ignore_index=True)[list(TABLE_COLUMNS)]
+
+
+def _column(gdf: pd.DataFrame, name: str) -> list[object]:
+    """A column's values, or None for each row when the frame lacks it (a user's file)."""
+    return gdf[name].tolist() if name in gdf.columns else [None] * len(gdf)
 
 
 def _owner_text(owner: Mapping[str, object]) -> str:

@@ -1,8 +1,8 @@
 """The folium map the app shows: every layer at once, offline, fast at 100k+ points.
 
-Leaflet comes from local copies (``geo.assets``); the basemap is the Natural Earth country
+Leaflet comes from local copies (``ui.assets``); the basemap is the Natural Earth country
 outlines drawn as vector data, with web tiles only on request. Each layer is one compact
-payload drawn by ``geo.pointlayer``'s canvas runtime; past ``settings.MAX_POINTS_DRAWN``
+payload drawn by ``ui.pointlayer``'s canvas runtime; past ``settings.MAX_POINTS_DRAWN``
 points a layer is aggregated into grid cells server-side.
 """
 
@@ -19,10 +19,10 @@ import orjson
 import pandas as pd
 import shapely
 
-from geo.pointlayer import PayloadLayer, Runtime, area_payload, line_payload, point_payload
-from layers import style
+from geo import settings
 from layers.schema import LAYERS
-from reemap import settings
+from ui import style
+from ui.pointlayer import PayloadLayer, Runtime, area_payload, line_payload, point_payload
 
 __all__ = ["BASEMAPS", "aggregate_points", "build_map", "map_html"]
 
@@ -180,7 +180,7 @@ def build_map(
     effective_stakes
         ``"layer/id"`` -> {entity: effective %} shown in popups under the owners.
     asset_base
-        The URL folder that serves Leaflet (``geo.assets.ensure_static`` fills it).
+        The URL folder that serves Leaflet (``ui.assets.ensure_static`` fills it).
     hree_definition
         The heavy-REE definition the shares use, named in the legend.
 

@@ -61,38 +61,55 @@ def table_sources(table: pd.DataFrame) -> list[tuple[str, str, str]]:
 
 
 def dependency_chart(series: pd.DataFrame) -> Figure:
-    """China's share of Japan's rare-earth imports: one line per sourced series.
+    """Import dependence, one panel per importer (Japan, the United States, the EU).
+
+    Each sourced series is its own line, coloured by its label (importer, source, basis)
+    and dashed by its basis; the measure (China's share of imports, or net import
+    reliance) is in the label and the tooltip.
 
     Parameters
     ----------
     series
         The output of :func:`layers.dependency.dependency_series`.
     """
-    data = series[["label", "series_id", "period", "date", "share_pct", "basis",
-                   "source_title", "source_publisher"]].copy()
+    data = series[["importer", "label", "series_id", "period", "date", "share_pct", "basis",
+                   "measure_text", "source_title", "source_publisher"]].copy()
     data["date"] = data["date"].dt.strftime("%Y-%m-%d")
     chart = (
-        alt.Chart(data, title="China's share of Japan's rare-earth imports, by source")
+        alt.Chart(data)
         .mark_line(point=True)
         .encode(
             x=alt.X("date:T", title="period"),
-            y=alt.Y("share_pct:Q", title="share from China (%)", scale=alt.Scale(domain=[0, 100])),
+            y=alt.Y("share_pct:Q", title="share (%)", scale=alt.Scale(domain=[0, 100])),
             # 10+ series: a 20-colour scheme, labels long enough to name the source, and
             # the basis also as the line's dash (bases are never comparable)
-            color=alt.Color("label:N", title="series (source, basis)",
+            color=alt.Color("label:N", title="series (importer: source, basis)",
                             scale=alt.Scale(scheme="tableau20"),
-                            legend=alt.Legend(labelLimit=330, rowPadding=1)),
+                            legend=alt.Legend(labelLimit=360, rowPadding=1)),
             strokeDash=alt.StrokeDash("basis:N", legend=None),  # the label names the basis
             detail="series_id:N",
-            tooltip=["label:N", "period:N", "share_pct:Q", "basis:N", "source_title:N"],
+            tooltip=["label:N", "measure_text:N", "period:N", "share_pct:Q", "basis:N",
+                     "source_title:N"],
         )
-        .properties(height=420)  # room for a dozen series in the legend beside the plot
+        .properties(width=520, height=190)
+        .facet(row=alt.Row("importer:N", title="importer",
+                           sort=sorted(data["importer"].unique(), key=_importer_order)))
+        .properties(title="Import dependence on China by importer, one line per sourced series")
     )
+    importers = ", ".join(sorted(data["importer"].unique(), key=_importer_order))
     caption = (
-        "Each line is one sourced series, never merged: bases differ (tonnage, metal "
-        "equivalent, unstated). Sources: " + _sources(table_sources(series)) + "."
+        f"Importers: {importers}. Each line is one sourced series, never merged: measures "
+        "differ (China's share of rare-earth imports; for the United States also USGS net "
+        "import reliance, net imports as a share of apparent consumption) and so do bases "
+        "(tonnage, metal equivalent, unstated). Sources: " + _sources(table_sources(series))
+        + "."
     )
     return Figure(chart, caption)
+
+
+def _importer_order(importer: str) -> tuple[int, str]:
+    # Japan first (the project's first reader), then the others alphabetically
+    return (0 if importer == "JPN" else 1, importer)
 
 
 def capacity_chart(

@@ -1,6 +1,6 @@
 /* reemap's map interface: escaping, popups and tooltips built as text, legend, basemap.
  *
- * Inlined once per page by geo/pointlayer.py, before pointlayer.js. Every string that comes
+ * Inlined once per page by ui/pointlayer.py, before pointlayer.js. Every string that comes
  * from data is put on the page with textContent, or through R.esc where Leaflet wants an
  * HTML string (tooltips), never as markup.
  */
@@ -86,24 +86,26 @@
     var table = el("table", "rm-rows");
     var rows = spec.rows.slice();
     var eff = L_.eff && L_.eff[i];
+    var src = g("sources", i) || [];
+    var refs = R.figureRefs(spec, g, i);
     rows.forEach(function (r, k) {
       var text = KINDS[r[1]](g, i, r.slice(2));
+      var cite = text ? refs[k] : [];
       if (r[1] === "owners" && eff) {
         var effText = Object.keys(eff).map(function (n) {
           return has(eff[n]) ? n + " " + num(eff[n]) + " %" : n + " (share unknown)";
         }).join("; ");
-        if (text) { addRow(table, r[0], text); }
-        addRow(table, "Effective stake", effText);
+        if (text) { addRow(table, r[0], text, cite, src); }
+        addRow(table, "Effective stake", effText, [], src);
         return;
       }
-      if (text) { addRow(table, r[0], text); }
+      if (text) { addRow(table, r[0], text, cite, src); }
     });
     box.appendChild(table);
-    var src = g("sources", i);
-    if (src && src.length) {
-      var list = el("ul", "rm-src");
+    if (src.length) {
+      var list = el("ol", "rm-src");
       src.forEach(function (s) {
-        var li = el("li"), label = s.title + (has(s.publisher) ? ", " + s.publisher : "") + (has(s.date) ? " (" + s.date + ")" : "");
+        var li = el("li"), label = R.sourceLabel(s);
         if (has(s.url) && /^https?:\/\//i.test(s.url)) {
           var a = el("a", null, label);
           a.href = s.url; a.target = "_blank"; a.rel = "noopener noreferrer";
@@ -111,17 +113,47 @@
         } else { li.textContent = label; }
         list.appendChild(li);
       });
-      box.appendChild(el("div", "rm-src-title", "Sources"));
+      box.appendChild(el("div", "rm-src-title", "Sources ([n] beside a figure: the source stating it)"));
       box.appendChild(list);
     }
-    var asOf = g("as_of", i);
-    if (has(asOf)) { box.appendChild(el("div", "rm-asof", "Figures as of " + asOf)); }
+    var asOf = g("as_of", i), checked = g("checked_on", i);
+    if (has(asOf) || has(checked)) {
+      box.appendChild(el("div", "rm-asof", [has(asOf) ? "Figures as of " + asOf : "",
+        has(checked) ? "checked against the sources on " + checked : ""].filter(has).join(" · ")));
+    }
     return box;
   };
-  function addRow(table, label, text) {
-    var tr = el("tr");
+  /* "Title, publisher (date) · kind", as a source is shown beside a figure and in the list. */
+  R.sourceLabel = function (s) {
+    return s.title + (has(s.publisher) ? ", " + s.publisher : "") + (has(s.date) ? " (" + s.date + ")" : "") +
+      (has(s.kind) ? " · " + s.kind : "");
+  };
+  /* For each popup row, the 0-based indexes of the sources stating its figures. */
+  R.figureRefs = function (spec, g, i) {
+    var named = g("figure_sources", i) || {}, owners = g("owners", i) || [];
+    return (spec.figs || []).map(function (keys) {
+      var out = [];
+      keys.forEach(function (key) {
+        var list = key === "@stakes" ? owners.filter(function (o) { return has(o.stake_pct); })
+          .map(function (o) { return "stake:" + o.name; }) : [key];
+        list.forEach(function (k) {
+          var at = named[k];
+          if (!has(at) && k === "hree_share_pct") { at = named.element_shares_pct; }  // computed share
+          if (has(at) && out.indexOf(at) < 0) { out.push(at); }
+        });
+      });
+      return out;
+    });
+  };
+  function addRow(table, label, text, cite, src) {
+    var tr = el("tr"), td = el("td", null, text);
     tr.appendChild(el("th", null, label));
-    tr.appendChild(el("td", null, text));
+    var shown = cite.filter(function (at) { return src[at]; });
+    if (shown.length) {
+      td.appendChild(el("span", "rm-ref", " " + shown.map(function (at) { return "[" + (at + 1) + "]"; }).join("")));
+      td.title = "Source: " + shown.map(function (at) { return R.sourceLabel(src[at]); }).join("; ");
+    }
+    tr.appendChild(td);
     table.appendChild(tr);
   }
 
@@ -195,7 +227,7 @@
 
   var css = ".rm-pop{font:12px/1.35 system-ui,sans-serif;max-width:340px}.rm-title{font-weight:600;font-size:14px}" +
     ".rm-sub{color:#555;margin-bottom:4px}.rm-rows th{text-align:left;padding-right:8px;vertical-align:top;color:#444;font-weight:500}" +
-    ".rm-rows td{vertical-align:top}.rm-src{margin:2px 0 4px 16px;padding:0}.rm-src-title{font-weight:600;margin-top:4px}" +
+    ".rm-rows td{vertical-align:top}.rm-src{margin:2px 0 4px 16px;padding:0}.rm-src-title{font-weight:600;margin-top:4px}.rm-ref{color:#2a6fb0;font-size:90%}" +
     ".rm-asof{color:#666}.rm-legend{background:rgba(255,255,255,.93);padding:6px 9px;border-radius:4px;" +
     "font:11px/1.3 system-ui,sans-serif;max-width:250px;max-height:60vh;overflow:auto;box-shadow:0 1px 4px rgba(0,0,0,.3)}" +
     ".rm-legend-title{font:700 12px system-ui,sans-serif;border:0;background:none;padding:0;cursor:pointer}.rm-legend-head{font-weight:600;margin-top:5px}" +

@@ -2,7 +2,7 @@
 
 One folium object per feature costs seconds and tens of MB at 100k points (see
 /work/shared/notes.md). Here a layer is one payload: coordinates as int32 (1e-5 degree),
-palette indices and radii as bytes, property columns encoded by ``geo.columns``
+palette indices and radii as bytes, property columns encoded by ``ui.columns``
 (dictionary-encoded where values repeat, base64 typed arrays inside JSON, deflated when
 large). The browser code
 (``mapui.js`` and ``pointlayer.js``, inlined once per page) decodes it, draws points on one
@@ -28,8 +28,8 @@ from folium.elements import ElementAddToElement
 from jinja2 import Template
 
 from geo.antimeridian import unwrap
-from geo.columns import b64, encode_table, pack, unpack
-from layers import style
+from ui import style
+from ui.columns import b64, encode_table, pack, unpack
 
 __all__ = ["PayloadLayer", "Runtime", "area_payload", "line_payload", "payloads",
            "point_payload"]

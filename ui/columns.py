@@ -2,7 +2,7 @@
 
 Numbers with few distinct values and repeated strings or objects are sent once with a
 per-row index; many distinct numbers as float32; unique strings as a plain list; typed
-arrays as base64. ``geo/pointlayer.js`` decodes the same format.
+arrays as base64. ``ui/pointlayer.js`` decodes the same format.
 """
 
 from __future__ import annotations

@@ -1,0 +1,105 @@
+"""The owners, dependency and scenarios page: an owner's assets and stakes
+(``layers.attributable``), the importer's dependency and capacity charts (``ui.charts``), a
+disruption scenario ringed on a map (``layers.scenario``) and the data coverage
+(``layers.coverage``). Each tab reruns on its own widgets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from app_pages import session
+from layers.attributable import owner_tables
+from layers.coverage import coverage
+from layers.defaults import HEADLINE_OWNER, IMPORTER
+from layers.dependency import concentration, dependency_series, imports_by_origin
+from layers.scenario import KINDS, Disruption, highlight_map, run_scenario, targets
+from layers.tables import folder_dependency, folder_flows
+from ui.charts import capacity_chart, concentration_chart, dependency_chart, table_sources
+from ui.mapview import build_map
+
+
+@st.fragment
+def _owner_tab(key: session.Source) -> None:
+    data = session.dataset(key)
+    graph = data.graph
+    owners = sorted(graph.entities, key=graph.name)
+    entity = st.selectbox("Owner", owners, format_func=graph.name, key="a_owner",
+                          index=owners.index(HEADLINE_OWNER) if HEADLINE_OWNER in owners else 0)
+    backers = ", ".join(map(graph.name, graph.state_backers(entity))) or "none"
+    st.caption(f"State-backed through: {backers}. Stakes of unknown size give ranges; "
+               "units are never added.")
+    for title, table in owner_tables(data.frames, graph, entity).items():
+        st.markdown(f"**{title}**")
+        st.dataframe(table, hide_index=True)
+
+
+def _charts_tab(key: session.Source) -> None:
+    folder = Path(key[0])
+    frames = session.dataset(key).frames
+    flows = folder_flows(folder)
+    imports = imports_by_origin(flows)
+    figures = [capacity_chart(frames)]
+    series = folder_dependency(folder)
+    if series is not None:
+        figures.insert(0, dependency_chart(dependency_series(series)))
+    if len(imports):
+        figures.append(concentration_chart(imports, concentration(imports), table_sources(
+            flows[flows["destination"] == IMPORTER])))
+    for figure in figures:
+        st.altair_chart(figure.chart, width="stretch")
+        st.caption(figure.caption)
+
+
+def _coverage_tab(key: session.Source) -> None:
+    st.caption("How many features state each figure. The map, its totals and every "
+               "analysis use stated figures only: what no source gives is left empty, "
+               "never estimated (each feature's notes say why). Routes count flows, not legs.")
+    table = coverage(session.dataset(key).frames)
+    st.dataframe(table, hide_index=True, height=35 * (len(table) + 1) + 3, column_config={
+        "stated_pct": st.column_config.ProgressColumn(
+            "stated", format="%.0f%%", min_value=0, max_value=100)})
+
+
+@st.fragment
+def _scenario_tab(key: session.Source) -> None:
+    data = session.dataset(key)
+    frames, graph = data.frames, data.graph
+    flows = folder_flows(Path(key[0]))
+    picks = targets(frames, graph, flows)
+    kind = st.selectbox("Remove a", KINDS, key="a_kind")
+    names: dict[str, str] = picks[kind]
+    target = st.selectbox("which", list(names), format_func=lambda k: names.get(k, k),
+                          key=f"a_target_{kind}")
+    if target is None:
+        return
+    result = run_scenario(Disruption(kind, target), frames, graph, flows)
+    st.caption("; ".join(result.notes))
+    for title, table in (("Japan's imports lost", result.imports),
+                         ("Capacity lost", result.capacity),
+                         ("Capacity outside China, before and after", result.outside_china)):
+        st.markdown(f"**{title}**")
+        st.dataframe(table, hide_index=True)
+    st_folium(build_map(frames, highlight=highlight_map(result, frames)),
+              returned_objects=[], use_container_width=True, height=420, key="a_map")
+
+
+def page() -> None:
+    """Four tabs: owner, dependency and capacity, scenario, data coverage."""
+    key = session.source()
+    st.header("Analysis")
+    owner_tab, charts_tab, scenario_tab, coverage_tab = st.tabs(
+        ["Owner", "Dependency and capacity", "Scenario", "Data coverage"])
+    with owner_tab:
+        _owner_tab(key)
+    with charts_tab:
+        _charts_tab(key)
+    with coverage_tab:
+        _coverage_tab(key)
+    with scenario_tab:
+        _scenario_tab(key)
+
+
+page()
