@@ -10,15 +10,30 @@ from pathlib import Path
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app_pages import session
+from app_pages import session, show
 from layers.attributable import owner_tables
 from layers.coverage import coverage
 from layers.defaults import HEADLINE_OWNER, IMPORTER
 from layers.dependency import concentration, dependency_series, imports_by_origin
 from layers.scenario import KINDS, Disruption, highlight_map, run_scenario, targets
 from layers.tables import folder_dependency, folder_flows
-from ui.charts import capacity_chart, concentration_chart, dependency_chart, table_sources
+from ui.charts import (
+    attributable_chart,
+    capacity_chart,
+    china_capacity_chart,
+    concentration_chart,
+    coverage_chart,
+    dependency_chart,
+    scenario_chart,
+    table_sources,
+)
+from ui.diagram import diagram_svg, owner_diagram
 from ui.mapview import build_map
+from ui.readable import node_names, readable
+
+#: Number formats of the analysis tables' figures (thousands separators; one decimal for %).
+_NUMBERS = {"Stake (%)": "%.4g", "Capacity": "%,.0f", "Volume": "%,.0f", "Total": "%,.0f",
+            "Before": "%,.0f", "Assets": "%d"}
 
 
 @st.fragment
@@ -31,9 +46,21 @@ def _owner_tab(key: session.Source) -> None:
     backers = ", ".join(map(graph.name, graph.state_backers(entity))) or "none"
     st.caption(f"State-backed through: {backers}. Stakes of unknown size give ranges; "
                "units are never added.")
-    for title, table in owner_tables(data.frames, graph, entity).items():
-        st.markdown(f"**{title}**")
-        st.dataframe(table, hide_index=True)
+    names = node_names(data.frames, graph)
+    diagram = owner_diagram(graph, entity, names=names)
+    st.graphviz_chart(diagram.dot)
+    st.caption("Stakes on the arrows; a dashed arrow is a stake whose size no source "
+               "states; a doubled box is a state-backed entity.")
+    st.download_button("Ownership diagram (SVG)", diagram_svg(diagram),
+                       file_name=f"{entity}-holdings.svg", mime="image/svg+xml",
+                       key="a_owner_svg")
+    tables = owner_tables(data.frames, graph, entity)
+    totals = next(t for title, t in tables.items() if title.startswith("attributable"))
+    if len(totals):
+        show.figure(attributable_chart(totals, graph.name(entity)), key="attributable")
+    for title, table in tables.items():
+        st.markdown(f"**{title.capitalize()}**")
+        show.table(readable(table, names=names), numbers=_NUMBERS)
 
 
 def _charts_tab(key: session.Source) -> None:
@@ -41,26 +68,25 @@ def _charts_tab(key: session.Source) -> None:
     frames = session.dataset(key).frames
     flows = folder_flows(folder)
     imports = imports_by_origin(flows)
-    figures = [capacity_chart(frames)]
+    figures = [capacity_chart(frames), china_capacity_chart(frames)]
     series = folder_dependency(folder)
     if series is not None:
         figures.insert(0, dependency_chart(dependency_series(series)))
     if len(imports):
         figures.append(concentration_chart(imports, concentration(imports), table_sources(
             flows[flows["destination"] == IMPORTER])))
-    for figure in figures:
-        st.altair_chart(figure.chart, width="stretch")
-        st.caption(figure.caption)
+    for n, figure in enumerate(figures):
+        show.figure(figure, key=f"chart-{n}")
 
 
 def _coverage_tab(key: session.Source) -> None:
     st.caption("How many features state each figure. The map, its totals and every "
                "analysis use stated figures only: what no source gives is left empty, "
                "never estimated (each feature's notes say why). Routes count flows, not legs.")
-    table = coverage(session.dataset(key).frames)
-    st.dataframe(table, hide_index=True, height=35 * (len(table) + 1) + 3, column_config={
-        "stated_pct": st.column_config.ProgressColumn(
-            "stated", format="%.0f%%", min_value=0, max_value=100)})
+    raw = coverage(session.dataset(key).frames)
+    show.figure(coverage_chart(raw), key="coverage")
+    table = readable(raw)
+    show.table(table, progress=["Stated (%)"], height=35 * (len(table) + 1) + 3)
 
 
 @st.fragment
@@ -77,11 +103,12 @@ def _scenario_tab(key: session.Source) -> None:
         return
     result = run_scenario(Disruption(kind, target), frames, graph, flows)
     st.caption("; ".join(result.notes))
+    show.figure(scenario_chart(result.capacity, names.get(target, target)), key="scenario")
     for title, table in (("Japan's imports lost", result.imports),
                          ("Capacity lost", result.capacity),
                          ("Capacity outside China, before and after", result.outside_china)):
         st.markdown(f"**{title}**")
-        st.dataframe(table, hide_index=True)
+        show.table(readable(table), numbers=_NUMBERS)
     st_folium(build_map(frames, highlight=highlight_map(result, frames)),
               returned_objects=[], use_container_width=True, height=420, key="a_map")
 

@@ -27,9 +27,11 @@ def test_jogmec_diagram_holds_lofdal_mount_weld_and_the_lynas_plants(bundled) ->
                   "refineries/lynas-kalgoorlie"):
         assert asset in diagram.nodes
         assert any(owned == asset for _, owned, _ in diagram.edges)
-    # Lynas holds its assets 100%; JARE's stake in Lynas is sourced (3% since March 2023)
-    assert ("lynas", "mines/mount-weld", 100.0) in diagram.edges
+    # each edge carries the stake the data states: JARE's 3% of Lynas since March 2023;
+    # Lynas's own share of Mount Weld is stated by no source read (null: dashed)
     assert ("jare", "lynas", 3.0) in diagram.edges
+    assert ("lynas", "mines/mount-weld", None) in diagram.edges
+    assert ("jogmec", "mines/lofdal", 40.0) in diagram.edges
     assert 'label="Mount Weld\\n(mine)"' in diagram.dot
     assert 'label="3%"' in diagram.dot
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import folium
 import geopandas as gpd
 import pandas as pd
 from shapely.geometry import Point
@@ -21,8 +22,14 @@ from layers.ownership import OwnershipGraph
 from layers.schema import FIGURE_STAKE_PREFIX
 from ui.diagram import Diagram, asset_diagram
 from ui.formatting import MISSING, is_missing, number_text, pct_text
+from ui.mapview import build_map
 
-__all__ = ["ASSET_LAYERS", "AssetView", "asset_view", "find_asset"]
+#: How far around an asset its page looks for other known deposits (km).
+NEARBY_KM = 100.0
+_EQUAL_AREA = "EPSG:6933"
+
+__all__ = ["ASSET_LAYERS", "AssetView", "asset_changes", "asset_map", "asset_view",
+           "find_asset", "nearby"]
 
 #: The layers that have a page per feature, and what one feature of each is called.
 ASSET_LAYERS: dict[str, str] = {"mines": "mine", "refineries": "plant", "seabed": "seabed area"}
@@ -249,3 +256,64 @@ def asset_view(frames: Mapping[str, gpd.GeoDataFrame], graph: OwnershipGraph,
         offtakes=_offtake_rows(graph, key),
         flows=_flow_rows(frames.get("routes"), str(feature["id"])),
     )
+
+
+def nearby(frames: Mapping[str, gpd.GeoDataFrame], view: AssetView, *,
+           within_km: float = NEARBY_KM) -> dict[str, gpd.GeoDataFrame]:
+    """The other mines, plants and known deposits (USGS occurrences) within ``within_km``.
+
+    Distances are measured in an equal-area projection (metres), never in degrees.
+    """
+    if view.lon is None or view.lat is None:
+        return {}
+    here = gpd.GeoSeries([Point(view.lon, view.lat)], crs="EPSG:4326").to_crs(_EQUAL_AREA)
+    zone = here.buffer(within_km * 1000.0).iloc[0]
+    out = {}
+    for layer in ("mines", "refineries", "occurrences"):
+        frame = frames.get(layer)
+        if frame is None or frame.empty:
+            continue
+        hits = frame[frame.geometry.to_crs(_EQUAL_AREA).within(zone)]
+        if layer == view.key.partition("/")[0]:  # not the asset itself
+            hits = hits[hits["id"].astype(str) != view.key.partition("/")[2]]
+        if len(hits):
+            out[layer] = hits
+    return out
+
+
+def asset_map(frames: Mapping[str, gpd.GeoDataFrame], view: AssetView) -> folium.Map:
+    """A small map of the asset, ringed, with its location's precision circle and what lies
+    within :data:`NEARBY_KM` (other sites, known deposits)."""
+    layer, _, fid = view.key.partition("/")
+    own = frames[layer][frames[layer]["id"] == fid]
+    shown = {**nearby(frames, view), layer: own}
+    if view.lon is None or view.lat is None:
+        return build_map(shown, highlight={layer: [fid]})
+    pad = max(0.3, (view.precision_km or 0.0) / 80.0, NEARBY_KM / 111.0)
+    focus = (view.lon - pad, view.lat - pad, view.lon + pad, view.lat + pad)
+    m = build_map(shown, highlight={layer: [fid]}, focus=focus)
+    if view.precision_km:
+        folium.Circle(
+            location=(view.lat, view.lon), radius=view.precision_km * 1000.0,
+            color="#c0392b", weight=1.5, fill=True, fill_opacity=0.06,
+            tooltip=f"The site lies within {number_text(view.precision_km, 'km')} of the point",
+        ).add_to(m)
+    return m
+
+
+def asset_changes(changelog: pd.DataFrame, key: str) -> pd.DataFrame:
+    """What the data's changelog records for the asset: ``Date``, ``Field``, ``Was``,
+    ``Now``, ``Source``, ``Note`` (newest first)."""
+    layer, _, fid = key.partition("/")
+    columns = ["Date", "Field", "Was", "Now", "Source", "Note"]
+    if changelog.empty:
+        return pd.DataFrame(columns=columns)
+    rows = changelog[(changelog["layer"] == layer) & (changelog["feature_id"] == fid)]
+    out = pd.DataFrame({
+        "Date": rows["date"].astype(str), "Field": rows["field"].astype(str),
+        "Was": rows["old"].map(lambda v: "(empty)" if is_missing(v) else str(v)),
+        "Now": rows["new"].map(lambda v: "(empty)" if is_missing(v) else str(v)),
+        "Source": rows["source_url"].map(lambda v: "" if is_missing(v) else str(v)),
+        "Note": rows["note"].map(lambda v: "" if is_missing(v) else str(v)),
+    }, columns=columns)
+    return out.sort_values("Date", ascending=False, kind="stable").reset_index(drop=True)
