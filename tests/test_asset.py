@@ -24,7 +24,7 @@ def test_mount_weld_page_shows_each_figure_with_its_unit_and_date(dataset) -> No
     figures = view.figures.set_index("Figure")
     assert figures.loc["Capacity", "Value"] == "12,000 t/yr NdPr oxide"
     assert figures.loc["Capacity", "Describes"] == "2025"
-    assert figures.loc["Grade", "Value"] == "4.1 % TREO"
+    assert figures.loc["Grade", "Value"] == "4.12 % TREO"  # as stated, never rounded
     # no cell reads None or nan anywhere on the page
     for table in (view.figures, view.sources, view.owners, view.offtakes, view.flows):
         assert not table.isna().any().any()

@@ -21,7 +21,10 @@ def test_missing_figures_read_not_stated(missing: object) -> None:
     (12000, "t/yr NdPr oxide", "12,000 t/yr NdPr oxide"),
     (12000.0, None, "12,000"),
     (2.5, "t", "2.5 t"),
-    (607.5, "t/yr", "608 t/yr"),
+    (607.5, "t/yr", "607.5 t/yr"),
+    (106.6, "Mt ore", "106.6 Mt ore"),
+    (4.12, "% TREO", "4.12 % TREO"),
+    (1 / 3, None, "0.333"),
     (1234567.0, "t REO", "1,234,567 t REO"),
 ])
 def test_numbers_carry_separators_and_their_unit(value, unit, text) -> None:
@@ -36,7 +39,7 @@ def test_shares_have_one_decimal_unless_whole() -> None:
 
 @pytest.mark.parametrize(("low", "high", "text"), [
     (800.0, 800.0, "800 t/yr TREO"),
-    (0.0, 607.5, "up to 608 t/yr TREO"),
+    (0.0, 607.5, "up to 607.5 t/yr TREO"),
     (None, 324.0, "up to 324 t/yr TREO"),
     (100.0, 200.0, "100-200 t/yr TREO"),
     (1.5, 2.7, "1.5-2.7 t/yr TREO"),

@@ -14,7 +14,7 @@ def test_ranges_become_one_text_column_with_the_unit() -> None:
                           "low": [0.0, 800.0, None], "high": [607.5, 800.0, None]})
     out = readable(frame)
     assert list(out.columns) == ["Capacity unit", "Attributable capacity"]
-    assert out["Attributable capacity"].tolist()[:2] == ["up to 608 t/yr NdPr oxide",
+    assert out["Attributable capacity"].tolist()[:2] == ["up to 607.5 t/yr NdPr oxide",
                                                          "800 t/yr TREO"]
     assert out["Attributable capacity"].isna().iloc[2]  # missing stays missing ("—" on screen)
     assert list(frame.columns) == ["capacity_unit", "low", "high"]  # the argument is unchanged

@@ -145,8 +145,8 @@ def _figure_rows(feature: pd.Series) -> list[dict[str, str]]:
         rows.append({
             "Figure": label,
             "Value": number_text(value, None if is_missing(unit) else str(unit)),
-            "Describes": number_text(year, digits=0).replace(",", "") if not is_missing(year)
-            else _text(feature.get("as_of")),
+            "Describes": "" if is_missing(value) else number_text(year, digits=0).replace(
+                ",", "") if not is_missing(year) else _text(feature.get("as_of")),
             **(_source_cells(sources, named.get(column)) if not is_missing(value)
                else {"Source": "", "Publisher": "", "Kind": "", "Source date": "", "Link": ""}),
         })

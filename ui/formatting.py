@@ -25,9 +25,14 @@ def is_missing(value: object) -> bool:
 
 
 def _digits(value: float, digits: int | None) -> int:
+    """The decimals a figure is written with: as stated (never rounded away), at most 3."""
     if digits is not None:
         return digits
-    return 0 if abs(value) >= 100 or float(value).is_integer() else 1
+    text = repr(float(value))
+    if "e" in text or "." not in text:
+        return 0
+    decimals = text.split(".")[1].rstrip("0")
+    return min(len(decimals), 3)
 
 
 def number_text(value: object, unit: str | None = None, *, digits: int | None = None) -> str:
@@ -40,7 +45,8 @@ def number_text(value: object, unit: str | None = None, *, digits: int | None = 
     unit
         Written after the number when given.
     digits
-        Decimals; by default none from 100 up or for whole numbers, else one.
+        Decimals; by default as many as the figure has (at most 3), so a stated figure
+        is never rounded (``106.6`` stays ``106.6``).
     """
     if is_missing(value):
         return MISSING

@@ -3,7 +3,7 @@
 The analysis functions of ``layers`` return frames with field names (``stake_pct``,
 ``attributable_low``/``attributable_high``, ``key``) that tests and the CLI's CSV rely on.
 :func:`readable` turns one into what a page shows: each ``X_low``/``X_high`` pair becomes
-one text column ("up to 608 t/yr NdPr oxide"), ``layer/id`` keys become the features'
+one text column ("up to 607.5 t/yr NdPr oxide"), ``layer/id`` keys become the features'
 names, yes/no for flags, and every column gets its label from :data:`LABELS`. Missing
 figures stay missing (the page draws them as "—"); nothing reads "None".
 """
