@@ -193,6 +193,7 @@ LOCATION_ACCURACY: Final[dict[str, str]] = {
 #: Trade codes (Harmonized System) the routes use.
 HS_CODES: Final[dict[str, str]] = {
     "2805.30": "rare-earth metals, scandium and yttrium",
+    "2846": "compounds of rare-earth metals, yttrium, scandium (heading: 2846.10 and 2846.90)",
     "2846.10": "cerium compounds",
     "2846.90": "other rare-earth compounds",
     "8505.11": "permanent magnets of metal",

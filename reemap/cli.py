@@ -40,7 +40,7 @@ from layers.schema import NESTED_PROPERTIES
 from layers.sources import collect_sources, sources_markdown
 from layers.tables import load_dependency, load_flows, load_offtakes
 from layers.validate import validate_frame
-from reemap import cli_analysis, cli_imports, cli_routes, cli_world
+from reemap import cli_analysis, cli_imports, cli_routes, cli_server, cli_world
 from reemap.registry import COMMANDS as _COMMANDS
 from reemap.registry import EXTENSIONS as _EXTENSIONS
 from reemap.registry import command
@@ -56,7 +56,7 @@ if TYPE_CHECKING:
 __all__ = ["main"]
 
 # the sub-command modules register their commands when imported
-_REGISTERED = (cli_analysis, cli_imports, cli_routes, cli_world)
+_REGISTERED = (cli_analysis, cli_imports, cli_routes, cli_server, cli_world)
 
 
 @command("layers")
