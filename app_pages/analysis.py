@@ -117,6 +117,9 @@ def page() -> None:
     """Four tabs: owner, dependency and capacity, scenario, data coverage."""
     key = session.source()
     st.header("Analysis")
+    st.caption("Who owns what up the chain of stakes, how dependent importers are on China, "
+               "what a disruption would remove, and how complete the data is; every figure "
+               "comes from the curated layers and tables, each naming its source.")
     owner_tab, charts_tab, scenario_tab, coverage_tab = st.tabs(
         ["Owner", "Dependency and capacity", "Scenario", "Data coverage"])
     with owner_tab:

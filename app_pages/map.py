@@ -155,6 +155,9 @@ def page() -> None:
     key = session.source()
     names = {eid: entity.name for eid, entity in session.dataset(key).graph.entities.items()}
     view = _view(key)
+    st.caption("Where rare earths are mined, separated, refined and made into magnets, who "
+               "owns each site and what it can produce, with the USGS-known deposits around "
+               "them; every figure names its source (click a point, then 'Details').")
     _summary(session.select(key, view.query), view, names)
     html = _map(key, view)
     filters.sidebar(key, view.query)

@@ -68,6 +68,9 @@ def page() -> None:
     if not options:
         return
     st.header("Trade flows over time")
+    st.caption("Rare-earth trade flows per period, drawn along modelled sea lanes between "
+               "their ports; tonnages from customs statistics as reported (each flow names its "
+               "source, e.g. Japan's Ministry of Finance or China's customs, via the press).")
     _period_panel(key, options)
     _compare_panel(key, options)
 
