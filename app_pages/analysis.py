@@ -5,18 +5,16 @@ disruption scenario ringed on a map (``layers.scenario``) and the data coverage
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages import session, show
 from layers.attributable import owner_tables
+from layers.countries import china_share, world_total, year_table, years
 from layers.coverage import coverage
 from layers.defaults import HEADLINE_OWNER, IMPORTER
 from layers.dependency import concentration, dependency_series, imports_by_origin
 from layers.scenario import KINDS, Disruption, highlight_map, run_scenario, targets
-from layers.tables import folder_dependency, folder_flows
 from ui.charts import (
     attributable_chart,
     capacity_chart,
@@ -27,6 +25,7 @@ from ui.charts import (
     scenario_chart,
     table_sources,
 )
+from ui.country_charts import china_share_chart, production_chart
 from ui.diagram import diagram_svg, owner_diagram
 from ui.mapview import build_map
 from ui.readable import node_names, readable
@@ -64,12 +63,11 @@ def _owner_tab(key: session.Source) -> None:
 
 
 def _charts_tab(key: session.Source) -> None:
-    folder = Path(key[0])
     frames = session.dataset(key).frames
-    flows = folder_flows(folder)
+    flows = session.flows(key)
     imports = imports_by_origin(flows)
     figures = [capacity_chart(frames), china_capacity_chart(frames)]
-    series = folder_dependency(folder)
+    series = session.dependency(key)
     if series is not None:
         figures.insert(0, dependency_chart(dependency_series(series)))
     if len(imports):
@@ -93,7 +91,7 @@ def _coverage_tab(key: session.Source) -> None:
 def _scenario_tab(key: session.Source) -> None:
     data = session.dataset(key)
     frames, graph = data.frames, data.graph
-    flows = folder_flows(Path(key[0]))
+    flows = session.flows(key)
     picks = targets(frames, graph, flows)
     kind = st.selectbox("Remove a", KINDS, key="a_kind")
     names: dict[str, str] = picks[kind]
@@ -113,19 +111,52 @@ def _scenario_tab(key: session.Source) -> None:
               returned_objects=[], use_container_width=True, height=420, key="a_map")
 
 
+@st.fragment
+def _countries_tab(key: session.Source) -> None:
+    stats = session.country_stats(key[0])
+    if stats is None:
+        st.caption("No country statistics in this data folder (country_stats.csv).")
+        return
+    left, right = st.columns(2)
+    measure = left.radio("Measure", ["production", "reserves"], key="a_stat", horizontal=True)
+    options = years(stats, measure)
+    year = right.select_slider("Year", options=options, value=options[-1], key=f"a_year_{measure}")
+    share = china_share(stats, measure, year)
+    world = world_total(stats, measure, year)
+    if world is not None:
+        stated = f"{world['qualifier'] or ''}{float(world['value']):,.0f} t REO"
+        china = share.text() if share is not None else "not computable"
+        st.caption(f"World total as USGS states it: {stated} ({world['edition']}). "
+                   f"China's share: {china}.")
+    table = year_table(stats, measure, year).rename(columns={
+        "value": f"{measure.capitalize()} (t REO)", "country_name": "Country",
+        "country": "ISO code", "flag": "USGS flag", "share_of_world_pct": "Share of world (%)",
+        "source_url": "Source"})
+    show.table(readable(table), links=["Source"], link_text="USGS",
+               numbers={f"{measure.capitalize()} (t REO)": "%,.0f",
+                        "Share of world (%)": "%.1f"})
+    st.caption("Empty value: USGS gives none (flag NA = not available, W = withheld, E = net "
+               "exporter); 0 where USGS prints a dash. Where the world total is a lower bound, "
+               "each share is at most the figure shown (share_bound \"<\").")
+    for n, figure in enumerate((production_chart(stats), china_share_chart(stats))):
+        show.figure(figure, key=f"countries-{n}")
+
+
 def page() -> None:
-    """Four tabs: owner, dependency and capacity, scenario, data coverage."""
+    """Five tabs: owner, dependency and capacity, countries, scenario, data coverage."""
     key = session.source()
     st.header("Analysis")
     st.caption("Who owns what up the chain of stakes, how dependent importers are on China, "
                "what a disruption would remove, and how complete the data is; every figure "
                "comes from the curated layers and tables, each naming its source.")
-    owner_tab, charts_tab, scenario_tab, coverage_tab = st.tabs(
-        ["Owner", "Dependency and capacity", "Scenario", "Data coverage"])
+    owner_tab, charts_tab, countries_tab, scenario_tab, coverage_tab = st.tabs(
+        ["Owner", "Dependency and capacity", "Countries (USGS)", "Scenario", "Data coverage"])
     with owner_tab:
         _owner_tab(key)
     with charts_tab:
         _charts_tab(key)
+    with countries_tab:
+        _countries_tab(key)
     with coverage_tab:
         _coverage_tab(key)
     with scenario_tab:

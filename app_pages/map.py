@@ -8,17 +8,20 @@ from __future__ import annotations
 
 from dataclasses import replace
 from functools import partial
+from typing import Any
 
 import geopandas as gpd
 import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages import filters, session, show
+from layers.countries import class_labels
 from layers.query import Query
 from ui.mapview import build_map, map_html
 from ui.permalink import View, filter_summary, plain
 from ui.readable import label
 from ui.snapshot import CHROMIUM
+from ui.style import choropleth_legend
 from ui.view import download_name, feature_bounds, summarise
 
 TITLE = "reemap: the rare-earth supply chain"
@@ -83,6 +86,19 @@ def _summary(selected: dict[str, gpd.GeoDataFrame], view: View, names: dict[str,
              "figure" if summary.no_capacity else ""))
 
 
+def _choropleth(key: session.Source) -> tuple[gpd.GeoDataFrame | None, dict[str, Any] | None]:
+    """The countries coloured by the sidebar's USGS measure and year (None when off)."""
+    measure = st.session_state.get("f_stat", "none")
+    year = st.session_state.get("f_stat_year")
+    if measure == "none" or not isinstance(year, int):
+        return None, None
+    frame = session.choropleth(key[0], measure, year)
+    if frame is None:
+        return None, None
+    title = f"{'Mine production' if measure == 'production' else 'Reserves'} {year} (USGS)"
+    return frame, choropleth_legend(title, class_labels(measure))
+
+
 def _map(key: session.Source, view: View) -> str:
     """Draw the map; return its HTML (for the snapshot)."""
     selected = session.select(key, view.query)
@@ -90,8 +106,10 @@ def _map(key: session.Source, view: View) -> str:
     if view.focus:
         layer, _, fid = view.focus.partition("/")
         focus, highlight = feature_bounds(selected, layer, fid), {layer: [fid]}
+    choropleth, legend = _choropleth(key)
     m = build_map(selected, color_by=view.color_by, basemap=view.basemap, focus=focus,
-                  highlight=highlight, effective_stakes=session.stakes(key, view.query))
+                  highlight=highlight, effective_stakes=session.stakes(key, view.query),
+                  choropleth=choropleth, choropleth_legend=legend)
     html = map_html(m)  # before st_folium, which adds its own scripts to the map
     with st.container(key="main-map"):  # tests find the map as .st-key-main-map iframe
         st_folium(m, returned_objects=[], use_container_width=True, height=620, key="map")

@@ -90,6 +90,16 @@
     var src = g("sources", i) || [];
     var refs = R.figureRefs(spec, g, i);
     rows.forEach(function (r, k) {
+      if (r[1] === "link") {  // [label, "link", url column, text column]
+        var url = g(r[2], i), linkText = g(r[3], i);
+        if (has(url) && /^https?:\/\//i.test(String(url))) {
+          var tr = el("tr"), td = el("td"), a = el("a", null, has(linkText) ? linkText : url);
+          a.href = String(url); a.target = "_blank"; a.rel = "noopener noreferrer";
+          tr.appendChild(el("th", null, r[0])); td.appendChild(a); tr.appendChild(td);
+          table.appendChild(tr);
+        }
+        return;
+      }
       var text = KINDS[r[1]](g, i, r.slice(2));
       var cite = text ? refs[k] : [];
       if (r[1] === "owners" && eff) {
