@@ -14,7 +14,9 @@ from layers.countries import china_share, world_total, year_table, years
 from layers.coverage import coverage
 from layers.defaults import HEADLINE_OWNER, IMPORTER
 from layers.dependency import concentration, dependency_series, imports_by_origin
+from layers.outlook import importer_offtakes, supply_outlook
 from layers.scenario import KINDS, Disruption, highlight_map, run_scenario, targets
+from layers.schema import ELEMENT_GROUPS
 from ui.charts import (
     attributable_chart,
     capacity_chart,
@@ -22,6 +24,7 @@ from ui.charts import (
     concentration_chart,
     coverage_chart,
     dependency_chart,
+    outlook_chart,
     scenario_chart,
     table_sources,
 )
@@ -88,6 +91,27 @@ def _coverage_tab(key: session.Source) -> None:
 
 
 @st.fragment
+def _outlook_tab(key: session.Source) -> None:
+    data = session.dataset(key)
+    group = st.segmented_control("Element group", ["all", *ELEMENT_GROUPS], default="all",
+                                 key="a_outlook_group") or "all"
+    outlook = supply_outlook(data.frames, group=group)
+    st.caption("Capacity being built outside China, from each project's stated capacity and "
+               "the start year its source states; Japan's offtakes beside it.")
+    if len(outlook.by_year):
+        show.figure(outlook_chart(outlook.by_year, group, outlook.without_year),
+                    key=f"outlook-{group}")
+    names = node_names(data.frames, data.graph)
+    show.table(readable(outlook.projects.assign(
+        asset=outlook.projects["layer"] + "/" + outlook.projects["id"]).drop(
+        columns=["layer", "name"]), names=names),
+        numbers={"Capacity": "%,.0f", "Start year": "%d"})
+    st.markdown("**Japan's offtakes (agreements to buy, not equity)**")
+    show.table(readable(importer_offtakes(data.graph), names=names),
+               numbers={"Volume": "%,.0f"})
+
+
+@st.fragment
 def _scenario_tab(key: session.Source) -> None:
     data = session.dataset(key)
     frames, graph = data.frames, data.graph
@@ -143,18 +167,22 @@ def _countries_tab(key: session.Source) -> None:
 
 
 def page() -> None:
-    """Five tabs: owner, dependency and capacity, countries, scenario, data coverage."""
+    """Six tabs: owner, dependency and capacity, supply outlook, countries, scenario, data
+    coverage."""
     key = session.source()
     st.header("Analysis")
     st.caption("Who owns what up the chain of stakes, how dependent importers are on China, "
                "what a disruption would remove, and how complete the data is; every figure "
                "comes from the curated layers and tables, each naming its source.")
-    owner_tab, charts_tab, countries_tab, scenario_tab, coverage_tab = st.tabs(
-        ["Owner", "Dependency and capacity", "Countries (USGS)", "Scenario", "Data coverage"])
+    owner_tab, charts_tab, outlook_tab, countries_tab, scenario_tab, coverage_tab = st.tabs(
+        ["Owner", "Dependency and capacity", "Supply outlook", "Countries (USGS)", "Scenario",
+         "Data coverage"])
     with owner_tab:
         _owner_tab(key)
     with charts_tab:
         _charts_tab(key)
+    with outlook_tab:
+        _outlook_tab(key)
     with countries_tab:
         _countries_tab(key)
     with coverage_tab:

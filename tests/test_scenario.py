@@ -199,8 +199,9 @@ def test_app_scenario_panel_rings_what_is_lost(
     assert not at.tabs  # the analysis section is not drawn until it is chosen
     at.segmented_control(key="section").set_value("analysis").run()
     assert at.query_params["section"] == "analysis"
-    assert [t.label for t in at.tabs][-5:] == ["Owner", "Dependency and capacity",
-                                               "Countries (USGS)", "Scenario", "Data coverage"]
+    assert [t.label for t in at.tabs][-6:] == ["Owner", "Dependency and capacity",
+                                               "Supply outlook", "Countries (USGS)", "Scenario",
+                                               "Data coverage"]
     # the coverage tab counts what mini states: capacity for 2 of its 5 mines
     cov = next(d.value for d in at.dataframe if "Stated (%)" in d.value.columns)
     mines = cov[(cov["Layer"] == "mines") & (cov["Figure"] == "capacity")].iloc[0]

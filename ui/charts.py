@@ -28,6 +28,7 @@ __all__ = [
     "dependency_chart",
     "feature_sources",
     "figure_data",
+    "outlook_chart",
     "scenario_chart",
     "table_sources",
 ]
@@ -367,3 +368,36 @@ def china_capacity_chart(frames: Mapping[str, gpd.GeoDataFrame], *,
                   "stacked by country; units never added. Only sites whose capacity a source "
                   "states: China's stated capacities are few, so its bars are far from its "
                   "real output (see the coverage tab).")
+
+
+def outlook_chart(by_year: pd.DataFrame, group: str, without_year: int) -> Figure:
+    """Capacity outside China by the year each project is stated to start, per status
+    (stacked) and unit (panels).
+
+    Parameters
+    ----------
+    by_year
+        :attr:`layers.outlook.Outlook.by_year`.
+    group
+        The element group shown, for the title.
+    without_year
+        How many projects have no sourced start year (named in the caption).
+    """
+    chart = (
+        alt.Chart(by_year, title=f"Capacity outside China by stated start year ({group})")
+        .mark_bar()
+        .encode(
+            x=alt.X("start_year:O", title="stated start year"),
+            y=alt.Y("capacity:Q", title="capacity", stack=True),
+            color=alt.Color("status:N", title="status"),
+            tooltip=["start_year:O", "status:N", alt.Tooltip("capacity:Q", format=",.0f"),
+                     "capacity_unit:N", "projects:Q"],
+        )
+        .properties(width=420, height=140)
+        .facet(row=alt.Row("capacity_unit:N", title="unit"))
+        .resolve_scale(y="independent")
+    )
+    return Figure(chart, f"Projects in development, construction or commissioning outside "
+                  f"China with a stated capacity; each bar is the year its source says it "
+                  f"starts. {without_year} such projects state no start year and have no bar "
+                  "(table below). Units never added.")

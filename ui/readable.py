@@ -44,7 +44,8 @@ LABELS: dict[str, str] = {
     "lost_pct": "Lost (% of total)", "flows_lost": "Flows lost", "assets_hit": "Assets hit",
     "destination": "Destination", "hs_code": "HS code", "unit": "Unit",
     "qualifier": "Qualifier", "estimated": "Estimated", "share_bound": "Share bound",
-    "edition": "Edition", "notes": "Notes",
+    "edition": "Edition", "notes": "Notes", "start_year": "Start year",
+    "start_source": "Start year: source", "buyer": "Buyer", "seller": "Seller",
 }
 #: Columns kept for code (selection, joins) but not shown.
 HIDDEN: frozenset[str] = frozenset({"key", "node", "chokepoint_id", "id", "series_id"})
