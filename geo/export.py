@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from geo.atomic import staged
 from geo.errors import InputError
 from geo.geojson import prepare_geometries, to_geojson_bytes
 
@@ -140,20 +140,6 @@ def export_bytes(gdf: gpd.GeoDataFrame, fmt: str, *, layer: str) -> bytes:
         return target.read_bytes()
 
 
-@contextlib.contextmanager
-def _staging(final: Path) -> Iterator[Path]:
-    final.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=final.suffix, dir=final.parent)
-    os.close(fd)
-    tmp = Path(name)
-    tmp.unlink()  # GDAL wants to create the file itself
-    try:
-        yield tmp
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def write_layers(
     frames: Mapping[str, gpd.GeoDataFrame], path: str | Path, *, fmt: str | None = None
 ) -> list[Path]:
@@ -180,16 +166,16 @@ def write_layers(
     targets = output_paths(base, list(frames), fmt)
     if len(set(targets.values())) > 1 and base.exists() and not base.is_dir():
         raise InputError(f"{base}: several layers go to a folder, but this is a file")
-    staged: list[tuple[Path, Path]] = []
+    written: list[Path] = []
+    # Every file is staged; all move into place when the last is complete (ExitStack).
     with contextlib.ExitStack() as stack:
         if fmt == "gpkg":
             final = next(iter(targets.values()))
-            tmp = stack.enter_context(_staging(final))
-            _write_gpkg(frames, tmp)
-            staged.append((tmp, final))
+            _write_gpkg(frames, stack.enter_context(staged(final)))
+            written.append(final)
         else:
             for name, final in targets.items():
-                tmp = stack.enter_context(_staging(final))
+                tmp = stack.enter_context(staged(final))
                 gdf = frames[name]
                 if fmt == "geojson":
                     tmp.write_bytes(to_geojson_bytes(gdf))
@@ -197,7 +183,5 @@ def write_layers(
                     _write_csv(gdf, tmp)
                 else:
                     _write_parquet(gdf, tmp)
-                staged.append((tmp, final))
-        for tmp, final in staged:
-            tmp.replace(final)
-    return [final for _, final in staged]
+                written.append(final)
+    return written

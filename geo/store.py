@@ -13,11 +13,8 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
-import os
 import re
-import shutil
 import sqlite3
-import tempfile
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,6 +25,7 @@ import geopandas as gpd
 import pyogrio
 
 from geo import settings
+from geo.atomic import staged
 from geo.errors import InputError
 from geo.export import flatten
 from geo.io import read_features
@@ -153,25 +151,6 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-@contextlib.contextmanager
-def _new_version(path: Path, *, copy: bool) -> Iterator[Path]:
-    """A temporary file beside ``path`` (a copy when ``copy``), moved into place on success."""
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".gpkg", dir=path.parent)
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        if copy and path.exists():
-            shutil.copyfile(path, tmp)
-        else:
-            tmp.unlink()  # GDAL creates the file itself
-        yield tmp
-        with tmp.open("rb+") as done:  # on disk before it replaces the store
-            os.fsync(done.fileno())
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def _write_table(target: Path, label: str, gdf: gpd.GeoDataFrame, record: dict[str, Any]) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -223,7 +202,7 @@ def write_layer(
                 f"label {label!r} is already in the store; pick another, pass --replace, or "
                 f"delete it with `reemap imported --delete {label}`"
             )
-        with _new_version(path, copy=True) as tmp:
+        with staged(path, copy=True, sync=True) as tmp:
             _write_table(tmp, label, gdf, full)
     return _entry(label, path)
 
@@ -240,7 +219,7 @@ def delete_layer(label: str, *, store: Path | None = None) -> None:
         if not kept:
             path.unlink()
             return
-        with _new_version(path, copy=False) as tmp:
+        with staged(path, sync=True) as tmp:
             for entry in kept:
                 raw = pyogrio.read_dataframe(path, layer=entry.label)
                 record = {
