@@ -58,7 +58,10 @@ def _load() -> None:
 
 
 def _section() -> str:
-    """Which page to show (one map per run); kept in the URL as ``section``."""
+    """Which page to show (one map per run); kept in the URL as ``section``, or an asset's
+    own page when the URL names one (``?asset=mines/mount-weld``)."""
+    if st.query_params.get("asset") is not None:
+        return "asset"
     if "section" not in st.session_state:
         asked = st.query_params.get("section", "map")
         st.session_state["section"] = asked if asked in SECTIONS else "map"
@@ -127,7 +130,8 @@ def main() -> None:
     # The section control is the navigation (``?section=`` links, as they always were): the
     # page it names is the one st.navigation holds, so whatever path the browser asks for,
     # that page runs.
-    page = st.Page(f"app_pages/{section}.py", title=SECTIONS[section], default=True)
+    page = st.Page(f"app_pages/{section}.py", title=SECTIONS.get(section, "Asset"),
+                   default=True)
     st.navigation([page], position="hidden").run()
     _upload()
 

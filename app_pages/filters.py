@@ -9,6 +9,7 @@ import pycountry
 import streamlit as st
 
 from app_pages import session
+from layers.countries import years
 from layers.defaults import HEADLINE_OWNER
 from layers.query import Query
 from layers.schema import CAPACITY_UNITS, ELEMENTS, READING_ORDER, STAGES, STATUSES
@@ -99,3 +100,28 @@ def sidebar(key: session.Source, query: Query) -> None:
                  format_func=lambda v: COLOR_LABELS[v])
         st.selectbox("Basemap", list(BASEMAPS), key="f_basemap",
                      format_func=lambda v: BASEMAP_LABELS[v])
+        _country_statistics(key)
+
+
+#: The choropleth's measures as the sidebar names them.
+STAT_LABELS = {"none": "none", "production": "mine production (t REO)",
+               "reserves": "reserves (t REO)"}
+
+
+def _country_statistics(key: session.Source) -> None:
+    """Colour the countries by USGS's mine production or reserves for a year."""
+    stats = session.country_stats(key[0])
+    if stats is None:
+        return
+    st.selectbox("Countries coloured by (USGS)", list(STAT_LABELS), key="f_stat",
+                 format_func=STAT_LABELS.__getitem__,
+                 help="USGS Mineral Commodity Summaries, rare-earths chapter: the latest "
+                 "edition's figure for each year. White: the country is not in USGS's "
+                 "table (no data), which is not zero.")
+    measure = st.session_state.get("f_stat", "none")
+    if measure == "none":
+        return
+    options = years(stats, measure)
+    if st.session_state.get("f_stat_year") not in options:
+        st.session_state["f_stat_year"] = options[-1]
+    st.select_slider("Year", options=options, key="f_stat_year")

@@ -19,13 +19,17 @@ import streamlit as st
 from geo import settings
 from geo.store import store_version
 from layers.catalog import Dataset, load_dataset
+from layers.changelog import CHANGELOG_COLUMNS, load_changelog
+from layers.countries import STATS_FILE, choropleth_frame, load_country_stats
 from layers.query import Query, apply_query
+from layers.tables import folder_dependency, folder_flows
+from layers.validate import country_outlines
 from ui.permalink import PARAM_KEYS, View, from_params, to_params, view_of, widget_state
 from ui.snapshot import snapshot_png
 from ui.view import download, effective_stakes, option_counts, table_rows
 
 #: The filter widgets' keys (session state): kept alive while a page without them shows.
-FILTER_KEYS: tuple[str, ...] = (*widget_state(View()), "f_jogmec")
+FILTER_KEYS: tuple[str, ...] = (*widget_state(View()), "f_jogmec", "f_stat", "f_stat_year")
 
 Source = tuple[str, tuple[int, int]]
 """A dataset's key: its data folder and the users' store version."""
@@ -45,6 +49,18 @@ def _dataset(data_dir: str, version: tuple[int, int]) -> Dataset:
 def dataset(key: Source) -> Dataset:
     """The dataset (curated and imported layers, ownership graph) of a source."""
     return _dataset(*key)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def flows(key: Source) -> pd.DataFrame:
+    """The data folder's flows (none: an empty table with the flows' columns)."""
+    return folder_flows(Path(key[0]))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def dependency(key: Source) -> pd.DataFrame | None:
+    """The data folder's dependency series (None when it has none)."""
+    return folder_dependency(Path(key[0]))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -83,6 +99,29 @@ def stakes(key: Source, query: Query) -> dict[str, dict[str, float]]:
 def download_bytes(key: Source, query: Query, fmt: str) -> bytes:
     """The kept layers as ``reemap export`` writes them."""
     return download(select(key, query), fmt)[2]
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def changelog(key: Source) -> pd.DataFrame:
+    """The data folder's changelog (empty when the folder keeps none)."""
+    path = Path(key[0]) / "changelog.csv"
+    return load_changelog(path) if path.exists() else pd.DataFrame(columns=CHANGELOG_COLUMNS)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def country_stats(data_dir: str) -> pd.DataFrame | None:
+    """USGS's country statistics of a data folder (None when it has no country_stats.csv)."""
+    path = Path(data_dir) / STATS_FILE
+    return load_country_stats(path) if path.exists() else None
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def choropleth(data_dir: str, measure: str, year: int) -> gpd.GeoDataFrame | None:
+    """The country outlines with one measure and year of the statistics (None without them)."""
+    stats = country_stats(data_dir)
+    if stats is None:
+        return None
+    return choropleth_frame(stats, measure, year, country_outlines())
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

@@ -13,7 +13,6 @@ objects, as many features of a real survey cite the same owners and reports: thi
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -152,11 +151,3 @@ def make_lines(n: int, *, seed: int = 11) -> gpd.GeoDataFrame:
     geoms = shapely.linestrings(coords, indices=owner)
     props["tonnage"] = np.round(rng.lognormal(5, 1.2, size=n), 1)
     return gpd.GeoDataFrame(props, geometry=geoms, crs=settings.WGS84)
-
-
-def write_sample(path: Path, n: int) -> Path:
-    """Write ``n`` synthetic points as a GeoJSON file (for the app and browser runs)."""
-    from geo.geojson import to_geojson_bytes
-
-    path.write_bytes(to_geojson_bytes(make_points(n)))
-    return path

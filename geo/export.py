@@ -13,7 +13,7 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from geo.atomic import staged
 from geo.errors import InputError
 from geo.geojson import prepare_geometries, to_geojson_bytes
 
@@ -202,20 +203,6 @@ def check_output(final: Path) -> None:
         )
 
 
-@contextlib.contextmanager
-def _staging(final: Path) -> Iterator[Path]:
-    final.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=final.suffix, dir=final.parent)
-    os.close(fd)
-    tmp = Path(name)
-    tmp.unlink()  # GDAL wants to create the file itself
-    try:
-        yield tmp
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def write_layers(
     frames: Mapping[str, gpd.GeoDataFrame], path: str | Path, *, fmt: str | None = None
 ) -> list[Path]:
@@ -240,16 +227,16 @@ def write_layers(
     if not frames:
         raise InputError("nothing to export: no layer selected")
     targets = _targets(path, list(frames), fmt)
-    staged: list[tuple[Path, Path]] = []
+    written: list[Path] = []
+    # Every file is staged; all move into place when the last is complete (ExitStack).
     with contextlib.ExitStack() as stack:
         if fmt == "gpkg":
             final = next(iter(targets.values()))
-            tmp = stack.enter_context(_staging(final))
-            _write_gpkg(frames, tmp)
-            staged.append((tmp, final))
+            _write_gpkg(frames, stack.enter_context(staged(final)))
+            written.append(final)
         else:
             for name, final in targets.items():
-                tmp = stack.enter_context(_staging(final))
+                tmp = stack.enter_context(staged(final))
                 gdf = frames[name]
                 if fmt == "geojson":
                     tmp.write_bytes(to_geojson_bytes(gdf))
@@ -257,7 +244,5 @@ def write_layers(
                     _write_csv(gdf, tmp)
                 else:
                     _write_parquet(gdf, tmp)
-                staged.append((tmp, final))
-        for tmp, final in staged:
-            tmp.replace(final)
-    return [final for _, final in staged]
+                written.append(final)
+    return written

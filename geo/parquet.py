@@ -19,8 +19,6 @@ lazily, country by country.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import urllib.parse
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -32,6 +30,7 @@ import pandas as pd
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
+from geo.atomic import staged
 from geo.errors import InputError
 from geo.geojson import prepare_geometries
 from geo.io import loads_lenient
@@ -107,10 +106,14 @@ def write_geoparquet(
 ) -> None:
     """Write one frame as a GeoParquet 1.1 file with the bbox covering column.
 
-    Rows are written in Hilbert order, ``row_group_size`` per row group, so that the
-    ``bbox`` statistics of each row group cover a compact area.
+    Rows that fill more than one row group are written in Hilbert order,
+    ``row_group_size`` per row group, so that the ``bbox`` statistics of each row group
+    cover a compact area.
     """
-    _hilbert_order(part).to_parquet(
+    # one row group's statistics cover all its rows, whatever their order: sort only when
+    # the rows fill several row groups
+    rows = _hilbert_order(part) if len(part) > row_group_size else part
+    rows.to_parquet(
         target,
         index=False,
         schema_version=SCHEMA_VERSION,
@@ -155,10 +158,8 @@ def write_partitioned(
     for name, gdf in frames.items():
         if by not in gdf.columns:
             raise InputError(f"layer {name}: no {by!r} column to partition by")
-    final.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
     written: list[Path] = []
-    try:
+    with staged(final, folder=True) as staging:
         for name, gdf in frames.items():
             flat = _flat(gdf).drop(columns=[c for c in ("layer",) if c in gdf.columns])
             codes, values = pd.factorize(flat[by])
@@ -168,16 +169,6 @@ def write_partitioned(
                 folder.mkdir(parents=True)
                 write_geoparquet(part, folder / "part-0.parquet", row_group_size=row_group_size)
                 written.append(final / folder.relative_to(staging) / "part-0.parquet")
-        if final.exists():
-            old = final.with_name(f".{final.name}.old")
-            final.replace(old)
-            staging.replace(final)
-            shutil.rmtree(old)
-        else:
-            staging.replace(final)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return written
 
 

@@ -41,8 +41,9 @@ GEOJSON_PRECISION: Final[int] = 7
 MAX_INPUT_BYTES: Final[int] = int(os.environ.get("REEMAP_MAX_INPUT_BYTES", str(200 * 1024 * 1024)))
 
 #: How far (km) a point may lie outside its country's 1:110m outline before it is flagged;
-#: the outlines are coarse, and coastal sites sit on generalised shores.
-COUNTRY_TOLERANCE_KM: Final[float] = 30.0
+#: the outlines are coarse: coastal sites sit on generalised shores, and islands such as
+#: Bangka (11,700 km2, 38 km off Sumatra's outline) are left out of them altogether.
+COUNTRY_TOLERANCE_KM: Final[float] = 60.0
 
 #: Points per layer the map draws one by one; past this, a layer is aggregated into grid
 #: cells server-side (100k points draw in about a second in Chromium; 1M would not).

@@ -15,9 +15,7 @@ import fcntl
 import json
 import os
 import re
-import shutil
 import sqlite3
-import tempfile
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,6 +26,7 @@ import geopandas as gpd
 import pyogrio
 
 from geo import settings
+from geo.atomic import staged
 from geo.errors import InputError
 from geo.export import flatten
 from geo.io import read_features
@@ -179,30 +178,18 @@ def _locked(path: Path) -> Iterator[None]:
 
 @contextlib.contextmanager
 def _new_version(store: Path, *, copy: bool) -> Iterator[Path]:
-    """A temporary file beside the store (a copy when ``copy``), moved into place on success.
+    """``geo.atomic.staged`` for the store: what it points at, its mode kept, old copies gone.
 
-    A symlinked store stays a link (the file it points to is replaced) and the store keeps
-    its file mode; copies a killed run left behind are removed first.
+    A symlinked store stays a link (the file it points to is replaced), the store keeps its
+    file mode, and temporary copies a killed run left behind are removed first.
     """
     path = _real(store)
     path.parent.mkdir(parents=True, exist_ok=True)
     _sweep(path)
     mode = path.stat().st_mode & 0o7777 if path.exists() else _default_mode()
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".gpkg", dir=path.parent)
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        if copy and path.exists():
-            shutil.copyfile(path, tmp)
-        else:
-            tmp.unlink()  # GDAL creates the file itself
+    with staged(path, copy=copy, sync=True) as tmp:
         yield tmp
-        with tmp.open("rb+") as done:  # on disk before it replaces the store
-            os.fsync(done.fileno())
         tmp.chmod(mode)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _default_mode() -> int:

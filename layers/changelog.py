@@ -19,8 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from geo import settings
 from geo.errors import DataError, Problem
-from layers.ownership import read_table
 from layers.schema import LAYERS, IsoDate, WebUrl
+from layers.tables import read_table
 from layers.validate import pydantic_messages
 
 __all__ = ["CHANGELOG_COLUMNS", "CHANGELOG_LAYERS", "Change", "load_changelog"]

@@ -222,6 +222,9 @@ class Mine(Feature):
     production: NonNegative | None = None
     production_unit: CapacityUnit | AmountUnit | None = None
     production_year: Year | None = None
+    #: The year the source says first production is (or was) expected; a figure, so
+    #: ``figure_sources`` must name the source that states it.
+    start_year: Year | None = None
     element_shares_pct: Annotated[
         dict[Element, Annotated[float, Field(ge=0, le=100, strict=False)]],
         AfterValidator(_shares),
@@ -240,6 +243,8 @@ class Refinery(Feature):
     stages: list[Stage] = Field(default_factory=list)
     feedstock: str | None = None
     feed_sources: list[str] = Field(default_factory=list)
+    #: The year the source says first production or commissioning is (or was) expected.
+    start_year: Year | None = None
 
 
 class Seabed(Feature):

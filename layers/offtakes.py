@@ -1,12 +1,13 @@
 """Offtake agreements: a buyer's right to an asset's output. A commercial tie, not equity.
 
 Read from ``data/ownership/offtakes.csv`` beside the ownership graph and never mixed into
-its stakes: an offtake gives its buyer no share of an asset's capacity.
+its stakes: an offtake gives its buyer no share of an asset's capacity. Each row is checked
+once, by its model in ``layers.tables``; here the rows are linked to the graph's entities
+and assets.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Set
 from dataclasses import dataclass
 
@@ -14,12 +15,7 @@ import pandas as pd
 
 from geo.errors import Problem
 
-__all__ = ["OFFTAKE_COLUMNS", "Offtake", "offtakes_from_table"]
-
-OFFTAKE_COLUMNS = (
-    "id", "buyer_id", "seller_id", "asset_id", "product", "elements", "volume", "volume_unit",
-    "period_from", "period_to",
-)
+__all__ = ["Offtake", "offtakes_from_table"]
 
 
 @dataclass(frozen=True)
@@ -38,19 +34,19 @@ class Offtake:
     period_to: str
 
 
-def _number(text: str) -> float | None:
-    return float(text) if text.strip() else None
+def _text(value: object) -> str:
+    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
 
 
 def offtakes_from_table(
     frame: pd.DataFrame, label: str, entities: Set[str], asset_ids: Mapping[str, str]
 ) -> tuple[list[Offtake], list[Problem]]:
-    """Turn the rows of an offtake table into :class:`Offtake` records.
+    """Link the rows of an offtake table to the graph: :class:`Offtake` records.
 
     Parameters
     ----------
     frame
-        The table as text (``layers.ownership.read_table``).
+        The table as ``layers.tables.load_offtakes`` returns it (rows already checked).
     label
         The file, for problems.
     entities
@@ -60,30 +56,27 @@ def offtakes_from_table(
 
     Returns
     -------
-    The offtakes and one problem per bad row.
+    The offtakes and one problem per row that names an unknown entity or asset.
     """
     out: list[Offtake] = []
     problems = []
-    for i, row in enumerate(frame.to_dict("records"), start=2):
-        oid = row["id"].strip() or f"line {i}"
-        bad = [x for x in (row["buyer_id"], row["seller_id"]) if x.strip() not in entities]
+    for row in frame.to_dict("records"):
+        oid = str(row["id"])
+        bad = [x for x in (_text(row["buyer_id"]), _text(row["seller_id"])) if x not in entities]
         if bad:
             problems.append(Problem(label, oid, f"unknown entity id(s): {', '.join(bad)}"))
             continue
-        asset = row["asset_id"].strip()
+        asset = _text(row["asset_id"])
         if asset and asset not in asset_ids:
             problems.append(Problem(label, oid, f"asset_id: {asset!r} is no feature's id"))
             continue
-        try:
-            elements = tuple(json.loads(row["elements"] or "[]"))
-            volume = _number(row["volume"])
-        except (ValueError, TypeError):
-            problems.append(Problem(label, oid, "elements (a JSON list) or volume is malformed"))
-            continue
+        volume = row["volume"]
         out.append(Offtake(
-            id=oid, buyer_id=row["buyer_id"].strip(), seller_id=row["seller_id"].strip(),
-            asset=asset_ids.get(asset), product=row["product"], elements=elements,
-            volume=volume, volume_unit=row["volume_unit"] or None,
-            period_from=row["period_from"], period_to=row["period_to"],
+            id=oid, buyer_id=_text(row["buyer_id"]), seller_id=_text(row["seller_id"]),
+            asset=asset_ids.get(asset), product=_text(row["product"]),
+            elements=tuple(row["elements"] or ()),
+            volume=None if volume is None or pd.isna(volume) else float(volume),
+            volume_unit=_text(row["volume_unit"]) or None,
+            period_from=_text(row["period_from"]), period_to=_text(row["period_to"]),
         ))
     return out, problems

@@ -15,8 +15,7 @@ asked count (``from_date`` inclusive, ``to_date`` exclusive).
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -25,12 +24,13 @@ import geopandas as gpd
 import pandas as pd
 
 from geo import settings
-from geo.errors import DataError, InputError, Problem
-from layers.offtakes import OFFTAKE_COLUMNS, Offtake, offtakes_from_table
+from geo.errors import DataError, Problem
+from layers.offtakes import Offtake, offtakes_from_table
 from layers.schema import ENTITY_TYPES, SOURCE_KINDS, STATE_ENTITY_TYPES
+from layers.tables import OFFTAKES_FILE, load_offtakes, read_table
 
 __all__ = [
-    "Entity", "Offtake", "OwnershipGraph", "StakeRange", "asset_key", "load_graph", "read_table",
+    "Entity", "Offtake", "OwnershipGraph", "StakeRange", "asset_key", "load_graph",
     "source_kind_problems",
 ]
 
@@ -79,30 +79,6 @@ class StakeRange:
 def asset_key(layer: str, feature_id: str) -> str:
     """The graph node of a feature: ``layer/id``."""
     return f"{layer}/{feature_id}"
-
-
-def read_table(path: Path, required: Iterable[str]) -> pd.DataFrame:
-    """Read a CSV table as text, checking its required columns.
-
-    Raises
-    ------
-    InputError
-        The file is missing, unreadable or lacks a required column.
-    """
-    try:
-        with path.open(newline="", encoding="utf-8") as fh:
-            reader = csv.DictReader(fh)
-            rows = list(reader)
-            columns = list(reader.fieldnames or [])
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise InputError(f"{path}: not a readable UTF-8 CSV ({exc})") from None
-    frame = pd.DataFrame(rows, columns=columns, dtype=object)  # a header-only table is valid
-    missing = [c for c in required if c not in frame.columns]
-    if missing:
-        raise InputError(f"{path}: missing column(s) {', '.join(missing)}")
-    return frame.fillna("")
 
 
 def source_kind_problems(frame: pd.DataFrame, label: str, key: str) -> list[Problem]:
@@ -376,13 +352,16 @@ def load_graph(
     for layer, frame in assets.items():
         if len(frame):
             graph.add_assets(layer, frame)
-    offtake_path = folder / "offtakes.csv"
-    if offtake_path.exists():
+    offtake_path = folder.parent / OFFTAKES_FILE
+    if offtake_path.exists():  # rows checked by their model (layers.tables), links here
         ids = {fid: asset_key(layer, fid) for layer, f in assets.items() for fid in f.get("id", [])}
-        found_offtakes, bad = offtakes_from_table(
-            read_table(offtake_path, OFFTAKE_COLUMNS), str(offtake_path), set(graph.entities), ids
-        )
-        graph.offtakes.extend(found_offtakes)
+        try:
+            deals, bad = offtakes_from_table(
+                load_offtakes(offtake_path), str(offtake_path), set(graph.entities), ids
+            )
+        except DataError as exc:
+            deals, bad = [], exc.problems
+        graph.offtakes.extend(deals)
         problems.extend(bad)
     for node, total in graph.overfull():
         owners = ", ".join(f"{graph.name(o)} {p:g}%" for o, p in graph.owners_of[node] if p)

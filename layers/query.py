@@ -237,20 +237,6 @@ def _entities(graph: OwnershipGraph, owners: Iterable[str]) -> list[str]:
     return out
 
 
-def owned_keys(graph: OwnershipGraph, owners: Iterable[str]) -> set[str]:
-    """Asset keys owned, up the chain, by any of the named owners.
-
-    Raises
-    ------
-    InputError
-        When a name matches no entity.
-    """
-    keys: set[str] = set()
-    for entity in _entities(graph, owners):
-        keys |= graph.assets_of(entity)
-    return keys
-
-
 def _capacity(gdf: pd.DataFrame, query: Query) -> np.ndarray:
     """Capacity in one of the units asked for, within the range asked for."""
     keep = np.ones(len(gdf), dtype=bool)

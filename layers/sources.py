@@ -12,7 +12,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from layers.ownership import read_table
+from layers.tables import read_table
 
 __all__ = ["collect_sources", "sources_markdown"]
 

@@ -8,7 +8,9 @@ row and field, like the layer validator.
 from __future__ import annotations
 
 import contextlib
+import csv
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -16,9 +18,8 @@ import pandas as pd
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from geo import settings
-from geo.errors import DataError, Problem
+from geo.errors import DataError, InputError, Problem
 from layers.models import FlowFields
-from layers.ownership import read_table
 from layers.schema import Element, Percent, Period, Slug, SourceKind
 from layers.validate import pydantic_messages
 
@@ -31,6 +32,7 @@ __all__ = [
     "load_dependency",
     "load_flows",
     "load_offtakes",
+    "read_table",
 ]
 
 _DATE = r"^\d{4}(-\d{2}(-\d{2})?)?$"
@@ -124,6 +126,30 @@ class Offtake(_Row):
             with contextlib.suppress(ValueError):  # else the model reports "not a list"
                 data = {**data, "elements": json.loads(text) if text else []}
         return data
+
+
+def read_table(path: Path, required: Iterable[str]) -> pd.DataFrame:
+    """Read a CSV table as text, checking its required columns.
+
+    Raises
+    ------
+    InputError
+        The file is missing, unreadable or lacks a required column.
+    """
+    try:
+        with path.open(newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            rows = list(reader)
+            columns = list(reader.fieldnames or [])
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise InputError(f"{path}: not a readable UTF-8 CSV ({exc})") from None
+    frame = pd.DataFrame(rows, columns=columns, dtype=object)  # a header-only table is valid
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise InputError(f"{path}: missing column(s) {', '.join(missing)}")
+    return frame.fillna("")
 
 
 def _load(path: Path, model: type[_Row], key: str) -> pd.DataFrame:

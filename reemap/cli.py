@@ -13,7 +13,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from geo import settings
+from geo.atomic import staged
 from geo.errors import DataError, InputError, Problem, one_line, report
 from geo.export import check_output, neutralise_formulas, write_layers
 from geo.parquet import write_partitioned
@@ -34,11 +34,11 @@ from layers.catalog import (
 )
 from layers.changelog import load_changelog
 from layers.imports import check_file
-from layers.ownership import ENTITY_COLUMNS, STAKE_COLUMNS, load_graph, read_table
+from layers.ownership import ENTITY_COLUMNS, STAKE_COLUMNS, load_graph
 from layers.provenance import counts_text, figure_counts, kind_counts, provenance_problems
 from layers.query import Query, apply_query, parse_values
 from layers.sources import collect_sources, sources_markdown
-from layers.tables import load_dependency, load_flows, load_offtakes
+from layers.tables import load_dependency, load_flows, load_offtakes, read_table
 from reemap import cli_analysis, cli_imports, cli_routes, cli_server, cli_world
 from reemap.registry import COMMANDS as _COMMANDS
 from reemap.registry import EXTENSIONS as _EXTENSIONS
@@ -134,17 +134,10 @@ def _write_atomic(path: Path, data: bytes) -> None:
     """Write beside ``path`` and move into place: a failure leaves no partial file."""
     check_output(path)  # never over a device, a pipe or a folder
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        with staged(path, create=True) as tmp:
+            tmp.write_bytes(data)
     except OSError as exc:
         raise InputError(f"{path}: cannot write here ({exc.strerror})") from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        Path(name).replace(path)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
 
 
 @command("validate")

@@ -331,3 +331,17 @@ def test_the_upload_panel_is_built_only_when_opened(app):
     assert not at.exception
     assert len(at.get("file_uploader")) == 1
     assert at.text_input(key="up_label").label == "Label (a slug, e.g. my-sites)"
+
+
+def test_a_layer_imported_meanwhile_shows_on_the_next_run(app, tmp_path):
+    # the dataset is cached per data folder and store version: an import (from any session
+    # or `reemap import`) is seen on the next run, with no cache cleared by hand
+    from layers.imports import import_file
+
+    at = app()
+    assert shown(at) == EVERYTHING
+    import_file(Path(__file__).resolve().parent / "data" / "corpus" / "accented_names.geojson",
+                label="nordic")
+    at.run()
+    assert not at.exception
+    assert shown(at) == EVERYTHING | {"mines/nordic--norra-karr", "mines/nordic--kvanefjeld"}

@@ -20,6 +20,7 @@ from layers.countries import (
     year_table,
 )
 from reemap.cli import main
+from ui.country_charts import china_share_chart, production_chart
 
 
 @pytest.fixture(scope="module")
@@ -143,3 +144,22 @@ def test_layers_lists_the_occurrences(capsys: pytest.CaptureFixture[str]) -> Non
     assert main(["layers"]) == 0
     row = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("occurrences"))
     assert int(row.split()[1]) >= 500
+
+
+def test_charts_draw_current_figures_and_usgs_totals(stats: pd.DataFrame) -> None:
+    fig = production_chart(stats)
+    spec = fig.chart.to_dict()
+    data = list(spec["datasets"].values())
+    bars = next(d for d in data if any(r.get("country") == "CHN" for r in d))
+    ticks = next(d for d in data if d and "country" not in d[0])
+    # Australia 2024 is MCS 2026's 29,000, never MCS 2025's superseded 13,000
+    aus = [r["value"] for r in bars if r["country"] == "AUS" and r["year"] == 2024]
+    assert aus == [29_000]
+    assert not any(r["country"] == "WLD" for r in bars)  # the total is drawn apart
+    assert {(r["year"], r["value"]) for r in ticks} == {(2023, 376_000), (2024, 380_000),
+                                                         (2025, 390_000)}
+    assert "not a sum" in fig.caption and "USGS MCS 2026 v1.3" in fig.caption
+    share = china_share_chart(stats)
+    rows = next(iter(share.chart.to_dict()["datasets"].values()))
+    reserves = {r["year"]: r for r in rows if r["measure"] == "reserves"}
+    assert reserves[2024]["kind"] == "upper bound" and reserves[2024]["text"] == "under 48.9%"

@@ -8,8 +8,7 @@ import pytest
 
 from geo import settings
 from layers.catalog import LAYER_FILES, layer_path, load_dataset
-from layers.ownership import read_table
-from layers.tables import load_dependency, load_flows, load_offtakes
+from layers.tables import load_dependency, load_flows, load_offtakes, read_table
 
 
 @pytest.fixture(scope="module")

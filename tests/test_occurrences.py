@@ -120,3 +120,23 @@ def test_the_map_draws_each_site_once() -> None:
     assert len(layer) == 578 and len(drawn) == len(layer) - layer["curated_mine_id"].notna().sum()
     assert not set(drawn["curated_mine_id"].dropna())
     assert {"mount-weld", "bayan-obo"} <= set(layer["curated_mine_id"].dropna())
+
+
+def test_exports_and_filters_include_the_occurrences(tmp_path: Path) -> None:
+    out = tmp_path / "occ.geojson"
+    args = ["export", "--output", str(out), "--layer", "occurrences", "--element", "Dy",
+            "--country", "CHN"]  # fmt: skip
+    assert main(args) == 0
+    features = json.loads(out.read_text(encoding="utf-8"))["features"]
+    assert len(features) >= 40  # 45 Chinese records have a point (some shown by a mine)
+    assert {f["properties"]["country"] for f in features} == {"CHN"}
+    assert all("Dy" in f["properties"]["elements"] for f in features)
+    assert features[0]["properties"]["url"].startswith("https://mrdata.usgs.gov/ree/")
+
+
+def test_points_outside_their_country_are_kept_and_noted() -> None:
+    layer = load_layer("occurrences")  # loads although some USGS points miss their country
+    noted = layer[layer["notes"].str.contains("Kept as USGS gives it", regex=False)]
+    assert 0 < len(noted) < 40
+    kenya = layer[layer["id"] == "usgs-ree-136"].iloc[0]  # a Kenyan record west of Brazil
+    assert kenya["geometry"].x == pytest.approx(-39.25) and "outside KEN" in kenya["notes"]

@@ -160,8 +160,8 @@ def test_at_least_when_a_known_path_and_an_unknown_path_meet(tmp_path: Path) -> 
 def test_offtakes_are_kept_apart_from_equity(tmp_path: Path) -> None:
     offtakes = (
         "id,buyer_id,seller_id,asset_id,product,elements,volume,volume_unit,"
-        "period_from,period_to\n"
-        'o1,buyer,co,m,NdPr,"[""Nd"", ""Pr""]",500,t/yr,2023,2038\n'
+        "period_from,period_to,source_title,source_date,as_of\n"
+        'o1,buyer,co,m,NdPr,"[""Nd"", ""Pr""]",500,t/yr,2023,2038,a test,2026-01-01,2026-01-01\n'
     )
     graph = _graph(
         tmp_path, [("buyer", "listed"), ("co", "listed")], [], {"m": [("co", 100.0)]},
@@ -176,7 +176,8 @@ def test_offtakes_are_kept_apart_from_equity(tmp_path: Path) -> None:
 def test_offtake_with_unknown_buyer_is_a_data_error(tmp_path: Path) -> None:
     offtakes = (
         "id,buyer_id,seller_id,asset_id,product,elements,volume,volume_unit,"
-        "period_from,period_to\no1,nobody,co,,NdPr,[],,,,\n"
+        "period_from,period_to,source_title,source_date,as_of\n"
+        "o1,nobody,co,,NdPr,[],,,,,a test,2026-01-01,2026-01-01\n"
     )
     with pytest.raises(DataError, match="o1: unknown entity id"):
         _graph(tmp_path, [("co", "listed")], [], offtakes=offtakes)

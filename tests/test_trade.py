@@ -14,8 +14,9 @@ from layers.routes import periods
 from layers.schema import HS_CODES
 from layers.tables import load_dependency, load_flows
 
-#: What the bundled data reaches (raise these as data is added, never lower them).
-MIN_HS_SHARE = 0.63
+#: What the bundled data reaches (raise these as data is added, never lower them);
+#: China's exports reach 7 destinations in one period (2025-09), short of the 10 asked.
+MIN_HS_SHARE = 0.80  # issue 14: flows with an HS code >= 80% of flows
 MIN_CHN_DESTINATIONS_IN_ONE_PERIOD = 7
 
 
@@ -71,9 +72,20 @@ def test_chinas_exports_reach_many_destinations_in_one_period() -> None:
     assert tonnes["2025-05"] == 46  # the low of China's April 2025 export controls
     # China's imports of rare-earth compounds (HS 2846) by origin, 2024, as reported to UN
     # Comtrade: Myanmar first, then Malaysia (Lynas) and Laos
-    into = flows[(flows["destination"] == "CHN") & (flows["hs_code"] == "2846")]
+    into = flows[(flows["destination"] == "CHN") & (flows["hs_code"] == "2846")
+                 & (flows["period"] == "2024")]
     top = into.sort_values("tonnage", ascending=False)["origin"].tolist()[:3]
     assert top == ["MMR", "MYS", "LAO"]
+
+
+def test_us_imports_of_rare_earth_compounds_by_origin() -> None:
+    flows = load_flows()
+    into = flows[(flows["destination"] == "USA") & (flows["hs_code"] == "2846")]
+    # USITC DataWeb, HTS 2846, kilograms: China 12,047,397 kg in 2025
+    chn = into[(into["origin"] == "CHN")].set_index("period")["tonnage"]
+    assert chn["2025"] == 12047.397
+    assert set(into["period"]) == {"2020", "2021", "2022", "2023", "2024", "2025"}
+    assert into.groupby("period")["origin"].nunique().min() >= 10
 
 
 def test_the_routes_and_their_period_slider_cover_every_flow() -> None:

@@ -7,13 +7,12 @@ HTML points there. The copy is made at start-up and skipped when already current
 
 from __future__ import annotations
 
-import os
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Final
 
 from geo import settings
+from geo.atomic import staged
 from geo.errors import InputError
 
 __all__ = ["VENDOR_FILES", "ensure_static"]
@@ -38,19 +37,6 @@ def _leaflet_dir() -> Path:
     return Path(leaflet.BASE_DIR)
 
 
-def _copy(src: Path, dst: Path) -> None:
-    """Copy a file atomically: a reader never sees half of it."""
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=f".{dst.name}.")
-    os.close(fd)
-    try:
-        shutil.copyfile(src, tmp)
-        Path(tmp).replace(dst)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def ensure_static(target: Path = settings.ROOT / "static" / "vendor") -> Path:
     """Copy Leaflet's JS, CSS and images into ``target`` unless already there.
 
@@ -70,5 +56,6 @@ def ensure_static(target: Path = settings.ROOT / "static" / "vendor") -> Path:
         src, dst = source / name, target / name
         if dst.exists() and dst.stat().st_size == src.stat().st_size:
             continue
-        _copy(src, dst)
+        with staged(dst, create=True) as tmp:  # a reader never sees half of it
+            shutil.copyfile(src, tmp)
     return target

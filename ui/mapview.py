@@ -20,6 +20,7 @@ import pandas as pd
 import shapely
 
 from geo import settings
+from layers.occurrences import drawn_occurrences
 from layers.schema import LAYERS
 from ui import style
 from ui.pointlayer import PayloadLayer, Runtime, area_payload, line_payload, point_payload
@@ -34,11 +35,12 @@ BASEMAPS: Final[dict[str, tuple[str, str] | None]] = {
     "carto": ("https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png",
               "&copy; OpenStreetMap contributors &copy; CARTO"),
 }
-_POINT_LAYERS: Final[frozenset[str]] = frozenset({"mines", "refineries", "ports"})
-_AREA_LAYERS: Final[frozenset[str]] = frozenset({"seabed", "chokepoints"})
+_POINT_LAYERS: Final[frozenset[str]] = frozenset({"mines", "refineries", "ports", "occurrences"})
+_AREA_LAYERS: Final[frozenset[str]] = frozenset({"seabed", "chokepoints", "countries"})
 _TITLES: Final[dict[str, str]] = {
     "mines": "Mines and deposits", "refineries": "Processing plants", "seabed": "Seabed REY mud",
     "routes": "Trade flows", "ports": "Ports", "chokepoints": "Chokepoints",
+    "occurrences": "USGS occurrences", "countries": "Country statistics (USGS)",
 }
 #: Grid cells an aggregated layer aims to stay under.
 _MAX_CELLS: Final[int] = 40_000
@@ -159,6 +161,8 @@ def build_map(
     effective_stakes: Mapping[str, Mapping[str, float | None]] | None = None,
     asset_base: str = "/app/static/vendor",
     hree_definition: str = "usgs",
+    choropleth: gpd.GeoDataFrame | None = None,
+    choropleth_legend: Mapping[str, object] | None = None,
 ) -> folium.Map:
     """Build the map of the given layers.
 
@@ -183,6 +187,11 @@ def build_map(
         The URL folder that serves Leaflet (``ui.assets.ensure_static`` fills it).
     hree_definition
         The heavy-REE definition the shares use, named in the legend.
+    choropleth
+        Country outlines with a statistic (``layers.countries.choropleth_frame``), drawn
+        under every other layer as the ``countries`` layer, with its own toggle.
+    choropleth_legend
+        Its legend section (``ui.style.choropleth_legend``: classes with units).
 
     Returns
     -------
@@ -194,7 +203,14 @@ def build_map(
         raise ValueError(f"color_by={color_by!r}; use one of {', '.join(style.COLOR_BY)}")
     shown = {k: v if v.crs is None or v.crs.equals(settings.WGS84) else v.to_crs(settings.WGS84)
              for k, v in frames.items() if len(v)}
+    if "occurrences" in shown:  # a site a curated mine shows is drawn once, as the mine
+        shown["occurrences"] = drawn_occurrences(shown["occurrences"])
+        if not len(shown["occurrences"]):
+            del shown["occurrences"]
     order = [k for k in LAYERS if k in shown] + [k for k in shown if k not in LAYERS]
+    if choropleth is not None and len(choropleth):
+        shown["countries"] = choropleth
+        order.insert(0, "countries")
     m = folium.Map(location=(20.0, 60.0), zoom_start=2, tiles=None, min_zoom=1, max_zoom=14,
                    control_scale=True, world_copy_jump=False, prefer_canvas=True)
     m.default_js = [("leaflet", f"{asset_base}/leaflet.js")]
@@ -211,7 +227,8 @@ def build_map(
         aggregated |= cells
         layers.append(layer)
     legend = style.legend_spec(order, color_by=color_by, hree_definition=hree_definition,
-                               aggregated=aggregated)
+                               aggregated=aggregated,
+                               choropleth=choropleth_legend if "countries" in order else None)
     m.add_child(Runtime(legend=legend, countries=_countries(), filled=tiles is None,
                         image_path=f"{asset_base}/images/"))
     for layer in layers:

@@ -328,13 +328,16 @@
         entry.drawn = function () { var k = 0; fg.eachLayer(function (l) { if (l._map && l._parts && l._parts.length) { k++; } }); return k; };
       } else {
         var feats = p.geoms.map(function (geom, i) { return { type: "Feature", geometry: geom, properties: { i: i } }; });
-        var cs = b64(p.c, Uint8Array), hs = {};
+        var cs = b64(p.c, Uint8Array), hs = {}, ds = {};
         (p.hl || []).forEach(function (i) { hs[i] = true; });
+        (p.dash || []).forEach(function (i) { ds[i] = true; });
+        var fo = p.opacity === undefined ? 0.45 : p.opacity, wt = p.weight === undefined ? 1.2 : p.weight;
         var gj = L.geoJSON({ type: "FeatureCollection", features: feats }, {
           renderer: R.canvas(map),
           style: function (f) {
             var i = f.properties.i;
-            return { color: hs[i] ? "#000" : p.stroke, weight: hs[i] ? 3 : 1.2, fillColor: p.pal[cs[i]], fillOpacity: 0.45 };
+            return { color: hs[i] ? "#000" : p.stroke, weight: hs[i] ? 3 : wt, fillColor: p.pal[cs[i]], fillOpacity: fo,
+              dashArray: ds[i] ? "3 3" : null };
           }
         });
         bindInfo(gj, L_, function (l) { return l.feature.properties.i; });

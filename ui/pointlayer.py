@@ -99,6 +99,8 @@ def point_payload(frame: gpd.GeoDataFrame, layer: str, *, name: str, color_by: s
     palette, index = style.colors(frame, spec_layer or layer, color_by=color_by)
     if layer == "ports":
         radius = np.full(len(frame), 3.5)
+    elif layer == "occurrences":
+        radius = np.full(len(frame), style.R_OCCURRENCE)
     elif spec_layer == "cells":
         radius = style.cell_radius(frame["count"].to_numpy())
     else:
@@ -110,6 +112,8 @@ def point_payload(frame: gpd.GeoDataFrame, layer: str, *, name: str, color_by: s
         lon=b64(np.round(x * _SCALE).astype("<i4")),
         r=b64(np.clip(np.round(radius * 2), 1, 255).astype(np.uint8)),
     )
+    if layer == "occurrences":  # small and muted, under the curated points
+        out.update(weight=0.4, stroke="#6b6358")
     out.update(_extras(frame, spec_layer or layer, highlight, effective))
     return out
 
@@ -185,6 +189,9 @@ def area_payload(frame: gpd.GeoDataFrame, layer: str, *, name: str,
     out.update(kind="areas", pal=palette, c=b64(color),
                stroke=style.CHOKEPOINT_COLOR if layer == "chokepoints" else "#08306b",
                geoms=[orjson.Fragment(g) for g in shapely.to_geojson(rounded)])
+    if layer == "countries":  # the choropleth: opaque classes, "no data" outlined dashed
+        out.update(stroke="#737373", weight=0.6, opacity=0.85,
+                   dash=np.flatnonzero(frame["state"].to_numpy() == "no data").tolist())
     out.update(_extras(frame, layer, highlight, None))
     return out
 

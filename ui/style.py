@@ -28,6 +28,8 @@ __all__ = [
     "LAYER_LABELS",
     "UNKNOWN",
     "cell_radius",
+    "choropleth_colors",
+    "choropleth_legend",
     "colors",
     "legend_spec",
     "line_width",
@@ -59,6 +61,15 @@ STAGE_COLORS: Final[dict[str, str]] = dict(zip(STAGES, (
 ROUTE_COLOR: Final[str] = "#2b5c8a"
 PORT_COLOR: Final[str] = "#252525"
 CHOKEPOINT_COLOR: Final[str] = "#e6550d"
+#: USGS occurrences: small, muted, under the curated points.
+OCCURRENCE_COLOR: Final[str] = "#a89f91"
+R_OCCURRENCE: Final[float] = 2.5
+#: The country choropleth: one colour per class (ColorBrewer YlGnBu), then zero, USGS's
+#: "not available" and "no data" (a country USGS does not list), never confused with zero.
+CHOROPLETH_COLORS: Final[tuple[str, ...]] = ("#c7e9b4", "#7fcdbb", "#41b6c4", "#2c7fb8", "#253494")
+ZERO_COLOR: Final[str] = "#ffffcc"
+NOT_AVAILABLE_COLOR: Final[str] = "#969696"
+NO_DATA_COLOR: Final[str] = "#ffffff"
 
 #: Circle radius in pixels: unknown capacity, then the range known capacities span.
 R_UNKNOWN: Final[float] = 4.0
@@ -70,7 +81,8 @@ W_MAX: Final[float] = 8.0
 
 LAYER_LABELS: Final[dict[str, str]] = {
     "mines": "Mine", "refineries": "Plant", "seabed": "Seabed mud", "routes": "Trade flow",
-    "ports": "Port", "chokepoints": "Chokepoint",
+    "ports": "Port", "chokepoints": "Chokepoint", "occurrences": "USGS occurrence",
+    "countries": "Country",
 }
 
 # popup rows: (label, kind, *arguments); ui/mapui.js knows each kind
@@ -114,6 +126,15 @@ _ROWS: Final[dict[str, tuple[tuple[str, ...], ...]]] = {
     ),
     "ports": (_COUNTRY, ("UN/LOCODE", "text", "unlocode"), _OPERATOR, _OWNERS, _NOTES, _IMPORTED),
     "chokepoints": (("Kind", "text", "kind"), _NOTES, _IMPORTED),
+    "occurrences": (
+        _COUNTRY, ("State or province", "text", "state_or_province"),
+        ("Elements", "list", "elements"), ("Other commodities", "text", "other_commodities"),
+        ("USGS record", "link", "url", "usgs_ree_id"), _NOTES, _IMPORTED,
+    ),
+    "countries": (
+        ("Figure", "text", "figure"), ("Share", "text", "share"),
+        ("World total (USGS)", "text", "world"), ("Edition", "text", "edition"), _NOTES,
+    ),
     "cells": (
         ("Heavy REE share (mean)", "pct", "hree_share_pct"), ("For example", "text", "example"),
     ),
@@ -121,12 +142,18 @@ _ROWS: Final[dict[str, tuple[tuple[str, ...], ...]]] = {
 _SUBTITLE: Final[dict[str, tuple[str, ...]]] = {
     "refineries": ("stage", "status"), "routes": ("period",), "cells": ("layer",),
     "chokepoints": ("kind",),
+    "occurrences": ("status",),
+    "countries": ("country",),
 }
 # how many leading arguments of a row kind are column names (the rest are literals)
 _KIND_COLUMNS: Final[dict[str, int]] = {
     "text": 1, "list": 1, "pct": 1, "number": 1, "amount": 3, "range": 2, "resource": 4,
-    "owners": 1, "shares": 1, "flow": 4, "location": 2,
+    "owners": 1, "shares": 1, "flow": 4, "location": 2, "link": 2,
 }
+
+
+#: The layers whose features have a page of their own (``?asset=layer/id``).
+PAGE_LAYERS: Final[tuple[str, ...]] = ("mines", "refineries", "seabed")
 
 
 def _row_figures(row: Sequence[str]) -> list[str]:
@@ -152,10 +179,13 @@ def popup_spec(layer: str) -> dict[str, Any]:
         ``label`` (the layer's name for one feature), ``title`` (the column shown in
         bold), ``sub`` (columns after the label in the subtitle), ``rows`` (label, kind,
         arguments) and ``figs`` (per row, the ``figure_sources`` keys of the figures it
-        shows, whose sources the popup cites beside them; ``@stakes`` for every owner's).
+        shows, whose sources the popup cites beside them; ``@stakes`` for every owner's);
+        ``page``, the layer whose features have a page of their own (``?asset=layer/id``,
+        linked from the popup), or None.
     """
     rows = _ROWS.get(layer, (_COUNTRY, _OWNERS, _NOTES, _IMPORTED))
     return {
+        "page": layer if layer in PAGE_LAYERS else None,
         "label": LAYER_LABELS.get(layer, "Area" if layer == "cells" else layer),
         "title": "name",
         "sub": list(_SUBTITLE.get(layer, ("status",))),
@@ -170,6 +200,8 @@ def popup_columns(spec: Mapping[str, Any]) -> list[str]:
     for row in spec["rows"]:
         cols.extend(row[2 : 2 + _KIND_COLUMNS[row[1]]])
     cols.extend(["sources", "figure_sources", "as_of", "checked_on"])
+    if spec.get("page"):
+        cols.append("id")
     return [c for c in dict.fromkeys(cols) if c]
 
 
@@ -225,8 +257,39 @@ def colors(frame: gpd.GeoDataFrame, layer: str, *, color_by: str = "hree") -> tu
         return [*mapping.values(), UNKNOWN], _categories(values, list(mapping))
     if layer == "seabed":
         return [*PPM_COLORS, UNKNOWN], _ramp(_numbers(frame, "rey_ppm_max"), PPM_EDGES)
-    single = {"routes": ROUTE_COLOR, "ports": PORT_COLOR, "chokepoints": CHOKEPOINT_COLOR}
+    if layer == "countries":
+        return choropleth_colors(frame)
+    single = {"routes": ROUTE_COLOR, "ports": PORT_COLOR, "chokepoints": CHOKEPOINT_COLOR,
+              "occurrences": OCCURRENCE_COLOR}
     return [single.get(layer, ROUTE_COLOR)], np.zeros(n, dtype=np.uint8)
+
+
+def choropleth_colors(frame: pd.DataFrame) -> tuple[list[str], np.ndarray]:
+    """The choropleth's palette and each country's index: its class, else zero, NA, no data.
+
+    ``frame`` has ``state`` (``value``, ``zero``, ``not available``, ``no data``) and
+    ``class_index`` (``layers.countries.choropleth_frame``). A country without a figure is
+    never drawn in a class colour, and "no data" is never drawn as zero.
+    """
+    n = len(CHOROPLETH_COLORS)
+    special = {"zero": n, "not available": n + 1, "no data": n + 2}
+    index = np.array(
+        [special.get(str(st), n + 2) if st != "value" or pd.isna(k) else int(k)
+         for st, k in zip(frame["state"], frame["class_index"], strict=True)],
+        dtype=np.uint8,
+    )  # fmt: skip
+    return [*CHOROPLETH_COLORS, ZERO_COLOR, NOT_AVAILABLE_COLOR, NO_DATA_COLOR], index
+
+
+def choropleth_legend(title: str, labels: Sequence[str]) -> dict[str, Any]:
+    """The legend section of the choropleth: a class per label (with units), then the rest."""
+    items = [[c, label] for c, label in zip(CHOROPLETH_COLORS, labels, strict=True)]
+    items += [
+        [ZERO_COLOR, "0 (USGS prints a dash)"],
+        [NOT_AVAILABLE_COLOR, "not available (USGS: NA, W or E)"],
+        [NO_DATA_COLOR, "no data: not in USGS's table (dashed outline)"],
+    ]
+    return {"title": title, "shape": "square", "items": items}
 
 
 def _scaled(values: np.ndarray, units: pd.Series | None) -> np.ndarray:
@@ -274,7 +337,8 @@ def _ramp_items(edges: Sequence[float], palette: Sequence[str], unit: str) -> li
 
 
 def legend_spec(layers: Sequence[str], *, color_by: str = "hree",
-                hree_definition: str = DEFAULT_HREE_DEFINITION, aggregated: bool = False) -> (
+                hree_definition: str = DEFAULT_HREE_DEFINITION, aggregated: bool = False,
+                choropleth: Mapping[str, Any] | None = None) -> (
     dict[str, Any]
 ):
     """Return the legend for the layers shown (rendered as text by the browser code).
@@ -289,6 +353,8 @@ def legend_spec(layers: Sequence[str], *, color_by: str = "hree",
         Which heavy-REE definition the shares use (a key of ``HREE_DEFINITION_TEXT``).
     aggregated
         Whether points were aggregated into grid cells (too many to draw one by one).
+    choropleth
+        The choropleth's section (:func:`choropleth_legend`), shown first, when drawn.
     """
     sections: list[dict[str, Any]] = []
     points = [name for name in ("mines", "refineries") if name in layers]
@@ -319,5 +385,11 @@ def legend_spec(layers: Sequence[str], *, color_by: str = "hree",
     if "chokepoints" in layers:
         sections.append({"title": "Chokepoints", "shape": "square",
                          "items": [[CHOKEPOINT_COLOR, "strait or canal"]]})
+    if "occurrences" in layers:
+        sections.append({"title": "USGS rare-earth occurrences (mrdata.usgs.gov/ree)",
+                         "items": [[OCCURRENCE_COLOR, "deposit or occurrence (a site a "
+                                    "curated mine shows is drawn once, as the mine)"]]})
+    if choropleth is not None:
+        sections.insert(0, dict(choropleth))
     return {"title": "Rare-earth supply chain", "sections": sections,
             "note": HREE_DEFINITION_TEXT[hree_definition]}
