@@ -14,11 +14,12 @@ import geopandas as gpd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app_pages import filters, session
+from app_pages import filters, session, show
 from layers.countries import class_labels
 from layers.query import Query
 from ui.mapview import build_map, map_html
 from ui.permalink import View, filter_summary, plain
+from ui.readable import label
 from ui.snapshot import CHROMIUM
 from ui.style import choropleth_legend
 from ui.view import download_name, feature_bounds, summarise
@@ -26,9 +27,10 @@ from ui.view import download_name, feature_bounds, summarise
 TITLE = "reemap: the rare-earth supply chain"
 DOWNLOADS = {"geojson": "GeoJSON", "gpkg": "GeoPackage", "csv": "CSV"}
 #: The table's columns as shown (the feature id stays in the data for row selection).
-TABLE_ORDER = ("name", "layer", "country", "status", "stage", "owners", "stake_sources",
-               "elements", "hree_share_pct", "hree_source", "capacity", "capacity_unit",
-               "capacity_year", "capacity_source", "as_of", "checked_on", "source", "sources")
+TABLE_ORDER = ("name", "page", "layer", "country", "status", "stage", "owners",
+               "stake_sources", "elements", "hree_share_pct", "hree_source", "capacity",
+               "capacity_unit", "capacity_year", "capacity_source", "as_of", "checked_on",
+               "source", "sources")
 
 
 def _n(count: int, noun: str) -> str:
@@ -138,19 +140,20 @@ def _table(key: session.Source, view: View) -> None:
                   f"{shown:,}." if shown > len(rows) else ""))
     st.dataframe(
         rows, hide_index=True, on_select=partial(_on_row, key, query),
-        selection_mode="single-row", key=_table_key(query), placeholder="",
+        selection_mode="single-row", key=_table_key(query), placeholder=show.EMPTY,
         selection_default=None if row is None else {"selection": {"rows": [row]}},
         column_order=[c for c in TABLE_ORDER if c in rows.columns],
         column_config={
-            "name": st.column_config.TextColumn("name", pinned=True),
-            "source": st.column_config.LinkColumn("source", display_text="link"),
-            "hree_share_pct": st.column_config.NumberColumn("heavy REE %", format="%.1f"),
-            "capacity": st.column_config.NumberColumn("capacity", format="%,.0f"),
-            "capacity_year": st.column_config.NumberColumn("year", format="%d"),
-            "stake_sources": st.column_config.TextColumn("stakes: source"),
-            "hree_source": st.column_config.TextColumn("heavy REE %: source"),
-            "capacity_source": st.column_config.TextColumn("capacity: source"),
-            "checked_on": st.column_config.TextColumn("checked on"),
+            **{c: st.column_config.TextColumn(label(c)) for c in TABLE_ORDER},
+            "name": st.column_config.TextColumn(label("name"), pinned=True),
+            "page": st.column_config.LinkColumn("Page", display_text="details",
+                                                help="The feature's own page: every figure "
+                                                "with its source, owners, flows"),
+            "source": st.column_config.LinkColumn(label("source"), display_text="link"),
+            "hree_share_pct": st.column_config.NumberColumn(label("hree_share_pct"),
+                                                            format="%.1f"),
+            "capacity": st.column_config.NumberColumn(label("capacity"), format="%,.0f"),
+            "capacity_year": st.column_config.NumberColumn(label("capacity_year"), format="%d"),
         },
     )
 
@@ -160,11 +163,11 @@ def _downloads(key: session.Source, query: Query) -> None:
     st.caption("The same files as `reemap export` writes for this filter; several layers "
                "in GeoJSON or CSV come as a zip of one file per layer.")
     layers = list(session.select(key, query))
-    for column, (fmt, label) in zip(st.columns(len(DOWNLOADS)), DOWNLOADS.items(),
+    for column, (fmt, text) in zip(st.columns(len(DOWNLOADS)), DOWNLOADS.items(),
                                     strict=True):
         name, mime = download_name(layers, fmt)
         # Written on click (a GeoPackage of every layer takes a second or two), then cached.
-        column.download_button(label, partial(session.download_bytes, key, query, fmt),
+        column.download_button(text, partial(session.download_bytes, key, query, fmt),
                                file_name=name, mime=mime, key=f"dl-{fmt}", on_click="ignore")
 
 
@@ -173,6 +176,9 @@ def page() -> None:
     key = session.source()
     names = {eid: entity.name for eid, entity in session.dataset(key).graph.entities.items()}
     view = _view(key)
+    st.caption("Where rare earths are mined, separated, refined and made into magnets, who "
+               "owns each site and what it can produce, with the USGS-known deposits around "
+               "them; every figure names its source (click a point, then 'Details').")
     _summary(session.select(key, view.query), view, names)
     html = _map(key, view)
     filters.sidebar(key, view.query)

@@ -10,11 +10,13 @@ from __future__ import annotations
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app_pages import session
+from app_pages import session, show
 from layers.chokepoints import exposure, routes_through
 from layers.defaults import IMPORTER, compared_periods
 from layers.routes import compare_periods, periods, routes_in_period
+from ui.charts import chokepoint_chart
 from ui.mapview import build_map
+from ui.readable import readable
 
 
 @st.fragment
@@ -38,9 +40,11 @@ def _period_panel(key: session.Source, options: list[str]) -> None:
                "metal equivalent are never added); sea lanes are modelled, not ship tracks. "
                "Select rows to outline those chokepoints, and the routes through them, on the "
                "map.")
-    st.dataframe(table, hide_index=True, on_select="rerun", selection_mode="multi-row",
-                 key=state_key, column_config={
-                     "share_pct": st.column_config.NumberColumn("share %", format="%.1f")})
+    if len(table):
+        show.figure(chokepoint_chart(table, period), key=f"chokepoints-{period}")
+    show.table(readable(table), on_select="rerun", selection_mode="multi-row", key=state_key,
+               numbers={"Share of imports (%)": "%.1f", "Tonnage through it": "%,.0f",
+                        "Total imports": "%,.0f"})
 
 
 @st.fragment
@@ -52,7 +56,9 @@ def _compare_panel(key: session.Source, options: list[str]) -> None:
     left, right = st.columns(2)
     before = left.selectbox("Before", options, key="r_before", index=options.index(before))
     after = right.selectbox("After", options, key="r_after", index=options.index(after))
-    st.dataframe(compare_periods(routes, before, after, destination=IMPORTER), hide_index=True)
+    show.table(readable(compare_periods(routes, before, after, destination=IMPORTER)),
+               numbers={"Before": "%,.0f", "After": "%,.0f", "Change": "%,.0f",
+                        "Change (%)": "%.1f"})
 
 
 def page() -> None:
@@ -62,6 +68,9 @@ def page() -> None:
     if not options:
         return
     st.header("Trade flows over time")
+    st.caption("Rare-earth trade flows per period, drawn along modelled sea lanes between "
+               "their ports; tonnages from customs statistics as reported (each flow names its "
+               "source, e.g. Japan's Ministry of Finance or China's customs, via the press).")
     _period_panel(key, options)
     _compare_panel(key, options)
 

@@ -19,6 +19,7 @@ import streamlit as st
 from geo import settings
 from geo.store import store_version
 from layers.catalog import Dataset, load_dataset
+from layers.changelog import CHANGELOG_COLUMNS, load_changelog
 from layers.countries import STATS_FILE, choropleth_frame, load_country_stats
 from layers.query import Query, all_value_counts, apply_query, query_masks
 from layers.tables import folder_dependency, folder_flows
@@ -109,6 +110,13 @@ def stakes(key: Source, query: Query) -> dict[str, dict[str, float]]:
 def download_bytes(key: Source, query: Query, fmt: str) -> bytes:
     """The kept layers as ``reemap export`` writes them."""
     return download(select(key, query), fmt)[2]
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def changelog(key: Source) -> pd.DataFrame:
+    """The data folder's changelog (empty when the folder keeps none)."""
+    path = Path(key[0]) / "changelog.csv"
+    return load_changelog(path) if path.exists() else pd.DataFrame(columns=CHANGELOG_COLUMNS)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -17,7 +17,7 @@ import pandas as pd
 
 from geo import settings
 from geo import store as geo_store
-from geo.errors import InputError
+from geo.errors import DataError, InputError, one_line
 from geo.io import read_features
 from layers.models import MODELS, layer_fields, schema_version
 from layers.ownership import OwnershipGraph, load_graph
@@ -29,6 +29,7 @@ __all__ = [
     "LAYER_FILES",
     "Dataset",
     "StoreWarning",
+    "Imported",
     "empty_layer",
     "infer_layer",
     "layer_path",
@@ -37,6 +38,8 @@ __all__ = [
     "load_layer",
     "load_layers",
     "merge_imported",
+    "merge_parts",
+    "read_imported",
 ]
 
 #: Joins a label and a feature id: ``my-sites--norra-karr``.
@@ -128,6 +131,9 @@ class Dataset:
 
     frames: dict[str, gpd.GeoDataFrame]
     graph: OwnershipGraph
+    #: Imported tables left out because they cannot be read or break their schema:
+    #: label -> one line saying why (:attr:`Imported.broken`).
+    broken_imports: dict[str, str] = field(default_factory=dict)
 
 
 def load_dataset(
@@ -141,48 +147,98 @@ def load_dataset(
         The data folder (``settings.DATA_DIR`` when omitted).
     include_store
         Add users' imported layers (:func:`merge_imported`): each feature keeps
-        its layer, gains ``source_label``, and its id becomes ``LABEL--id``.
+        its layer, gains ``source_label``, and its id becomes ``LABEL--id``. A table that
+        cannot be read is left out and named in ``Dataset.broken_imports``.
     store
         The store file (``settings.STORE_PATH`` when omitted).
     """
     frames = load_layers(data_dir=data_dir)
+    broken: dict[str, str] = {}
     if include_store:
-        frames = merge_imported(frames, store=store)
-    return Dataset(frames=frames, graph=load_graph(frames, data_dir=data_dir))
+        imported = read_imported(store)
+        frames = merge_parts(frames, imported.frames)
+        broken = imported.broken
+    return Dataset(
+        frames=frames, graph=load_graph(frames, data_dir=data_dir), broken_imports=broken
+    )
 
 
 class StoreWarning(UserWarning):
     """An imported table did not match its seal and was validated again."""
 
 
-def load_imported(store: Path | None = None) -> dict[str, list[gpd.GeoDataFrame]]:
-    """Every imported table, typed and namespaced, grouped by layer.
+@dataclass(frozen=True)
+class Imported:
+    """The imported tables that can be shown, and those that cannot.
+
+    Parameters
+    ----------
+    frames
+        Layer -> the typed, namespaced tables of that layer.
+    broken
+        Label -> one line saying why that table cannot be shown (``"(store)"`` when the
+        store itself cannot be read). The other tables are shown all the same, and a
+        broken one can still be deleted.
+    """
+
+    frames: dict[str, list[gpd.GeoDataFrame]]
+    broken: dict[str, str]
+
+
+def read_imported(store: Path | None = None) -> Imported:
+    """Every imported table, typed and namespaced; a broken table is reported, not raised.
 
     Each frame has ``source_label`` and ids ``LABEL--id``. Rows were validated at import
     and sealed (schema version, checksum): a table that still matches its seal is typed
     without validating again. One that does not (a hand-edited store, an older schema) is
     validated again, without the country check, with a :class:`StoreWarning` saying so in
-    one line; a broken one is reported (``DataError``) rather than drawn.
+    one line, so a hand-edited store is reported rather than drawn, and one bad table
+    never hides the others.
     """
-    out: dict[str, list[gpd.GeoDataFrame]] = {}
-    for entry in geo_store.list_layers(store):
-        flat, checksum = geo_store.read_table(entry.label, store=store)
-        raw = geo_store.decode_json(flat, NESTED_PROPERTIES)
-        where = f"{store or settings.STORE_PATH}#{entry.label}"
-        current = schema_version(entry.layer) if entry.layer in MODELS else None
-        if entry.schema == current and entry.checksum == checksum:
-            typed = typed_frame(raw, entry.layer)
-        else:
-            why = ("its rows changed since they were validated" if entry.checksum and
-                   entry.schema == current else
-                   "it was validated under another schema version or not sealed")
-            warnings.warn(f"{where}: {why}; validating it again (re-import it to seal it)",
-                          StoreWarning, stacklevel=2)
-            typed = validate_frame(raw, entry.layer, label=where, check_countries=False)
+    frames: dict[str, list[gpd.GeoDataFrame]] = {}
+    broken: dict[str, str] = {}
+    where = store or settings.STORE_PATH
+    try:
+        entries = geo_store.list_layers(store)
+    except InputError as exc:
+        return Imported(frames, {"(store)": one_line(str(exc))})
+    for entry in entries:
+        try:
+            if entry.layer not in MODELS:
+                raise InputError(f"{where}#{entry.label}: unknown layer {entry.layer!r}")
+            typed = _typed_table(entry, store, f"{where}#{entry.label}")
+        except DataError as exc:
+            more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
+            broken[entry.label] = f"{exc.problems[0]}{more}"
+            continue
+        except InputError as exc:
+            broken[entry.label] = one_line(str(exc))
+            continue
         typed["id"] = f"{entry.label}{ID_SEPARATOR}" + typed["id"].astype("str")
         typed["source_label"] = entry.label
-        out.setdefault(entry.layer, []).append(typed)
-    return out
+        frames.setdefault(entry.layer, []).append(typed)
+    return Imported(frames, broken)
+
+
+def _typed_table(entry: geo_store.StoredLayer, store: Path | None, where: str
+                 ) -> gpd.GeoDataFrame:
+    """One imported table typed: as sealed (no validation), or validated again."""
+    flat, checksum = geo_store.read_table(entry.label, store=store)
+    raw = geo_store.decode_json(flat, NESTED_PROPERTIES)
+    current = schema_version(entry.layer)
+    if entry.schema == current and entry.checksum == checksum:
+        return typed_frame(raw, entry.layer)
+    why = ("its rows changed since they were validated" if entry.checksum and
+           entry.schema == current else
+           "it was validated under another schema version or not sealed")
+    warnings.warn(f"{where}: {why}; validating it again (re-import it to seal it)",
+                  StoreWarning, stacklevel=3)
+    return validate_frame(raw, entry.layer, label=where, check_countries=False)
+
+
+def load_imported(store: Path | None = None) -> dict[str, list[gpd.GeoDataFrame]]:
+    """The imported tables that can be shown, grouped by layer (:func:`read_imported`)."""
+    return read_imported(store).frames
 
 
 def merge_imported(
@@ -192,8 +248,15 @@ def merge_imported(
 
     Curated features get ``source_label = None`` in layers that hold imported ones.
     """
+    return merge_parts(frames, load_imported(store))
+
+
+def merge_parts(
+    frames: Mapping[str, gpd.GeoDataFrame], imported: Mapping[str, list[gpd.GeoDataFrame]]
+) -> dict[str, gpd.GeoDataFrame]:
+    """The curated layers with imported tables (:attr:`Imported.frames`) appended."""
     out = dict(frames)
-    for layer, parts in load_imported(store).items():
+    for layer, parts in imported.items():
         base = frames.get(layer)
         pieces = [p for p in ([base] if base is not None else []) + parts if len(p)]
         merged = pd.concat(pieces, ignore_index=True) if pieces else parts[0]

@@ -16,7 +16,7 @@ from an asset, and a stake of unknown size gives a range (``layers.ownership``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -73,7 +73,7 @@ class ScenarioResult:
         What the figures cover and what they cannot say.
     """
 
-    disruption: Disruption
+    disruptions: tuple[Disruption, ...]
     imports: pd.DataFrame
     capacity: pd.DataFrame
     outside_china: pd.DataFrame
@@ -215,8 +215,23 @@ def _capacity(assets: pd.DataFrame, low: np.ndarray, high: np.ndarray) -> pd.Dat
         drop=True)
 
 
+def _union(parts: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Fractions lost when several disruptions strike together (low, high).
+
+    At least the largest single loss, at most the sum of the losses (capped at all): exact
+    where each loss is all or nothing. Unknown (NaN) stays unknown unless another
+    disruption takes it all.
+    """
+    lows = np.vstack([p[0] for p in parts])
+    highs = np.vstack([p[1] for p in parts])
+    low = np.where(np.isnan(lows), 0.0, lows).max(axis=0)
+    high = np.minimum(1.0, np.where(np.isnan(highs), 0.0, highs).sum(axis=0))
+    unknown = np.isnan(lows).any(axis=0) & (low < 1.0)
+    return np.where(unknown, np.nan, low), np.where(unknown, np.nan, high)
+
+
 def run_scenario(
-    what: Disruption,
+    what: Disruption | Sequence[Disruption],
     frames: Mapping[str, gpd.GeoDataFrame],
     graph: OwnershipGraph,
     flows: pd.DataFrame,
@@ -224,12 +239,15 @@ def run_scenario(
     destination: str = IMPORTER,
     statuses: tuple[str, ...] = CURRENT_STATUSES,
 ) -> ScenarioResult:
-    """Remove one thing and measure what Japan (or ``destination``) and the world lose.
+    """Remove one thing (or several) and measure what Japan (or ``destination``) and the
+    world lose.
 
     Parameters
     ----------
     what
-        The disruption (:func:`parse_disruption`).
+        The disruption (:func:`parse_disruption`), or several that strike together: an
+        asset or flow is lost at least as far as the worst of them takes it and at most
+        as far as their sum (exact for countries, facilities and chokepoints).
     frames
         The layers (``mines``, ``refineries``; ``routes`` and ``chokepoints`` for a
         chokepoint).
@@ -247,9 +265,14 @@ def run_scenario(
     InputError
         An unknown country, facility, owner or chokepoint.
     """
+    whats = (what,) if isinstance(what, Disruption) else tuple(what)
+    if not whats:
+        raise InputError("no disruption given: name at least one KIND:ID")
     everything = asset_table(frames)
-    _check_target(what, everything, frames, graph)
-    every_low, every_high = _asset_losses(everything, graph, what)
+    for one in whats:
+        _check_target(one, everything, frames, graph)
+    asset_parts = [_asset_losses(everything, graph, one) for one in whats]
+    every_low, every_high = _union(asset_parts)
     counted = (everything["status"].isin(statuses) & everything["capacity"].notna()
                & everything["capacity_unit"].notna()).to_numpy()
     assets = everything[counted].reset_index(drop=True)
@@ -260,8 +283,10 @@ def run_scenario(
              "at its main stage", f"imports: tonnage into {destination} the data holds, per "
              "period, unit and product; shares are of that tonnage, not of all imports"]
     # flows leave from any site, whatever its status or stated capacity
-    flow_low, flow_high = _flow_losses(into, everything, what, low=every_low, high=every_high,
-                                       frames=frames, notes=notes)
+    flow_low, flow_high = _union([
+        _flow_losses(into, everything, one, low=lo, high=hi, frames=frames, notes=notes)
+        for one, (lo, hi) in zip(whats, asset_parts, strict=True)
+    ])
     capacity = _capacity(assets, low, high)
     outside = (assets["country"] != CHINA).to_numpy()
     before = _capacity(assets[outside].reset_index(drop=True), low[outside], high[outside])
@@ -273,10 +298,13 @@ def run_scenario(
     }).reset_index(drop=True)
     lost_assets = [k for k, h in zip(everything["key"], every_high, strict=True) if h > 0]
     lost_flows = list(into.loc[np.nan_to_num(flow_high) > 0, "id"])
-    if what.kind == "owner":
+    if any(one.kind == "owner" for one in whats):
         notes.append("an owner's loss is its look-through share; a range where a stake's "
                      "size is not sourced")
-    return ScenarioResult(what, _imports(into, flow_low, flow_high), capacity, outside_china,
+    if len(whats) > 1:
+        notes.append("together: each asset and flow is lost at least as far as the worst "
+                     "single disruption takes it, at most as far as their sum")
+    return ScenarioResult(whats, _imports(into, flow_low, flow_high), capacity, outside_china,
                           lost_assets + lost_flows, notes)
 
 

@@ -17,6 +17,7 @@ dates, countries and sources, so the cost follows the distinct values, not the r
 from __future__ import annotations
 
 import operator
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import chain, repeat
@@ -28,6 +29,7 @@ import pandas as pd
 import shapely
 from pydantic import BaseModel, ValidationError
 
+from geo.guard import excerpt
 from layers import schema
 from layers.models import MODELS, Owner, Source
 
@@ -43,6 +45,12 @@ __all__ = [
     "unchecked",
 ]
 
+#: Control characters no text may hold (``layers.validate`` reports them; tab, line feed
+#: and carriage return are allowed).
+CONTROL_CHARACTERS: Final[str] = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+_CONTROL = re.compile(CONTROL_CHARACTERS)
+#: What ``geo.guard.excerpt`` escapes in the names of features in messages.
+_ESCAPED = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _NUMERIC_KINDS: Final[frozenset[str]] = frozenset(
     {"floating", "integer", "mixed-integer-float", "empty"}
 )
@@ -177,7 +185,7 @@ def _number(*, ge: float | None = None, le: float | None = None,
         if number.any():
             x[number] = pd.to_numeric(pd.Series(values[number].tolist()), errors="coerce")
         with np.errstate(invalid="ignore"):
-            ok = number & ~np.isnan(x)
+            ok = number & np.isfinite(x)  # the models refuse inf and NaN
             if ge is not None:
                 ok &= x >= ge
             if le is not None:
@@ -295,7 +303,8 @@ def _symbols(vocabulary: tuple[str, ...], *, unique: bool) -> Callable[[np.ndarr
 
 def _str_items(values: np.ndarray) -> np.ndarray:
     ex = _explode(values)
-    return ex.lists & _rows_all(len(values), ex.rows, _strings(ex.items))
+    good = _strings(ex.items) & ~_dirty(ex.items)
+    return ex.lists & _rows_all(len(values), ex.rows, good)
 
 
 @dataclass(frozen=True)
@@ -342,6 +351,8 @@ class _Objects:
             dump = self.model.model_validate(item).model_dump()
         except ValidationError:
             return None, False
+        if any(isinstance(v, str) and _CONTROL.search(v) for v in (*item, *item.values())):
+            return None, False  # a control character: the row's problem to report
         try:
             return dump, orjson.dumps(dump) == orjson.dumps(item)
         except orjson.JSONEncodeError:
@@ -436,6 +447,18 @@ def cleaned(column: pd.Series) -> np.ndarray:
     return values
 
 
+def _dirty(values: np.ndarray, pattern: re.Pattern[str] = _CONTROL) -> np.ndarray:
+    """Per value: a text holding a control character. One scan of the column's texts
+    joined by spaces (never matched) answers for the whole column when none does."""
+    out = np.zeros(len(values), dtype=bool)
+    text = _strings(values)
+    if not text.any() or not pattern.search(" ".join(values[text])):
+        return out
+    out[text] = np.fromiter(map(bool, map(pattern.search, values[text])), dtype=bool,
+                            count=int(text.sum()))
+    return out
+
+
 def _field(props: pd.DataFrame, column: Any, info: Any) -> np.ndarray:
     """A field's cleaned values; missing lists and objects take the model's default (one
     shared object: frames are read-only)."""
@@ -505,15 +528,19 @@ def _columns(props: pd.DataFrame, layer: str, *, check: bool) -> Screen:
                 call_default_factory=True)
             columns[name] = [default] * n
         elif check:
-            good, columns[name] = _checked(name, _field(props, present[name], info), info)
-            ok &= good
+            values = _field(props, present[name], info)
+            good, columns[name] = _checked(name, values, info)
+            ok &= good & ~_dirty(values)
         else:
             columns[name] = _field(props, present[name], info).tolist()
     if check:
         ok &= _rules(columns, n)
     for column in props.columns:  # extra properties are kept as they are
         if str(column) not in model.model_fields:
-            columns[str(column)] = cleaned(props[column]).tolist()
+            values = cleaned(props[column])
+            columns[str(column)] = values.tolist()
+            if check:  # lists and objects of a user's own are the model's to look into
+                ok &= ~_dirty(values) & ~_is(values, list, dict, tuple)
     return Screen(ok=ok, columns=columns)
 
 
@@ -553,16 +580,20 @@ def geometry_suspects(geoms: np.ndarray, allowed: frozenset[str]) -> np.ndarray:
 
 
 def feature_labels(ids: np.ndarray) -> np.ndarray:
-    """Each feature's name in messages: its id (stripped, at most 80 characters), or
-    ``#N`` (1-based position) when it has no usable id."""
+    """Each feature's name in messages: its id (stripped, cut to 80 characters and its
+    control characters escaped by ``geo.guard.excerpt``), or ``#N`` (1-based position)
+    when it has no usable id."""
     n = len(ids)
     out = objects(map("#{}".format, range(1, n + 1)), n)
     text = _strings(ids)
     if text.any():
         stripped = objects(map(str.strip, ids[text]), int(text.sum()))
         usable = np.fromiter(map(len, stripped), dtype=np.int64, count=len(stripped)) > 0
-        cut = objects(map(operator.itemgetter(slice(0, 80)), stripped[usable]),
-                      int(usable.sum()))
+        kept = stripped[usable]
+        cut = kept.copy()
+        long = (np.fromiter(map(len, kept), dtype=np.int64, count=len(kept)) > 80) | _dirty(
+            kept, _ESCAPED)
+        cut[long] = objects(map(excerpt, kept[long], repeat(80)), int(long.sum()))
         where = np.flatnonzero(text)[usable]
         out[where] = cut
     return out

@@ -263,9 +263,10 @@ def scenario(
     Parameters
     ----------
     without
-        ``"KIND:ID"`` (or a one-item list of it): ``country:CHN``, ``facility:mount-weld``,
-        ``owner:JOGMEC`` or ``chokepoint:malacca``. Disruptions are not combined: run one
-        scenario per item.
+        ``"KIND:ID"`` or a list of them that strike together: ``country:CHN``,
+        ``facility:mount-weld``, ``owner:JOGMEC`` or ``chokepoint:malacca``. Together, an
+        asset or flow is lost at least as far as the worst of them takes it, at most as
+        far as their sum (exact for countries, facilities and chokepoints).
     dataset
         What :func:`load` returned (loaded afresh when omitted).
     status
@@ -285,19 +286,16 @@ def scenario(
     Raises
     ------
     geo.errors.InputError
-        A malformed or unknown target, an unknown status, or several disruptions at once.
+        A malformed or unknown target, an unknown status, or no disruption.
     """
     items = [without] if isinstance(without, str) else list(without)
-    if len(items) != 1:
-        raise InputError(
-            f"without={items!r}: give one disruption (KIND:ID); combined disruptions are "
-            "not modelled, so run one scenario per item"
-        )
+    if not items:
+        raise InputError("without=[]: give at least one disruption (KIND:ID)")
     statuses = _values(status) or tuple(CURRENT_STATUSES)
     for s in statuses:
         if s not in STATUSES:
             raise InputError(f"unknown status {s!r}; statuses are {', '.join(STATUSES)}")
-    what = parse_disruption(items[0])
+    what = [parse_disruption(item) for item in items]
     data = dataset if dataset is not None else load()
     result = run_scenario(
         what, data.layers, _graph_on(data, on), data.flows, destination=destination,

@@ -12,6 +12,7 @@ import pandas as pd
 
 from geo import settings
 from geo.errors import InputError
+from geo.export import neutralise_formulas
 from layers.attributable import owner_entity, owner_tables
 from layers.catalog import load_dataset, load_layers
 from layers.coverage import coverage
@@ -42,7 +43,7 @@ def _tables(sections: dict[str, object], fmt: str) -> None:
     for name, frame in frames.items():
         _out(f"# {name}" if fmt == "csv" else f"\n== {name} ==")
         if fmt == "csv":
-            sys.stdout.write(frame.to_csv(index=False))
+            sys.stdout.write(neutralise_formulas(frame).to_csv(index=False))
         else:
             _out(
                 frame.to_string(index=False, na_rep="-", float_format=lambda x: f"{x:,.6g}")
@@ -100,14 +101,14 @@ def _dependency(args: argparse.Namespace) -> int:
 
 @command("scenario")
 def _scenario(args: argparse.Namespace) -> int:
-    what = parse_disruption(args.without)
+    what = [parse_disruption(text) for text in args.without]
     frames, graph = _analysis_inputs(args)
     flows = load_flows((args.data_dir or settings.DATA_DIR) / "flows.csv")
     result = run_scenario(
         what, frames, graph, flows, statuses=tuple(args.status or CURRENT_STATUSES)
     )
     if args.format == "table":
-        _out(f"scenario: without {what}; " + "; ".join(result.notes))
+        _out(f"scenario: without {', '.join(map(str, what))}; " + "; ".join(result.notes))
     _tables(dict(result.tables()), args.format)
     return 0
 
@@ -131,8 +132,9 @@ def _analysis_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     scen.add_argument(
         "--without",
         required=True,
+        action="append",
         metavar="KIND:ID",
-        help="country:ISO3, facility:ID, owner:NAME or chokepoint:ID",
+        help="country:ISO3, facility:ID, owner:NAME or chokepoint:ID (repeat: together)",
     )
     scen.add_argument(
         "--status",

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from reemap.cli import app_command
 
@@ -156,3 +157,51 @@ def page(browser: object) -> Iterator[object]:
     pg.external_requests = external  # type: ignore[attr-defined]
     yield pg
     context.close()
+
+
+MAP_FRAME = ".st-key-main-map iframe"  # the main map (other panels draw maps of their own)
+# The map's window once the page shows one map (while Streamlit swaps a redrawn map in, the
+# old and the new iframe are both there for a moment).
+MAP_WINDOW = """const mapWindow = (sel) => { const fs = document.querySelectorAll(sel);
+                                         return fs.length === 1 ? fs[0].contentWindow : null; };
+"""
+
+
+def open_map(page: object, url: str) -> object:
+    """Load the app and wait until the map has drawn its layers; return the map frame."""
+    page.goto(url)  # type: ignore[attr-defined]
+    frame = page.frame_locator(MAP_FRAME)  # type: ignore[attr-defined]
+    frame.locator(".leaflet-container").wait_for(timeout=90_000)
+    page.wait_for_function(  # type: ignore[attr-defined]
+        """sel => { """ + MAP_WINDOW + """ const w = mapWindow(sel);
+                    return !!(w && w.reemap && w.reemap.maps.length
+                              && Object.keys(w.reemap.counts()).length); }""",
+        arg=MAP_FRAME, timeout=90_000,
+    )
+    return frame
+
+
+def open_popup(page: object, frame: object, *, lat: float, lon: float) -> object:
+    """Click the map where (lat, lon) is drawn until its popup opens; return the popup.
+
+    The map may still be settling (zoom to the selection, layout), so the point is located
+    again before each try.
+    """
+    popup = frame.locator(".leaflet-popup-content")  # type: ignore[attr-defined]
+    for _ in range(15):
+        point = frame.locator("body").evaluate(  # type: ignore[attr-defined]
+            """(_, [lat, lon]) => { const m = window.reemap.maps[0];
+                       const p = m.latLngToContainerPoint([lat, lon]);
+                       const r = m.getContainer().getBoundingClientRect();
+                       return [p.x + r.left, p.y + r.top]; }""", [lat, lon]
+        )
+        box = page.locator(MAP_FRAME).bounding_box()  # type: ignore[attr-defined]
+        page.mouse.move(box["x"] + point[0], box["y"] + point[1])  # type: ignore[attr-defined]
+        page.mouse.click(box["x"] + point[0], box["y"] + point[1])  # type: ignore[attr-defined]
+        try:
+            popup.wait_for(timeout=2_000)
+            break
+        except PlaywrightTimeout:
+            continue
+    popup.wait_for(timeout=10_000)
+    return popup

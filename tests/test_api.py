@@ -119,8 +119,8 @@ def test_bad_input_raises_the_commands_one_line_errors(data: reemap.Dataset) -> 
         reemap.attributable("Nobody", data)
     with pytest.raises(reemap.InputError, match="unknown element 'Xx'"):
         reemap.select(data, element="Xx")
-    with pytest.raises(reemap.InputError, match="one disruption"):
-        reemap.scenario(without=["country:CHN", "country:MYS"], dataset=data)
+    with pytest.raises(reemap.InputError, match="at least one disruption"):
+        reemap.scenario(without=[], dataset=data)
     with pytest.raises(reemap.InputError, match="not an ISO 3166-1 alpha-3"):
         reemap.scenario(without="country:ZZZ", dataset=data)
     with pytest.raises(reemap.InputError, match="not a date"):
@@ -139,3 +139,27 @@ def test_the_public_surface_is_all_and_import_is_cheap() -> None:
             "if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_disruptions_together(data: reemap.Dataset) -> None:
+    both = reemap.scenario(without=["country:CHN", "country:MYS"], dataset=data)
+    assert _as_cli_csv(both) == _cli("scenario", "--without", "country:CHN", "--without",
+                                     "country:MYS", "--format", "csv")
+    singles = [reemap.scenario(without=w, dataset=data) for w in ("country:CHN", "country:MYS")]
+    key = "capacity lost (by stage, unit, element group)"
+    index = ["stage", "capacity_unit", "element_group"]
+    # two countries hold different assets: together they take exactly the sum
+    total = (singles[0][key].set_index(index)[["lost_low", "lost_high"]]
+             + singles[1][key].set_index(index)[["lost_low", "lost_high"]])
+    got = both[key].set_index(index)[["lost_low", "lost_high"]]
+    pd.testing.assert_frame_equal(got.sort_index(), total.sort_index())
+    imports = "imports lost (per period, unit and product)"
+    assert (both[imports]["lost_low"].fillna(0) >= singles[0][imports]["lost_low"].fillna(0)).all()
+    # the same disruption twice is the disruption once
+    twice = reemap.scenario(without=["country:CHN", "country:CHN"], dataset=data)
+    assert _as_cli_csv(twice) == _as_cli_csv(singles[0])
+    # an owner and a country: at least each alone, at most their sum
+    mixed = reemap.scenario(without=["owner:JOGMEC", "country:AUS"], dataset=data)[key]
+    alone = reemap.scenario(without="country:AUS", dataset=data)[key]
+    assert (mixed["lost_low"].to_numpy() >= alone["lost_low"].to_numpy() - 1e-9).all()
+    assert (mixed["lost_high"] <= mixed["total"] + 1e-9).all()

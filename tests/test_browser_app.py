@@ -14,8 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import MINI, start_app, stop_app
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from conftest import MAP_FRAME, MAP_WINDOW, MINI, open_map, open_popup, start_app, stop_app
 
 from layers.catalog import load_dataset
 from layers.occurrences import drawn_occurrences
@@ -23,13 +22,7 @@ from layers.query import Query, apply_query
 
 pytestmark = pytest.mark.browser
 
-MAP_FRAME = ".st-key-main-map iframe"  # the main map (other panels draw maps of their own)
 HOSTILE = '<img src=x onerror="window.__pwned=1">'
-# The map's window once the page shows one map (while Streamlit swaps a redrawn map in, the
-# old and the new iframe are both there for a moment).
-MAP_WINDOW = """const mapWindow = (sel) => { const fs = document.querySelectorAll(sel);
-                                         return fs.length === 1 ? fs[0].contentWindow : null; };
-"""
 
 
 @pytest.fixture(scope="module")
@@ -66,20 +59,6 @@ def hostile(tmp_path_factory: pytest.TempPathFactory, no_store: dict[str, str]) 
     stop_app(proc)
 
 
-def _open(page, url: str) -> object:
-    """Load the app and wait until the map has drawn its layers; return the map frame."""
-    page.goto(url)
-    frame = page.frame_locator(MAP_FRAME)
-    frame.locator(".leaflet-container").wait_for(timeout=90_000)
-    page.wait_for_function(
-        """sel => { """ + MAP_WINDOW + """ const w = mapWindow(sel);
-                    return !!(w && w.reemap && w.reemap.maps.length
-                              && Object.keys(w.reemap.counts()).length); }""",
-        arg=MAP_FRAME, timeout=90_000,
-    )
-    return frame
-
-
 def _counts(frame) -> dict[str, int]:
     found = frame.locator("body").evaluate("() => window.reemap.counts()")
     return {k: v for k, v in found.items() if v}
@@ -94,7 +73,7 @@ def _expected(query: Query, data_dir: Path | None = None) -> dict[str, int]:
 
 
 def test_the_map_draws_every_bundled_feature_offline(page, bundled, artifacts):
-    frame = _open(page, bundled)
+    frame = open_map(page, bundled)
     expected = _expected(Query())
     assert sum(expected.values()) > 100
     assert _counts(frame) == expected
@@ -111,7 +90,7 @@ def test_the_map_draws_every_bundled_feature_offline(page, bundled, artifacts):
 
 
 def test_a_link_filters_the_map(page, bundled, artifacts):
-    frame = _open(page, f"{bundled}/?layer=mines,refineries&element=Dy&element=Tb")
+    frame = open_map(page, f"{bundled}/?layer=mines,refineries&element=Dy&element=Tb")
     expected = _expected(Query(layers=("mines", "refineries"), elements=("Dy", "Tb")))
     assert set(expected) == {"mines", "refineries"}
     assert _counts(frame) == expected
@@ -119,7 +98,7 @@ def test_a_link_filters_the_map(page, bundled, artifacts):
 
 
 def test_changing_a_filter_redraws_the_map_and_updates_the_link(page, bundled):
-    frame = _open(page, f"{bundled}/?layer=mines")
+    frame = open_map(page, f"{bundled}/?layer=mines")
     before = _counts(frame)
     page.get_by_text("State-backed owners only (").click()
     page.wait_for_url("**state_backed=1**", timeout=60_000)
@@ -133,27 +112,11 @@ def test_changing_a_filter_redraws_the_map_and_updates_the_link(page, bundled):
 
 
 def test_a_script_in_a_name_stays_text(page, hostile, artifacts):
-    frame = _open(page, f"{hostile}/?q=onerror")
+    frame = open_map(page, f"{hostile}/?q=onerror")
     assert _counts(frame) == {"mines": 1}
     # open the feature's popup where it is drawn; the map may still be settling (zoom to
     # the selection, layout), so the point is located again before each try
-    popup = frame.locator(".leaflet-popup-content")
-    for _ in range(15):
-        point = frame.locator("body").evaluate(
-            """() => { const m = window.reemap.maps[0];
-                       const p = m.latLngToContainerPoint([-28.86, 122.55]);
-                       const r = m.getContainer().getBoundingClientRect();
-                       return [p.x + r.left, p.y + r.top]; }"""
-        )
-        box = page.locator(MAP_FRAME).bounding_box()
-        page.mouse.move(box["x"] + point[0], box["y"] + point[1])
-        page.mouse.click(box["x"] + point[0], box["y"] + point[1])
-        try:
-            popup.wait_for(timeout=2_000)
-            break
-        except PlaywrightTimeout:
-            continue
-    popup.wait_for(timeout=10_000)
+    popup = open_popup(page, frame, lat=-28.86, lon=122.55)
     assert HOSTILE in popup.inner_text()
     assert frame.locator(".leaflet-popup-content img").count() == 0
     # the owner filter lists the hostile owner as text
@@ -168,7 +131,7 @@ def test_a_script_in_a_name_stays_text(page, hostile, artifacts):
 
 
 def test_selecting_a_table_row_zooms_the_map_to_it(page, hostile):
-    frame = _open(page, f"{hostile}/?layer=mines&country=SWE")  # Norra Kärr alone
+    frame = open_map(page, f"{hostile}/?layer=mines&country=SWE")  # Norra Kärr alone
     zoom_before = frame.locator("body").evaluate("() => window.reemap.maps[0].getZoom()")
     grid = page.locator('[data-testid="stDataFrame"]').first
     grid.scroll_into_view_if_needed()
@@ -188,7 +151,7 @@ def test_selecting_a_table_row_zooms_the_map_to_it(page, hostile):
     # the link now names the feature, and opening it comes back zoomed to it
     page.wait_for_url(lambda u: "focus=mines%2Fnorra-karr" in u or "focus=mines/norra-karr" in u,
                       timeout=30_000)
-    frame = _open(page, page.url)
+    frame = open_map(page, page.url)
     again = frame.locator("body").evaluate(
         "() => { const c = window.reemap.maps[0].getCenter(); return [c.lng, c.lat]; }"
     )
@@ -198,7 +161,7 @@ def test_selecting_a_table_row_zooms_the_map_to_it(page, hostile):
 def test_a_download_is_the_cli_file(page, bundled, tmp_path):
     from reemap.cli import main as cli
 
-    _open(page, f"{bundled}/?layer=mines&element=Dy")
+    open_map(page, f"{bundled}/?layer=mines&element=Dy")
     with page.expect_download(timeout=60_000) as info:
         page.get_by_role("button", name="GeoJSON").click()
     download = info.value
@@ -213,7 +176,7 @@ def test_the_snapshot_button_saves_the_view_as_png(page, bundled, artifacts):
 
     from ui.snapshot import HTML_HASH_KEY, png_text
 
-    _open(page, f"{bundled}/?layer=mines&min_hree=20")
+    open_map(page, f"{bundled}/?layer=mines&min_hree=20")
     with page.expect_download(timeout=120_000) as info:
         page.get_by_role("button", name="Snapshot (PNG)").click()
     download = info.value
@@ -228,7 +191,7 @@ def test_the_snapshot_button_saves_the_view_as_png(page, bundled, artifacts):
 def test_panning_and_zooming_do_not_rerun_the_app(page, bundled):
     sent: list[int] = []
     page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(len(payload))))
-    frame = _open(page, bundled)
+    frame = open_map(page, bundled)
     page.wait_for_timeout(1000)
     before = len(sent)  # the page's own requests to run the script
     box = page.locator(MAP_FRAME).bounding_box()

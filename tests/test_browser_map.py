@@ -158,7 +158,10 @@ def test_injected_markup_shows_as_text_and_never_runs(page, site, frames, artifa
     cell = popup.locator("td", has_text="10,000 t/yr REO")
     assert cell.get_attribute("title") == "Source: Report <b>one</b> (2025)"
     assert "checked against the sources on 2026-12-05" in text
-    links = popup.locator("a")
+    # the feature's own page, then its one source with a web address
+    page_link = popup.locator("a.rm-page")
+    assert page_link.count() == 1 and "?asset=mines/" in page_link.get_attribute("href")
+    links = popup.locator(".rm-src a")
     assert links.count() == 1
     assert links.get_attribute("href") == "https://example.org/report"
     assert links.get_attribute("rel") == "noopener noreferrer"

@@ -231,11 +231,12 @@ def test_app_routes_panel(mini_dir: Path, tmp_path: Path, monkeypatch) -> None:
     slider.set_value("2025-01").run()
     assert not at.exception, at.exception
     frames = {id(df.value): df.value for df in at.dataframe}
-    choke = next(v for v in frames.values() if "chokepoint_id" in v.columns)
-    shares = choke.set_index(["chokepoint_id", "tonnage_unit"])["share_pct"]
-    assert shares[("korea-strait", "t")] == 60.0
-    assert shares[("suez-canal", "t metal equivalent")] == 100.0
-    assert "bass-strait" not in set(choke["chokepoint_id"])  # no flow passes it
-    compare = next(v for v in frames.values() if "change_pct" in v.columns)
-    chn = compare.set_index(["origin", "tonnage_unit"]).loc[("CHN", "t")]
-    assert (chn["before"], chn["after"], chn["change"]) == (60, 40, -20)
+    # the tables as shown: labels for people, chokepoints by name (ids stay in the data)
+    choke = next(v for v in frames.values() if "Share of imports (%)" in v.columns)
+    shares = choke.set_index(["Chokepoint", "Unit"])["Share of imports (%)"]
+    assert shares[("Korea Strait", "t")] == 60.0
+    assert shares[("Suez Canal", "t metal equivalent")] == 100.0
+    assert "Bass Strait" not in set(choke["Chokepoint"])  # no flow passes it
+    compare = next(v for v in frames.values() if "Change (%)" in v.columns)
+    chn = compare.set_index(["Origin", "Unit"]).loc[("CHN", "t")]
+    assert (chn["Before"], chn["After"], chn["Change"]) == (60, 40, -20)

@@ -199,25 +199,26 @@ def test_app_scenario_panel_rings_what_is_lost(
     assert not at.tabs  # the analysis section is not drawn until it is chosen
     at.segmented_control(key="section").set_value("analysis").run()
     assert at.query_params["section"] == "analysis"
-    assert [t.label for t in at.tabs][-5:] == ["Owner", "Dependency and capacity",
-                                               "Countries (USGS)", "Scenario", "Data coverage"]
+    assert [t.label for t in at.tabs][-6:] == ["Owner", "Dependency and capacity",
+                                               "Supply outlook", "Countries (USGS)", "Scenario",
+                                               "Data coverage"]
     # the coverage tab counts what mini states: capacity for 2 of its 5 mines
-    cov = next(d.value for d in at.dataframe if "stated_pct" in d.value.columns)
-    mines = cov[(cov["layer"] == "mines") & (cov["figure"] == "capacity")].iloc[0]
-    assert (mines["stated"], mines["features"]) == (2, 5)
+    cov = next(d.value for d in at.dataframe if "Stated (%)" in d.value.columns)
+    mines = cov[(cov["Layer"] == "mines") & (cov["Figure"] == "capacity")].iloc[0]
+    assert (mines["Features stating it"], mines["Features"]) == (2, 5)
     # the owner tab opens on JOGMEC (the map's headline owner), holding what it holds in mini
     assert at.selectbox(key="a_owner").value == "jogmec"
-    assets = next(d.value for d in at.dataframe if "attributable_low" in d.value.columns)
-    assert set(assets["key"]) == {"mines/mount-weld", "mines/lofdal", "refineries/lynas-malaysia"}
+    assets = next(d.value for d in at.dataframe if "Look-through stake" in d.value.columns)
+    assert set(assets["Name"]) == {"Mount Weld", "Lofdal", "Lynas Malaysia"}
     at.selectbox(key="a_kind").set_value("country").run()
     at.selectbox(key="a_target_country").set_value("AUS").run()
     assert not at.exception, at.exception
     # mini: Mount Weld (AUS, 10,000 t/yr REO, operating) is the one Australian asset;
     # mining t/yr REO before: Mount Weld 10,000 + Mountain Pass 40,000 = 50,000 outside China
     outside = next(d.value for d in at.dataframe
-                   if "after_low" in getattr(d.value, "columns", []))
-    row = outside[(outside["stage"] == "mining") & (outside["capacity_unit"] == "t/yr REO")]
-    assert (row["before"].iloc[0], row["after_high"].iloc[0]) == (50_000, 40_000)
+                   if "After" in getattr(d.value, "columns", []) and "Stage" in d.value.columns)
+    row = outside[(outside["Stage"] == "mining") & (outside["Capacity unit"] == "t/yr REO")]
+    assert (row["Before"].iloc[0], row["After"].iloc[0]) == (50_000, "40,000 t/yr REO")
     assert '"hl":' in _scenario_map(at)  # the lost asset is ringed
     at.selectbox(key="a_kind").set_value("chokepoint").run()
     assert not at.exception, at.exception

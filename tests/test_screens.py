@@ -124,6 +124,14 @@ MUTATIONS: list[tuple[dict[str, Any], Any]] = [
     ({"location_accuracy": "exact", "location_precision_km": 1}, _WELD),
     ({"location_accuracy": "roughly"}, _WELD),
     ({"resource_mt": -1, "grade_treo_pct": 120, "production_unit": "t REO"}, _WELD),
+    ({"name": "Mount\x00Weld"}, _WELD),
+    ({"notes": "bell\x07"}, _WELD),
+    ({"id": "tab\tid\x1b"}, _WELD),
+    ({"owners": [{"name": "Lynas\x0b", "stake_pct": 10.0}]}, _WELD),
+    ({"sources": [{"title": "t\x01", "date": "2025"}]}, _WELD),
+    ({"extra": "\x7f"}, _WELD),
+    ({"extra": [[[1]]]}, _WELD),
+    ({"id": "x" * 78 + "\x00\x00"}, _WELD),
     ({}, None),
     ({}, (-28.86, 122.55)),
     ({}, (200.0, 10.0)),
@@ -230,3 +238,22 @@ def test_every_field_of_every_layer_has_a_columnar_check() -> None:
     for layer, model in MODELS.items():
         missing = set(model.model_fields) - known
         assert not missing, f"{layer}: no columnar check for {sorted(missing)}"
+
+
+def test_infinite_numbers_are_the_models_to_refuse() -> None:
+    raw = gpd.GeoDataFrame(
+        {"id": ["a", "b"], "name": ["A", "B"], "country": ["AUS", "AUS"],
+         "status": ["operating", "closed"], "sources": [[{"title": "t", "date": "2025"}]] * 2,
+         "as_of": ["2025-01-01"] * 2, "capacity": [float("inf"), 5.0],
+         "capacity_unit": ["t/yr REO"] * 2, "capacity_year": [2024, 2024],
+         "location_precision_km": [1.0, float("-inf")]},
+        geometry=[shapely.Point(122.55, -28.86)] * 2, crs="EPSG:4326")
+    lines = _same(raw, "mines")
+    assert isinstance(lines, list) and len(lines) == 2
+
+
+def test_the_control_characters_are_the_validators() -> None:
+    from layers import validate
+    from layers.screens import CONTROL_CHARACTERS
+
+    assert validate._CONTROL.pattern == CONTROL_CHARACTERS

@@ -13,8 +13,7 @@ from geopandas.testing import assert_geodataframe_equal
 import layers.catalog
 import layers.validate
 from geo import store as geo_store
-from geo.errors import DataError
-from layers.catalog import StoreWarning, load_imported
+from layers.catalog import StoreWarning, load_imported, read_imported
 from layers.imports import import_file
 from layers.models import schema_version
 from layers.schema import NESTED_PROPERTIES
@@ -88,13 +87,15 @@ def test_a_hand_edited_table_is_validated_again_and_says_so(tmp_path: Path) -> N
     assert "Edited by hand" in set(mines["name"])
 
 
-def test_a_hand_edited_table_that_breaks_the_schema_is_refused(tmp_path: Path,
-                                                             monkeypatch: pytest.MonkeyPatch
-                                                             ) -> None:
+def test_a_hand_edited_table_that_breaks_the_schema_is_left_out_and_named(
+        tmp_path: Path) -> None:
     store = _store(tmp_path)
     _sql(store, "UPDATE mini SET hree_share_pct = 150 WHERE id = 'mount-weld'")
-    with pytest.warns(StoreWarning), pytest.raises(DataError, match="hree_share_pct"):
-        load_imported(store)
+    with pytest.warns(StoreWarning, match="imported.gpkg#mini: its rows changed"):
+        imported = read_imported(store)
+    assert "hree_share_pct" in imported.broken["mini"]
+    assert "\n" not in imported.broken["mini"]
+    assert sorted(imported.frames) == ["seabed"]  # the other table is shown all the same
 
 
 def test_an_unsealed_or_older_table_is_validated_again(tmp_path: Path) -> None:

@@ -83,6 +83,7 @@
     box.appendChild(el("div", "rm-title", g(spec.title, i)));
     box.appendChild(el("div", "rm-sub", [spec.label].concat(spec.sub.map(function (k) { return g(k, i); }))
       .filter(has).join(" · ")));
+    if (spec.page && has(g("id", i))) { box.appendChild(R.pageLink(spec.page + "/" + g("id", i))); }
     var table = el("table", "rm-rows");
     var rows = spec.rows.slice();
     var eff = L_.eff && L_.eff[i];
@@ -132,6 +133,20 @@
         has(checked) ? "checked against the sources on " + checked : ""].filter(has).join(" · ")));
     }
     return box;
+  };
+  /* A link to the feature's own page (?asset=layer/id) in the app that holds the map. The
+     map runs in the app's iframe, which may not navigate the app's window: the page opens in
+     a new tab, at the app's own address (read from the window on top when it allows). */
+  R.pageLink = function (key) {
+    var base = window.location.href;
+    try { base = window.top.location.href; } catch (e) { /* another origin: this frame's */ }
+    var url = new URL(base);
+    url.search = "?asset=" + encodeURIComponent(key).replace(/%2F/g, "/");
+    url.hash = "";
+    var a = el("a", "rm-page", "Details: every figure with its source, owners, flows \u2192");
+    a.href = url.toString(); a.target = "_blank"; a.rel = "noopener";
+    a.setAttribute("data-asset", key);
+    return a;
   };
   /* "Title, publisher (date) · kind", as a source is shown beside a figure and in the list. */
   R.sourceLabel = function (s) {
@@ -236,7 +251,7 @@
   };
 
   var css = ".rm-pop{font:12px/1.35 system-ui,sans-serif;max-width:340px}.rm-title{font-weight:600;font-size:14px}" +
-    ".rm-sub{color:#555;margin-bottom:4px}.rm-rows th{text-align:left;padding-right:8px;vertical-align:top;color:#444;font-weight:500}" +
+    ".rm-sub{color:#555;margin-bottom:4px}.rm-page{display:block;margin:2px 0 6px;font-weight:600}.rm-rows th{text-align:left;padding-right:8px;vertical-align:top;color:#444;font-weight:500}" +
     ".rm-rows td{vertical-align:top}.rm-src{margin:2px 0 4px 16px;padding:0}.rm-src-title{font-weight:600;margin-top:4px}.rm-ref{color:#2a6fb0;font-size:90%}" +
     ".rm-asof{color:#666}.rm-legend{background:rgba(255,255,255,.93);padding:6px 9px;border-radius:4px;" +
     "font:11px/1.3 system-ui,sans-serif;max-width:250px;max-height:60vh;overflow:auto;box-shadow:0 1px 4px rgba(0,0,0,.3)}" +

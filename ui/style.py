@@ -152,6 +152,10 @@ _KIND_COLUMNS: Final[dict[str, int]] = {
 }
 
 
+#: The layers whose features have a page of their own (``?asset=layer/id``).
+PAGE_LAYERS: Final[tuple[str, ...]] = ("mines", "refineries", "seabed")
+
+
 def _row_figures(row: Sequence[str]) -> list[str]:
     """The figure keys (``figure_sources`` keys) a popup row shows; ``@stakes`` for owners."""
     kind = row[1]
@@ -175,10 +179,13 @@ def popup_spec(layer: str) -> dict[str, Any]:
         ``label`` (the layer's name for one feature), ``title`` (the column shown in
         bold), ``sub`` (columns after the label in the subtitle), ``rows`` (label, kind,
         arguments) and ``figs`` (per row, the ``figure_sources`` keys of the figures it
-        shows, whose sources the popup cites beside them; ``@stakes`` for every owner's).
+        shows, whose sources the popup cites beside them; ``@stakes`` for every owner's);
+        ``page``, the layer whose features have a page of their own (``?asset=layer/id``,
+        linked from the popup), or None.
     """
     rows = _ROWS.get(layer, (_COUNTRY, _OWNERS, _NOTES, _IMPORTED))
     return {
+        "page": layer if layer in PAGE_LAYERS else None,
         "label": LAYER_LABELS.get(layer, "Area" if layer == "cells" else layer),
         "title": "name",
         "sub": list(_SUBTITLE.get(layer, ("status",))),
@@ -193,6 +200,8 @@ def popup_columns(spec: Mapping[str, Any]) -> list[str]:
     for row in spec["rows"]:
         cols.extend(row[2 : 2 + _KIND_COLUMNS[row[1]]])
     cols.extend(["sources", "figure_sources", "as_of", "checked_on"])
+    if spec.get("page"):
+        cols.append("id")
     return [c for c in dict.fromkeys(cols) if c]
 
 

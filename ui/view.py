@@ -26,6 +26,7 @@ from layers.ownership import OwnershipGraph
 from layers.query import Query, value_counts
 from layers.schema import LAYERS, READING_ORDER
 from ui.permalink import KINDS
+from ui.style import PAGE_LAYERS
 
 __all__ = [
     "MIME",
@@ -144,7 +145,7 @@ def _web_url(value: object) -> str | None:
 TABLE_COLUMNS: Final[tuple[str, ...]] = (
     "layer", "id", "name", "country", "status", "stage", "owners", "stake_sources", "elements",
     "hree_share_pct", "hree_source", "capacity", "capacity_unit", "capacity_year",
-    "capacity_source", "as_of", "checked_on", "source", "sources",
+    "capacity_source", "as_of", "checked_on", "source", "sources", "page",
 )
 
 
@@ -203,7 +204,8 @@ def table_rows(frames: Mapping[str, gpd.GeoDataFrame], *, limit: int | None = No
         source URL (or empty), ``sources`` every source title; ``stake_sources``,
         ``hree_source`` and ``capacity_source`` the source stating each of those figures
         (``Publisher (date, kind): title``, from ``figure_sources``), ``checked_on`` the
-        day the figures were last checked against the sources.
+        day the figures were last checked against the sources, ``page`` the link to the
+        feature's own page (mines, plants, seabed areas; empty for other layers).
     """
     parts = []
     # top of the map first: mines, plants, ports, routes, chokepoints, seabed
@@ -243,6 +245,9 @@ def table_rows(frames: Mapping[str, gpd.GeoDataFrame], *, limit: int | None = No
                        for v in gdf["sources"]],
             "sources": ["; ".join(str(s.get("title", "")) for s in v or [])
                         for v in gdf["sources"]],
+            # the feature's own page (a link relative to the app: ?asset=layer/id)
+            "page": ("?asset=" + layer + "/" + gdf["id"].astype(str)).to_numpy()
+            if layer in PAGE_LAYERS else None,
         })
         parts.append(rows)
     if not parts:  # typed like a filled table, so callers can still join text columns
