@@ -239,6 +239,7 @@ SCALAR_CHECKS: Final[dict[str, Callable[[np.ndarray], np.ndarray]]] = {
     "capacity_year": _YEAR,
     "resource_year": _YEAR,
     "production_year": _YEAR,
+    "start_year": _YEAR,
     **dict.fromkeys(("capacity", "location_precision_km", "resource_mt", "production",
                      "depth_m_min", "depth_m_max", "rey_ppm_max", "rey_ppm_typical",
                      "resource_t", "tonnage"), _NON_NEGATIVE),
