@@ -191,8 +191,9 @@ def read_imported(store: Path | None = None) -> Imported:
     Each frame has ``source_label`` and ids ``LABEL--id``. Rows were validated at import
     and sealed (schema version, checksum): a table that still matches its seal is typed
     without validating again. One that does not (a hand-edited store, an older schema) is
-    validated again, without the country check, with a :class:`StoreWarning` saying so in
-    one line, so a hand-edited store is reported rather than drawn, and one bad table
+    validated again, without the country check: when it passes, a :class:`StoreWarning`
+    says so in one line; when it breaks the schema it is left out and named in
+    ``broken``, so a hand-edited store is reported rather than drawn, and one bad table
     never hides the others.
     """
     frames: dict[str, list[gpd.GeoDataFrame]] = {}
@@ -228,12 +229,14 @@ def _typed_table(entry: geo_store.StoredLayer, store: Path | None, where: str
     current = schema_version(entry.layer)
     if entry.schema == current and entry.checksum == checksum:
         return typed_frame(raw, entry.layer)
+    typed = validate_frame(raw, entry.layer, label=where, check_countries=False)
+    # said once it passed: a table that breaks the schema is named as left out instead
     why = ("its rows changed since they were validated" if entry.checksum and
            entry.schema == current else
            "it was validated under another schema version or not sealed")
-    warnings.warn(f"{where}: {why}; validating it again (re-import it to seal it)",
+    warnings.warn(f"{where}: {why}; validated again (re-import it to seal it)",
                   StoreWarning, stacklevel=3)
-    return validate_frame(raw, entry.layer, label=where, check_countries=False)
+    return typed
 
 
 def load_imported(store: Path | None = None) -> dict[str, list[gpd.GeoDataFrame]]:

@@ -35,6 +35,7 @@ from layers.models import MODELS, Owner, Source
 
 __all__ = [
     "Screen",
+    "clean_value",
     "cleaned",
     "duplicate_ids",
     "feature_labels",
@@ -430,6 +431,17 @@ LIST_CHECKS: Final[dict[str, Callable[[np.ndarray], np.ndarray]]] = {
 # --- the frame -------------------------------------------------------------------------
 
 
+def clean_value(value: Any) -> Any:
+    """A value as the models see it: NaN -> None, numpy scalars and arrays -> Python."""
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return value
+
+
 def cleaned(column: pd.Series) -> np.ndarray:
     """The column as ``layers.validate`` cleans each value: NaN -> None, numpy -> Python."""
     values = column.to_numpy(dtype=object)
@@ -438,8 +450,6 @@ def cleaned(column: pd.Series) -> np.ndarray:
         return values
     types = types_of(values)
     if any(issubclass(t, np.generic | np.ndarray) for t in types):
-        from layers.validate import clean_value
-
         values = objects(map(clean_value, values), len(values))
     if float in types:
         nan = _is(values, float) & pd.isna(values)

@@ -27,6 +27,7 @@ from geo.nesting import value_depth
 from layers.models import MODELS, Feature, number_fields
 from layers.schema import GEOMETRY_TYPES, INTEGER_FIELDS, OFFSHORE_LAYERS
 from layers.screens import (
+    clean_value,
     cleaned,
     duplicate_ids,
     feature_labels,
@@ -138,17 +139,6 @@ def _geometry_problem(geom: Any, allowed: frozenset[str]) -> str | None:
     if not geom.is_valid:
         return f"geometry: invalid ({shapely.is_valid_reason(geom)})"
     return None
-
-
-def clean_value(value: Any) -> Any:
-    """A value as the models see it: NaN -> None, numpy scalars and arrays -> Python."""
-    if isinstance(value, float) and np.isnan(value):
-        return None
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    return value
 
 
 def validate_frame(
