@@ -10,12 +10,15 @@ control (``?section=routes`` and ``?section=analysis`` open those pages), and th
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 
 from app_pages import session
-from geo.errors import DataError, InputError
+from geo import settings
+from geo.errors import DataError, InputError, report
 from geo.io import FORMATS
-from geo.store import list_layers
+from geo.store import delete_layer, list_layers
 from layers.imports import UserClaim, import_bytes
 from layers.schema import READING_ORDER
 from ui.assets import ensure_static
@@ -38,11 +41,20 @@ def _load() -> None:
     try:
         data = session.dataset(session.source())
     except (DataError, InputError) as exc:
-        lines = [str(p) for p in exc.problems] if isinstance(exc, DataError) else [str(exc)]
+        lines = (
+            report(exc.problems, settings.MAX_PROBLEMS_SHOWN)
+            if isinstance(exc, DataError)
+            else [str(exc)]
+        )
         st.error("The data cannot be loaded (one line per problem):")
         st.code("\n".join(lines), language=None)
         st.stop()
     session.restore(data)
+    for label, why in data.broken_imports.items():  # the rest is shown; offer to delete it
+        st.sidebar.warning(f"Imported layer {plain(label)} is left out: {plain(why)}")
+        if label != "(store)" and st.sidebar.button(f"Delete {label}", key=f"del_{label}"):
+            delete_layer(label)  # the store's version changes: every session reads it anew
+            st.rerun()
 
 
 def _section() -> str:
@@ -81,7 +93,11 @@ def _upload() -> None:
         label = st.text_input("Label (a slug, e.g. my-sites)", key="up_label")
         title = st.text_input("Source, for features with none (your own claim)", key="up_src")
         as_of = st.text_input("As of (YYYY-MM-DD), for features with none", key="up_as_of")
-        st.caption("Kept: " + (plain(", ".join(s.label for s in list_layers())) or "none"))
+        try:
+            kept = ", ".join(s.label for s in list_layers())
+        except InputError:  # named in the sidebar's warning
+            kept = "(the store cannot be read)"
+        st.caption("Kept: " + (plain(kept) or "none"))
         if upload is None or not st.button("Import", key="up_go"):
             return
         claim = UserClaim(title=title.strip(), as_of=as_of.strip()) if title and as_of else None
@@ -90,10 +106,14 @@ def _upload() -> None:
                                   layer=layer, claim=claim)
         except DataError as exc:
             st.error("Not imported (one line per problem):")
-            st.code("\n".join(str(p) for p in exc.problems), language=None)
+            st.code("\n".join(report(exc.problems, settings.MAX_PROBLEMS_SHOWN)), language=None)
             return
         except InputError as exc:
             st.error(f"Not imported: {plain(str(exc))}")
+            return
+        except Exception as exc:  # anything else: no traceback, no server path on the page
+            logging.getLogger("reemap.app").exception("upload %r failed", upload.name)
+            st.error(f"Not imported: reemap cannot read this file ({type(exc).__name__}).")
             return
         # The store's version keys the dataset: the next run of every session reads it anew.
         st.session_state["_imported"] = f"{stored.features} features imported as {stored.label}"

@@ -11,8 +11,10 @@ import numpy as np
 import pandas as pd
 import shapely
 from pyproj import CRS, Geod
+from pyproj.exceptions import CRSError, ProjError
 
 from geo import settings
+from geo.guard import excerpt
 
 __all__ = [
     "country_mismatches",
@@ -67,7 +69,14 @@ def to_wgs84(gdf: gpd.GeoDataFrame, *, label: str) -> gpd.GeoDataFrame:
         CRS.from_user_input("OGC:CRS84")
     ):
         return gdf.set_crs(settings.WGS84, allow_override=True)
-    return gdf.to_crs(settings.WGS84)
+    try:
+        return gdf.to_crs(settings.WGS84)
+    except (CRSError, ProjError, ValueError) as exc:  # a local or engineering CRS, ...
+        name = excerpt(crs.name or "its CRS", 60)
+        raise ValueError(
+            f"{label}: cannot reproject from {name!r} to WGS84 ({excerpt(str(exc), 60)}); "
+            "save the file in a geographic or projected CRS with an EPSG code"
+        ) from None
 
 
 def out_of_range(geoms: gpd.GeoSeries) -> pd.Series:

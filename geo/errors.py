@@ -6,8 +6,16 @@ in one pass. The CLI turns ``DataError`` into exit code 1 and ``InputError`` int
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def one_line(text: str) -> str:
+    """``text`` with control characters (line breaks too) shown as escapes: one line, inert."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 class ReemapError(Exception):
@@ -37,7 +45,7 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.feature}: {self.message}"
+        return one_line(f"{self.path}: {self.feature}: {self.message}")
 
 
 class DataError(ReemapError):
@@ -52,3 +60,12 @@ class DataError(ReemapError):
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems: list[Problem] = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def report(problems: Sequence[Problem], limit: int) -> list[str]:
+    """One line per problem, the first ``limit`` of them, then one line counting the rest."""
+    lines = [str(p) for p in problems[:limit]]
+    if len(problems) > limit:
+        rest = len(problems) - limit
+        lines.append(f"{problems[limit].path}: (file): {rest:,} more problem(s) not shown")
+    return lines

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
+import stat
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -27,9 +29,11 @@ from geo.geojson import prepare_geometries, to_geojson_bytes
 
 __all__ = [
     "EXTENSIONS",
+    "check_output",
     "export_bytes",
     "flatten",
     "format_for",
+    "neutralise_formulas",
     "output_paths",
     "write_layers",
 ]
@@ -108,9 +112,32 @@ def _geometry_type(gdf: gpd.GeoDataFrame) -> str:
     return types.pop() if len(types) == 1 else "Unknown"
 
 
+#: A cell starting with one of these is a formula to a spreadsheet (OWASP, CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formulas(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy where text cells (and headers) a spreadsheet would run get a leading ``'``.
+
+    OWASP's advice for CSV injection: a cell starting with ``=``, ``+``, ``-``, ``@``, tab
+    or carriage return is prefixed with an apostrophe, so it shows as text. Numbers are
+    left alone (``-12.5`` stays a number).
+    """
+    out = table.copy()
+    out.columns = [_inert(c) for c in out.columns]
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = [_inert(v) for v in out[column]]
+    return out
+
+
+def _inert(value: Any) -> Any:
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+
+
 def _write_csv(gdf: gpd.GeoDataFrame, target: Path) -> None:
     flat = _flat(gdf)
-    table = pd.DataFrame(flat.drop(columns=flat.geometry.name))
+    table = neutralise_formulas(pd.DataFrame(flat.drop(columns=flat.geometry.name)))
     table["geometry"] = shapely.to_wkt(np.asarray(flat.geometry.values), rounding_precision=-1)
     table.to_csv(target, index=False, encoding="utf-8")
 
@@ -140,6 +167,42 @@ def export_bytes(gdf: gpd.GeoDataFrame, fmt: str, *, layer: str) -> bytes:
         return target.read_bytes()
 
 
+def _targets(path: str | Path, layers: list[str], fmt: str) -> dict[str, Path]:
+    """Where each layer goes; an existing folder or a path ending in ``/`` is a folder."""
+    base = Path(path)
+    into_folder = str(path).endswith(("/", os.sep)) or base.is_dir()
+    if into_folder and len(layers) == 1:  # `--output out/`: the file goes into the folder
+        targets = output_paths(base / f"{layers[0]}{EXTENSIONS[fmt]}", layers, fmt)
+    elif into_folder and fmt == "gpkg":
+        targets = output_paths(base / "reemap.gpkg", layers, fmt)
+    else:
+        targets = output_paths(base, layers, fmt)
+    if len(set(targets.values())) > 1 and base.exists() and not base.is_dir():
+        raise InputError(f"{base}: several layers go to a folder, but this is a file")
+    for final in set(targets.values()):
+        check_output(final)
+    return targets
+
+
+def check_output(final: Path) -> None:
+    """Refuse an output that exists and is not a regular file (a device, a pipe, a folder)."""
+    if final.parent.exists() and not final.parent.is_dir():
+        raise InputError(f"{final.parent}: not a folder, so {final.name} cannot go into it")
+    try:
+        mode = final.stat().st_mode  # follows a symlink to what it names
+    except FileNotFoundError:
+        if final.is_symlink():
+            raise InputError(f"{final}: a broken symbolic link; pick another output") from None
+        return
+    if stat.S_ISDIR(mode):
+        raise InputError(f"{final}: a folder is in the way of the file to write")
+    if not stat.S_ISREG(mode):
+        raise InputError(
+            f"{final}: exists and is not a regular file (a device or a pipe); "
+            "pick another output"
+        )
+
+
 def write_layers(
     frames: Mapping[str, gpd.GeoDataFrame], path: str | Path, *, fmt: str | None = None
 ) -> list[Path]:
@@ -163,9 +226,7 @@ def write_layers(
     fmt = format_for(base, fmt)
     if not frames:
         raise InputError("nothing to export: no layer selected")
-    targets = output_paths(base, list(frames), fmt)
-    if len(set(targets.values())) > 1 and base.exists() and not base.is_dir():
-        raise InputError(f"{base}: several layers go to a folder, but this is a file")
+    targets = _targets(path, list(frames), fmt)
     written: list[Path] = []
     # Every file is staged; all move into place when the last is complete (ExitStack).
     with contextlib.ExitStack() as stack:

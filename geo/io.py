@@ -8,8 +8,11 @@ properties is ``layers.validate``'s job.
 
 from __future__ import annotations
 
-import json
+import csv
+import re
+import tempfile
 import warnings
+import zipfile
 from collections.abc import Collection
 from pathlib import Path
 from typing import Any
@@ -18,11 +21,14 @@ import geopandas as gpd
 import numpy as np
 import orjson
 import pandas as pd
+import pyarrow.parquet as pq
 import pyogrio
+import pyproj
 import shapely
 
-from geo import settings
+from geo import guard, settings
 from geo.errors import InputError
+from geo.nesting import bracket_depth, wkb_problem
 
 __all__ = ["FORMATS", "layer_names", "read_features"]
 
@@ -41,10 +47,6 @@ FORMATS: dict[str, str] = {
 
 
 def _check_size(path: Path, max_bytes: int) -> None:
-    if not path.exists():
-        raise InputError(f"{path}: no such file")
-    if not path.is_file():
-        raise InputError(f"{path}: not a file")
     size = path.stat().st_size
     if size == 0:
         raise InputError(f"{path}: the file is empty")
@@ -54,7 +56,15 @@ def _check_size(path: Path, max_bytes: int) -> None:
         )
 
 
-def _geojson_crs(doc: dict[str, Any]) -> str:
+#: CRS names a GeoJSON file may declare: an authority code, never a PROJ string (which can
+#: name files on the server, e.g. ``+init=``).
+_CRS_NAME = re.compile(
+    r"(?:(?:EPSG|ESRI|OGC|IAU_2015):[A-Za-z0-9_.]{1,20}"
+    r"|urn:ogc:def:crs:(?:EPSG|OGC|ESRI)::?[A-Za-z0-9_.]{0,10}:?[A-Za-z0-9_.]{1,20})"
+)
+
+
+def _geojson_crs(path: Path, doc: dict[str, Any]) -> str:
     crs = doc.get("crs")
     if not crs:
         return settings.WGS84  # RFC 7946: always WGS84 lon/lat
@@ -62,7 +72,14 @@ def _geojson_crs(doc: dict[str, Any]) -> str:
         name = crs["properties"]["name"]
     except (KeyError, TypeError):
         return settings.WGS84
-    return str(name)
+    shown = guard.excerpt(str(name), 60)
+    if not isinstance(name, str) or not _CRS_NAME.fullmatch(name):
+        raise InputError(f"{path}: the CRS {shown!r} is not an authority code such as EPSG:4326")
+    try:
+        pyproj.CRS.from_user_input(name)
+    except pyproj.exceptions.CRSError:
+        raise InputError(f"{path}: unknown CRS {shown!r}; use an EPSG code") from None
+    return name
 
 
 def _read_geojson(path: Path) -> gpd.GeoDataFrame:
@@ -75,8 +92,10 @@ def _read_geojson(path: Path) -> gpd.GeoDataFrame:
     features = doc.get("features")
     if not isinstance(features, list):
         raise InputError(f"{path}: the FeatureCollection has no 'features' list")
+    guard.check_counts(str(path), len(features), 0)
     rows: list[dict[str, Any]] = []
     geoms: list[Any] = []
+    keys: set[str] = set()
     for i, feature in enumerate(features, start=1):
         if not isinstance(feature, dict):
             raise InputError(f"{path}: #{i}: not a GeoJSON Feature")
@@ -84,10 +103,13 @@ def _read_geojson(path: Path) -> gpd.GeoDataFrame:
         if not isinstance(props, dict):
             raise InputError(f"{path}: #{i}: 'properties' is not an object")
         rows.append(props)
+        keys.update(props)
+        if len(keys) > settings.MAX_PROPERTIES:
+            guard.check_counts(str(path), len(features), len(keys))
         geoms.append(feature.get("geometry"))
     geometry = _decode_geometries(path, geoms, rows)
     frame = pd.DataFrame(rows, dtype=object) if rows else pd.DataFrame()
-    return gpd.GeoDataFrame(frame, geometry=geometry, crs=_geojson_crs(doc))
+    return gpd.GeoDataFrame(frame, geometry=geometry, crs=_geojson_crs(path, doc))
 
 
 def _decode_geometries(path: Path, geoms: list[Any], rows: list[dict[str, Any]]) -> np.ndarray:
@@ -96,11 +118,18 @@ def _decode_geometries(path: Path, geoms: list[Any], rows: list[dict[str, Any]])
         if geom is None:
             out[i] = None
             continue
+        text = orjson.dumps(geom)
+        fid = guard.excerpt(str(rows[i].get("id", f"#{i + 1}")), 80)
+        if bracket_depth(text) > settings.MAX_NESTING + 4:  # + a MultiPolygon's own 4 levels
+            raise InputError(
+                f"{path}: {fid}: geometry: nested more than {settings.MAX_NESTING} deep"
+            )
         try:
-            out[i] = shapely.from_geojson(orjson.dumps(geom))
+            out[i] = shapely.from_geojson(text)
         except (shapely.errors.GEOSException, ValueError, TypeError) as exc:
-            fid = rows[i].get("id", f"#{i + 1}")
-            raise InputError(f"{path}: {fid}: geometry: not a GeoJSON geometry ({exc})") from None
+            raise InputError(
+                f"{path}: {fid}: geometry: not a GeoJSON geometry ({guard.excerpt(str(exc))})"
+            ) from None
     return out
 
 
@@ -115,9 +144,9 @@ def _decode_nested(frame: pd.DataFrame, nested: Collection[str]) -> pd.DataFrame
 def loads_lenient(value: Any) -> Any:
     """JSON text that opens with ``[`` or ``{`` as its value, else the value as it is."""
     if isinstance(value, str) and value[:1] in "[{":
-        try:
-            return json.loads(value)
-        except ValueError:
+        try:  # orjson refuses nesting past 1024 levels; the validator bounds it further
+            return orjson.loads(value)
+        except orjson.JSONDecodeError:
             return value
     if isinstance(value, np.ndarray):
         return value.tolist()
@@ -129,11 +158,25 @@ def _none_for_nan(frame: pd.DataFrame) -> pd.DataFrame:
     return out.where(pd.notna(out), None)
 
 
+def _csv_shape(path: Path) -> None:
+    """Count the columns (from the header) and at most the rows (lines) before pandas reads."""
+    with path.open("rb") as handle:
+        header = handle.readline(1 << 20)
+        lines = 1 + sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+    if len(header) >= 1 << 20 and not header.endswith(b"\n"):
+        raise InputError(f"{path}: the header line is longer than 1 MB")
+    columns = next(csv.reader([header.decode("utf-8", errors="replace")]), [])
+    guard.check_counts(str(path), max(lines - 2, 0), len(columns))
+
+
 def _read_csv(path: Path, nested: Collection[str]) -> gpd.GeoDataFrame:
+    _csv_shape(path)
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError(f"{path}: not a readable UTF-8 CSV ({exc})") from None
+        message = guard.excerpt(str(exc))
+        raise InputError(f"{path}: not a readable UTF-8 CSV ({message})") from None
+    guard.check_counts(str(path), len(frame), len(frame.columns))
     cols = {c.lower(): c for c in frame.columns}
     if "wkt" in cols or "geometry" in cols:
         col = cols.get("wkt", cols.get("geometry"))
@@ -179,6 +222,10 @@ def _wkt(path: Path, column: pd.Series) -> np.ndarray:
         if not text:
             out[i] = None
             continue
+        if text.count("(") > settings.MAX_NESTING and bracket_depth(text) > settings.MAX_NESTING:
+            raise InputError(
+                f"{path}: #{i + 1}: geometry: WKT nested more than {settings.MAX_NESTING} deep"
+            )
         try:
             out[i] = shapely.from_wkt(text)
         except shapely.errors.GEOSException:
@@ -204,19 +251,32 @@ def _kml_properties(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _read_with_gdal(
-    path: Path, fmt: str, layer: str | None, nested: Collection[str]
+    path: Path, fmt: str, layer: str | None, nested: Collection[str], *, real: Path
 ) -> gpd.GeoDataFrame:
-    source = f"/vsizip/{path}" if fmt == "shapefile" and path.suffix == ".zip" else str(path)
+    if fmt == "shapefile" and path.suffix.lower() == ".zip":
+        with tempfile.TemporaryDirectory(prefix="reemap-shp-") as tmp:
+            shp = guard.unpack_shapefile(real, layer, Path(tmp), shown=str(path))
+            guard.check_magic(shp, "shapefile", shown=str(path))
+            return _read_pinned(shp, fmt, None, nested, shown=str(path))
+    return _read_pinned(real, fmt, layer, nested, shown=str(path))
+
+
+def _read_pinned(
+    path: Path, fmt: str, layer: str | None, nested: Collection[str], *, shown: str
+) -> gpd.GeoDataFrame:
+    """Read with the format's own driver only, after its header passed the limits."""
+    source = guard.gdal_source(path, fmt)
+    info = guard.gdal_info(source, fmt, layer=layer, shown=shown)
+    if not info.get("geometry_type"):
+        name = f"layer {guard.excerpt(layer, 40)!r}" if layer else "the layer"
+        raise InputError(f"{shown}: {name} is a plain table (no geometry); name a feature layer")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            if fmt == "parquet":
-                frame = gpd.read_parquet(path)
-            else:
-                frame = pyogrio.read_dataframe(source, layer=layer)
+        with guard.gdal_reading(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            frame = pyogrio.read_dataframe(source, layer=layer)
     except Exception as exc:
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InputError(f"{path}: cannot read as {fmt} ({message})") from None
+        message = guard.excerpt(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        raise InputError(f"{shown}: cannot read as {fmt} ({message})") from None
     table = pd.DataFrame(frame.drop(columns="geometry"))
     if fmt == "kml":
         table = _kml_properties(table)
@@ -227,13 +287,60 @@ def _read_with_gdal(
     )
 
 
-def layer_names(path: str | Path) -> list[str]:
-    """The layers a GeoPackage holds, in file order (``[]`` for other or unreadable files)."""
-    p = Path(path)
-    if FORMATS.get(p.suffix.lower()) != "gpkg":
-        return []
+def _read_parquet(path: Path, nested: Collection[str]) -> gpd.GeoDataFrame:
+    """GeoParquet: sizes from the footer first, then every WKB checked, then geopandas."""
     try:
-        return [str(name) for name, _ in pyogrio.list_layers(p)]
+        meta = pq.ParquetFile(path).metadata
+        geo = orjson.loads((meta.metadata or {}).get(b"geo", b"{}"))
+    except Exception as exc:
+        raise InputError(f"{path}: cannot read as parquet ({guard.excerpt(str(exc))})") from None
+    guard.check_counts(str(path), meta.num_rows, meta.num_columns - 1)
+    unpacked = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    if unpacked > settings.MAX_UNPACKED_BYTES:
+        raise InputError(
+            f"{path}: unpacks to {unpacked / 1e6:.0f} MB, over the "
+            f"{settings.MAX_UNPACKED_BYTES / 1e6:.0f} MB limit (REEMAP_MAX_UNPACKED_BYTES)"
+        )
+    column = geo.get("primary_column") if isinstance(geo, dict) else None
+    try:
+        if isinstance(column, str):
+            blobs = pq.read_table(path, columns=[column]).column(0)
+            for i, blob in enumerate(blobs.to_pylist()):
+                if isinstance(blob, bytes) and (problem := wkb_problem(blob, settings.MAX_NESTING)):
+                    raise InputError(f"{path}: #{i + 1}: {problem}")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            frame = gpd.read_parquet(path)
+    except InputError:
+        raise
+    except Exception as exc:
+        message = guard.excerpt(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        raise InputError(f"{path}: cannot read as parquet ({message})") from None
+    table = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    return gpd.GeoDataFrame(
+        _none_for_nan(_decode_nested(table, nested)),
+        geometry=frame.geometry.values,
+        crs=frame.crs,
+    )
+
+
+def layer_names(path: str | Path) -> list[str]:
+    """The layers a GeoPackage (or the shapefiles a zip) holds, in file order.
+
+    ``[]`` for other or unreadable files: those are ``read_features``' to report.
+    """
+    p = Path(path)
+    fmt = FORMATS.get(p.suffix.lower())
+    try:
+        real = guard.check_local_path(p)
+        guard.check_magic(real, fmt or "")
+        if fmt == "shapefile" and p.suffix.lower() == ".zip":
+            with zipfile.ZipFile(real) as archive:
+                return sorted(guard.shapefile_members(archive))
+        if fmt != "gpkg":
+            return []
+        with guard.gdal_reading():
+            return [str(name) for name, _ in pyogrio.list_layers(guard.gdal_source(real, fmt))]
     except Exception:  # unreadable files are read_features' to report
         return []
 
@@ -270,13 +377,18 @@ def read_features(
         The file is missing, empty, too large, of an unknown kind, or unreadable.
     """
     p = Path(path)
+    real = guard.check_local_path(p)
     _check_size(p, max_bytes)
     fmt = FORMATS.get(p.suffix.lower())
     if fmt is None:
         known = ", ".join(sorted(FORMATS))
-        raise InputError(f"{p}: unknown file type {p.suffix!r}; reemap reads {known}")
+        shown = guard.excerpt(p.suffix, 20)
+        raise InputError(f"{p}: unknown file type {shown!r}; reemap reads {known}")
+    guard.check_magic(real, fmt, shown=str(p))
     if fmt == "geojson":
         return _read_geojson(p)
     if fmt == "csv":
         return _read_csv(p, nested)
-    return _read_with_gdal(p, fmt, layer, nested)
+    if fmt == "parquet":
+        return _read_parquet(p, nested)
+    return _read_with_gdal(p, fmt, layer, nested, real=real)

@@ -48,3 +48,22 @@ COUNTRY_TOLERANCE_KM: Final[float] = 60.0
 #: Points per layer the map draws one by one; past this, a layer is aggregated into grid
 #: cells server-side (100k points draw in about a second in Chromium; 1M would not).
 MAX_POINTS_DRAWN: Final[int] = 200_000
+
+#: The most a zipped Shapefile may unpack to, and the most a GeoParquet file may declare
+#: uncompressed, before anything is parsed (env ``REEMAP_MAX_UNPACKED_BYTES``): a small
+#: compressed file must not expand to gigabytes.
+MAX_UNPACKED_BYTES: Final[int] = int(
+    os.environ.get("REEMAP_MAX_UNPACKED_BYTES", str(200 * 1024 * 1024))
+)
+
+#: The most features and properties (columns) one file may hold; counted before the
+#: features are read where the format says (GeoPackage, Shapefile, KML, GeoParquet, CSV).
+MAX_FEATURES: Final[int] = int(os.environ.get("REEMAP_MAX_FEATURES", "500000"))
+MAX_PROPERTIES: Final[int] = int(os.environ.get("REEMAP_MAX_PROPERTIES", "300"))
+
+#: How deep brackets may nest in a geometry (WKT parentheses, WKB or GeoJSON collections)
+#: or a property value (JSON lists and objects); checked before any parser recurses.
+MAX_NESTING: Final[int] = 16
+
+#: Problems printed for one file; the rest are counted in one last line.
+MAX_PROBLEMS_SHOWN: Final[int] = 200

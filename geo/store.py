@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import os
 import re
 import sqlite3
 import warnings
@@ -43,6 +44,8 @@ __all__ = [
 #: A label names a table and is shown in the app: a slug, never a path or SQL.
 _LABEL = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _MAX_LABEL = 48
+#: Table names GeoPackage and SQLite keep for themselves.
+_RESERVED_PREFIXES = ("gpkg", "rtree", "sqlite")
 
 
 @dataclass(frozen=True)
@@ -65,11 +68,28 @@ def check_label(label: str) -> str:
         )
     if "--" in label:  # cannot happen with the pattern; namespaced ids rely on it
         raise InputError(f"label {label!r}: '--' is reserved")
+    if label.startswith(_RESERVED_PREFIXES):
+        raise InputError(
+            f"label {label!r}: names starting with {', '.join(_RESERVED_PREFIXES)} are "
+            "reserved by GeoPackage and SQLite; pick another, e.g. 'my-sites'"
+        )
     return label
 
 
 def _path(store: Path | None) -> Path:
     return Path(store) if store is not None else settings.STORE_PATH
+
+
+def _real(path: Path) -> Path:
+    """The file a (possibly symlinked) store path names: changes go there, the link stays."""
+    return path.resolve() if path.is_symlink() else path
+
+
+def _sweep(path: Path) -> None:
+    """Remove temporary copies a killed import left beside the store (under the lock)."""
+    for stale in path.parent.glob(f".{path.name}.*.gpkg"):
+        with contextlib.suppress(OSError):
+            stale.unlink()
 
 
 def list_layers(store: Path | None = None) -> list[StoredLayer]:
@@ -93,14 +113,17 @@ def list_layers(store: Path | None = None) -> list[StoredLayer]:
     out = []
     for table, description in rows:
         try:
-            record: dict[str, Any] = json.loads(description or "{}")
-        except ValueError:
+            record = json.loads(description or "{}")
+        except (ValueError, RecursionError):
             record = {}
+        if not isinstance(record, dict):
+            record = {}
+        features = record.get("features", 0)
         out.append(
             StoredLayer(
                 label=str(table),
                 layer=str(record.get("layer", "")),
-                features=int(record.get("features", 0)),
+                features=features if isinstance(features, int) else 0,
                 file=str(record.get("file", "")),
                 imported_at=str(record.get("imported_at", "")),
             )
@@ -142,6 +165,8 @@ def _entry(label: str, path: Path) -> StoredLayer:
 
 @contextlib.contextmanager
 def _locked(path: Path) -> Iterator[None]:
+    if path.parent.exists() and not path.parent.is_dir():
+        raise InputError(f"{path.parent}: not a folder, so the store cannot go there")
     path.parent.mkdir(parents=True, exist_ok=True)
     with (path.parent / f".{path.name}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -151,9 +176,32 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+@contextlib.contextmanager
+def _new_version(store: Path, *, copy: bool) -> Iterator[Path]:
+    """``geo.atomic.staged`` for the store: what it points at, its mode kept, old copies gone.
+
+    A symlinked store stays a link (the file it points to is replaced), the store keeps its
+    file mode, and temporary copies a killed run left behind are removed first.
+    """
+    path = _real(store)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _sweep(path)
+    mode = path.stat().st_mode & 0o7777 if path.exists() else _default_mode()
+    with staged(path, copy=copy, sync=True) as tmp:
+        yield tmp
+        tmp.chmod(mode)
+
+
+def _default_mode() -> int:
+    """The mode a new file gets under the process's umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def _write_table(target: Path, label: str, gdf: gpd.GeoDataFrame, record: dict[str, Any]) -> None:
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore")
         pyogrio.write_dataframe(
             flatten(gdf),
             target,
@@ -202,7 +250,7 @@ def write_layer(
                 f"label {label!r} is already in the store; pick another, pass --replace, or "
                 f"delete it with `reemap imported --delete {label}`"
             )
-        with staged(path, copy=True, sync=True) as tmp:
+        with _new_version(path, copy=True) as tmp:
             _write_table(tmp, label, gdf, full)
     return _entry(label, path)
 
@@ -217,11 +265,13 @@ def delete_layer(label: str, *, store: Path | None = None) -> None:
         _entry(label, path)
         kept = [s for s in list_layers(path) if s.label != label]
         if not kept:
-            path.unlink()
+            _real(path).unlink()
             return
-        with staged(path, sync=True) as tmp:
+        with _new_version(path, copy=False) as tmp:
             for entry in kept:
-                raw = pyogrio.read_dataframe(path, layer=entry.label)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    raw = pyogrio.read_dataframe(f"GPKG:{_real(path)}", layer=entry.label)
                 record = {
                     "layer": entry.layer,
                     "file": entry.file,

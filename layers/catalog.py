@@ -8,7 +8,7 @@ hold ``--``, so imported ids can collide neither with them nor with each other.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -16,7 +16,7 @@ import pandas as pd
 
 from geo import settings
 from geo import store as geo_store
-from geo.errors import InputError
+from geo.errors import DataError, InputError, one_line
 from geo.io import read_features
 from layers.models import MODELS, layer_fields
 from layers.ownership import OwnershipGraph, load_graph
@@ -27,6 +27,7 @@ __all__ = [
     "ID_SEPARATOR",
     "LAYER_FILES",
     "Dataset",
+    "Imported",
     "empty_layer",
     "infer_layer",
     "layer_path",
@@ -35,6 +36,8 @@ __all__ = [
     "load_layer",
     "load_layers",
     "merge_imported",
+    "merge_parts",
+    "read_imported",
 ]
 
 #: Joins a label and a feature id: ``my-sites--norra-karr``.
@@ -126,6 +129,9 @@ class Dataset:
 
     frames: dict[str, gpd.GeoDataFrame]
     graph: OwnershipGraph
+    #: Imported tables left out because they cannot be read or break their schema:
+    #: label -> one line saying why (:attr:`Imported.broken`).
+    broken_imports: dict[str, str] = field(default_factory=dict)
 
 
 def load_dataset(
@@ -139,32 +145,78 @@ def load_dataset(
         The data folder (``settings.DATA_DIR`` when omitted).
     include_store
         Add users' imported layers (:func:`merge_imported`): each feature keeps
-        its layer, gains ``source_label``, and its id becomes ``LABEL--id``.
+        its layer, gains ``source_label``, and its id becomes ``LABEL--id``. A table that
+        cannot be read is left out and named in ``Dataset.broken_imports``.
     store
         The store file (``settings.STORE_PATH`` when omitted).
     """
     frames = load_layers(data_dir=data_dir)
+    broken: dict[str, str] = {}
     if include_store:
-        frames = merge_imported(frames, store=store)
-    return Dataset(frames=frames, graph=load_graph(frames, data_dir=data_dir))
+        imported = read_imported(store)
+        frames = merge_parts(frames, imported.frames)
+        broken = imported.broken
+    return Dataset(
+        frames=frames, graph=load_graph(frames, data_dir=data_dir), broken_imports=broken
+    )
 
 
-def load_imported(store: Path | None = None) -> dict[str, list[gpd.GeoDataFrame]]:
-    """Every imported table, typed and namespaced, grouped by layer.
+@dataclass(frozen=True)
+class Imported:
+    """The imported tables that can be shown, and those that cannot.
+
+    Parameters
+    ----------
+    frames
+        Layer -> the typed, namespaced tables of that layer.
+    broken
+        Label -> one line saying why that table cannot be shown (``"(store)"`` when the
+        store itself cannot be read). The other tables are shown all the same, and a
+        broken one can still be deleted.
+    """
+
+    frames: dict[str, list[gpd.GeoDataFrame]]
+    broken: dict[str, str]
+
+
+def read_imported(store: Path | None = None) -> Imported:
+    """Every imported table, typed and namespaced; a broken table is reported, not raised.
 
     Each frame has ``source_label`` and ids ``LABEL--id``. The tables were validated at
     import; they are validated again here (without the country check) so a hand-edited
-    store is reported rather than drawn.
+    store is reported rather than drawn, and one bad table never hides the others.
     """
-    out: dict[str, list[gpd.GeoDataFrame]] = {}
-    for entry in geo_store.list_layers(store):
-        raw = geo_store.read_layer(entry.label, nested=NESTED_PROPERTIES, store=store)
-        where = f"{store or settings.STORE_PATH}#{entry.label}"
-        typed = validate_frame(raw, entry.layer, label=where, check_countries=False)
+    frames: dict[str, list[gpd.GeoDataFrame]] = {}
+    broken: dict[str, str] = {}
+    where = store or settings.STORE_PATH
+    try:
+        entries = geo_store.list_layers(store)
+    except InputError as exc:
+        return Imported(frames, {"(store)": one_line(str(exc))})
+    for entry in entries:
+        try:
+            if entry.layer not in MODELS:
+                raise InputError(f"{where}#{entry.label}: unknown layer {entry.layer!r}")
+            raw = geo_store.read_layer(entry.label, nested=NESTED_PROPERTIES, store=store)
+            typed = validate_frame(
+                raw, entry.layer, label=f"{where}#{entry.label}", check_countries=False
+            )
+        except DataError as exc:
+            more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
+            broken[entry.label] = f"{exc.problems[0]}{more}"
+            continue
+        except InputError as exc:
+            broken[entry.label] = one_line(str(exc))
+            continue
         typed["id"] = [f"{entry.label}{ID_SEPARATOR}{fid}" for fid in typed["id"]]
         typed["source_label"] = entry.label
-        out.setdefault(entry.layer, []).append(typed)
-    return out
+        frames.setdefault(entry.layer, []).append(typed)
+    return Imported(frames, broken)
+
+
+def load_imported(store: Path | None = None) -> dict[str, list[gpd.GeoDataFrame]]:
+    """The imported tables that can be shown, grouped by layer (:func:`read_imported`)."""
+    return read_imported(store).frames
 
 
 def merge_imported(
@@ -174,8 +226,15 @@ def merge_imported(
 
     Curated features get ``source_label = None`` in layers that hold imported ones.
     """
+    return merge_parts(frames, load_imported(store))
+
+
+def merge_parts(
+    frames: Mapping[str, gpd.GeoDataFrame], imported: Mapping[str, list[gpd.GeoDataFrame]]
+) -> dict[str, gpd.GeoDataFrame]:
+    """The curated layers with imported tables (:attr:`Imported.frames`) appended."""
     out = dict(frames)
-    for layer, parts in load_imported(store).items():
+    for layer, parts in imported.items():
         base = frames.get(layer)
         pieces = [p for p in ([base] if base is not None else []) + parts if len(p)]
         merged = pd.concat(pieces, ignore_index=True) if pieces else parts[0]

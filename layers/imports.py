@@ -14,6 +14,7 @@ Imported features join the curated layers in ``layers.catalog.merge_imported``.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,6 +36,7 @@ from layers.validate import validate_frame
 __all__ = [
     "CLAIM_FLAG",
     "UserClaim",
+    "check_file",
     "import_bytes",
     "import_file",
 ]
@@ -96,6 +98,48 @@ def _with_claim(raw: gpd.GeoDataFrame, claim: UserClaim) -> gpd.GeoDataFrame:
     return out
 
 
+def check_file(
+    path: str | Path,
+    *,
+    layer: str | None = None,
+    source_layer: str | None = None,
+    claim: UserClaim | None = None,
+    max_bytes: int = settings.MAX_INPUT_BYTES,
+) -> tuple[gpd.GeoDataFrame, str]:
+    """Read and validate a user's file as an import would: ``reemap validate`` and
+    :func:`import_file` share this one path, so they accept and refuse the same files.
+
+    Returns
+    -------
+    GeoDataFrame, str
+        The typed features in EPSG:4326 and the layer they were validated as.
+
+    Raises
+    ------
+    InputError
+        An unknown layer, an unreadable file, or several layers without ``source_layer``.
+    DataError
+        The features break the layer's schema (every problem listed).
+    """
+    p = Path(path)
+    if layer is not None and layer not in MODELS:
+        raise InputError(f"unknown layer {layer!r}; layers are {', '.join(MODELS)}")
+    small = p.is_file() and p.stat().st_size <= max_bytes  # else read_features refuses it
+    names = layer_names(p) if source_layer is None and small else []
+    if len(names) > 1:
+        raise InputError(
+            f"{p}: the file holds {len(names)} layers ({', '.join(names[:10])}"
+            f"{', ...' if len(names) > 10 else ''}); name the one to read (--source-layer)"
+        )
+    raw = read_features(p, layer=source_layer, nested=NESTED_PROPERTIES, max_bytes=max_bytes)
+    if len(raw) == 0:
+        raise InputError(f"{p}: the file holds no features")
+    layer = layer or infer_layer(p, raw)
+    if claim is not None:
+        raw = _with_claim(raw, claim)
+    return validate_frame(raw, layer, label=str(p)), layer
+
+
 def import_file(
     path: str | Path,
     *,
@@ -107,7 +151,7 @@ def import_file(
     replace: bool = False,
     max_bytes: int = settings.MAX_INPUT_BYTES,
 ) -> geo_store.StoredLayer:
-    """Read, validate and store a user's file under ``label``.
+    """Read, validate (:func:`check_file`) and store a user's file under ``label``.
 
     Parameters
     ----------
@@ -119,7 +163,8 @@ def import_file(
         The layer whose schema applies; from the file's ``layer`` property or name when
         omitted.
     source_layer
-        The layer to read inside a GeoPackage that holds several (required then).
+        The layer to read inside a GeoPackage (or the shapefile inside a zip) that holds
+        several (required then).
     claim
         Sources and date for features that carry none (the user's own claim).
     store
@@ -143,22 +188,9 @@ def import_file(
     """
     geo_store.check_label(label)
     p = Path(path)
-    if layer is not None and layer not in MODELS:
-        raise InputError(f"unknown layer {layer!r}; layers are {', '.join(MODELS)}")
-    small = p.is_file() and p.stat().st_size <= max_bytes  # else read_features refuses it
-    names = layer_names(p) if source_layer is None and small else []
-    if len(names) > 1:
-        raise InputError(
-            f"{p}: the file holds {len(names)} layers ({', '.join(names)}); "
-            "name the one to import (--source-layer)"
-        )
-    raw = read_features(p, layer=source_layer, nested=NESTED_PROPERTIES, max_bytes=max_bytes)
-    if len(raw) == 0:
-        raise InputError(f"{p}: the file holds no features")
-    layer = layer or infer_layer(p, raw)
-    if claim is not None:
-        raw = _with_claim(raw, claim)
-    typed = validate_frame(raw, layer, label=str(p))
+    typed, layer = check_file(
+        p, layer=layer, source_layer=source_layer, claim=claim, max_bytes=max_bytes
+    )
     record = {
         "layer": layer,
         "file": p.name,
@@ -188,12 +220,15 @@ def import_bytes(
     name = Path(filename.replace("\\", "/")).name
     if name in ("", ".", ".."):
         name = "upload"
+    # the copy's own name: plain characters only (GDAL reads ':' as a driver prefix)
+    stem, suffix = Path(name).stem, Path(name).suffix
+    safe = (re.sub(r"[^A-Za-z0-9._-]", "_", stem)[:64] or "upload") + suffix[:12].lower()
     if len(data) > max_bytes:
         raise InputError(
             f"{name}: {len(data) / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit"
         )
     with tempfile.TemporaryDirectory(prefix="reemap-upload-") as tmp:
-        path = Path(tmp) / name
+        path = Path(tmp) / safe
         path.write_bytes(data)
         try:
             return import_file(
@@ -206,11 +241,11 @@ def import_bytes(
                 max_bytes=max_bytes,
             )
         except DataError as exc:
-            raise DataError(_renamed(p, name) for p in exc.problems) from None
+            raise DataError(_renamed(p, name, str(path)) for p in exc.problems) from None
         except InputError as exc:
             raise InputError(str(exc).replace(str(path), name)) from None
 
 
-def _renamed(problem: Problem, path: str) -> Problem:
+def _renamed(problem: Problem, path: str, tmp: str) -> Problem:
     """The same problem, reported against another file name."""
-    return Problem(path, problem.feature, problem.message)
+    return Problem(path, problem.feature, problem.message.replace(tmp, path))

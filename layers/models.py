@@ -59,13 +59,13 @@ __all__ = [
 class _Strict(BaseModel):
     # Extra properties are kept (users' files carry their own); types are not coerced from
     # strings, so "12" where a number belongs is reported.
-    model_config = ConfigDict(extra="allow", strict=True, frozen=True)
+    model_config = ConfigDict(extra="allow", strict=True, frozen=True, allow_inf_nan=False)
 
 
 class Owner(_Strict):
     """A direct owner of an asset."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
     name: NonEmpty
     stake_pct: Percent | None = None
 
@@ -73,7 +73,7 @@ class Owner(_Strict):
 class Source(_Strict):
     """A source a feature's figures come from."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
     title: NonEmpty
     url: WebUrl = None
     date: PartialDate
@@ -222,6 +222,9 @@ class Mine(Feature):
     production: NonNegative | None = None
     production_unit: CapacityUnit | AmountUnit | None = None
     production_year: Year | None = None
+    #: The year the source says first production is (or was) expected; a figure, so
+    #: ``figure_sources`` must name the source that states it.
+    start_year: Year | None = None
     element_shares_pct: Annotated[
         dict[Element, Annotated[float, Field(ge=0, le=100, strict=False)]],
         AfterValidator(_shares),
@@ -240,6 +243,8 @@ class Refinery(Feature):
     stages: list[Stage] = Field(default_factory=list)
     feedstock: str | None = None
     feed_sources: list[str] = Field(default_factory=list)
+    #: The year the source says first production or commissioning is (or was) expected.
+    start_year: Year | None = None
 
 
 class Seabed(Feature):

@@ -181,6 +181,7 @@ FIGURE_FIELDS: Final[tuple[str, ...]] = (
     "resource_t",
     "supply_years",
     "tonnage",
+    "start_year",
 )
 FIGURE_STAKE_PREFIX: Final[str] = "stake:"
 
@@ -369,6 +370,6 @@ def _integral(value: object) -> object:
 Year = Annotated[int, BeforeValidator(_integral), Field(ge=1900, le=2100)]
 #: The properties typed ``Year``: nullable integers in frames (2025, never 2025.0).
 INTEGER_FIELDS: Final[frozenset[str]] = frozenset(
-    {"capacity_year", "resource_year", "production_year"}
+    {"capacity_year", "resource_year", "production_year", "start_year"}
 )
 NonEmpty = Annotated[str, Field(min_length=1)]

@@ -8,6 +8,7 @@ fall outside their country, and duplicate ids.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import Any
 
@@ -20,7 +21,9 @@ from pydantic import ValidationError
 from geo import settings
 from geo.coords import country_mismatches, out_of_range, to_wgs84
 from geo.errors import DataError, Problem
+from geo.guard import excerpt
 from geo.io import read_features
+from geo.nesting import value_depth
 from layers.models import MODELS, Feature, number_fields
 from layers.schema import GEOMETRY_TYPES, INTEGER_FIELDS, OFFSHORE_LAYERS
 
@@ -42,7 +45,7 @@ def country_outlines() -> gpd.GeoDataFrame:
 def _feature_label(props: dict[str, Any], position: int) -> str:
     fid = props.get("id")
     if isinstance(fid, str) and fid.strip():
-        return fid.strip()[:80]
+        return excerpt(fid.strip(), 80)
     return f"#{position}"
 
 
@@ -56,6 +59,65 @@ def pydantic_messages(exc: ValidationError) -> list[str]:
             shown = repr(value)
             msg += f", got {shown if len(shown) <= 40 else shown[:37] + '...'}"
         out.append(f"{loc}: {msg}" if loc else msg)
+    return out
+
+
+#: Control characters no text may hold (tab, line feed and carriage return are allowed):
+#: a NUL cuts a GeoPackage text short, the others corrupt terminals and spreadsheets.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: Property names the store and the exporters keep for themselves (case-insensitive).
+RESERVED_PROPERTIES = frozenset({"fid", "geom", "geometry", "source_label"})
+_MAX_NAME = 64
+
+
+def property_name_problems(columns: list[str]) -> list[str]:
+    """Why a file's property names cannot be kept (reserved, clashing, control characters)."""
+    out = []
+    seen: dict[str, str] = {}
+    for column in columns:
+        name = str(column)
+        shown = excerpt(name, 40)
+        if not name.strip() or _CONTROL.search(name) or len(name) > _MAX_NAME:
+            out.append(
+                f"property {shown!r}: a name must be 1-{_MAX_NAME} characters, no control "
+                "characters; rename it"
+            )
+        elif name.lower() in RESERVED_PROPERTIES:
+            out.append(f"property {shown!r}: the name is reserved by reemap's store; rename it")
+        folded = name.casefold()
+        if folded in seen:
+            out.append(
+                f"property {shown!r}: differs from {excerpt(seen[folded], 40)!r} only in case "
+                "(a GeoPackage keeps one); rename one of them"
+            )
+        seen.setdefault(folded, name)
+    return out
+
+
+def value_problems(props: dict[str, Any]) -> list[str]:
+    """Control characters in any text, and values nested too deep (lists, objects)."""
+    out = []
+    for key, value in props.items():
+        if isinstance(value, str):
+            if match := _CONTROL.search(value):
+                out.append(f"{key}: holds a control character ({match.group()!r}); remove it")
+            continue
+        if not isinstance(value, list | dict | tuple):
+            continue
+        if value_depth(value, settings.MAX_NESTING) > settings.MAX_NESTING:
+            out.append(f"{key}: nested more than {settings.MAX_NESTING} levels deep")
+            continue
+        stack: list[Any] = [value]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, str) and (match := _CONTROL.search(item)):
+                out.append(f"{key}: holds a control character ({match.group()!r}); remove it")
+                break
+            if isinstance(item, dict):
+                stack.extend(item.keys())
+                stack.extend(item.values())
+            elif isinstance(item, list | tuple):
+                stack.extend(item)
     return out
 
 
@@ -120,8 +182,10 @@ def validate_frame(
         gdf = to_wgs84(raw, label=label)
     except ValueError as exc:
         raise DataError([Problem(label, "(file)", str(exc).removeprefix(f"{label}: "))]) from None
-    problems: list[Problem] = []
     columns = [c for c in gdf.columns if c != gdf.geometry.name]
+    problems = [Problem(label, "(file)", m) for m in property_name_problems(columns)]
+    if problems:  # rows would be read under names that cannot be kept
+        raise DataError(problems)
     records = pd.DataFrame(gdf[columns]).astype(object).to_dict("records")
     allowed = GEOMETRY_TYPES[layer]
     collections = {
@@ -143,7 +207,10 @@ def validate_frame(
             props["layer"] = layer
         name = _feature_label(props, position)
         labels.append(name)
-        messages: list[str] = []
+        messages = value_problems(props)
+        if messages:  # pydantic would repeat them, or recurse into them
+            problems.extend(Problem(label, name, m) for m in messages)
+            continue
         if props["layer"] != layer:
             messages.append(f"layer: {props['layer']!r}, but the file is read as {layer!r}")
         geom_msg = _geometry_problem(geom, allowed)

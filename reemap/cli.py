@@ -1,7 +1,9 @@
 """The ``reemap`` command line (design.md's contract).
 
 Exit codes: 0 success; 1 invalid data (one line per problem on stderr, ``PATH: FEATURE:
-problem``); 2 usage error or unreadable file; 3 a bug in reemap (one line, no traceback).
+problem``, at most ``settings.MAX_PROBLEMS_SHOWN`` and a count of the rest); 2 usage error,
+unreadable file or a refusal of the environment (disk full, no permission, not a regular
+file); 3 a bug in reemap (one line, no traceback). A user's file or system never gives 3.
 """
 
 from __future__ import annotations
@@ -19,27 +21,24 @@ import pandas as pd
 
 from geo import settings
 from geo.atomic import staged
-from geo.errors import DataError, InputError, Problem
-from geo.export import write_layers
-from geo.io import read_features
+from geo.errors import DataError, InputError, Problem, one_line, report
+from geo.export import check_output, neutralise_formulas, write_layers
 from geo.parquet import write_partitioned
 from layers.bods import bods_statements
 from layers.catalog import (
     LAYER_FILES,
-    infer_layer,
     layer_path,
     load_dataset,
     load_layer,
     load_layers,
 )
 from layers.changelog import load_changelog
+from layers.imports import check_file
 from layers.ownership import ENTITY_COLUMNS, STAKE_COLUMNS, load_graph
 from layers.provenance import counts_text, figure_counts, kind_counts, provenance_problems
 from layers.query import Query, apply_query, parse_values
-from layers.schema import NESTED_PROPERTIES
 from layers.sources import collect_sources, sources_markdown
 from layers.tables import load_dependency, load_flows, load_offtakes, read_table
-from layers.validate import validate_frame
 from reemap import cli_analysis, cli_imports, cli_routes, cli_server, cli_world
 from reemap.registry import COMMANDS as _COMMANDS
 from reemap.registry import EXTENSIONS as _EXTENSIONS
@@ -93,10 +92,15 @@ def _query_from(args: argparse.Namespace) -> Query:
 def _export(args: argparse.Namespace) -> int:
     query = _query_from(args)
     dataset = load_dataset(args.data_dir, include_store=True)
+    for label, why in dataset.broken_imports.items():
+        _err(f"reemap: imported layer {label!r} left out: {why}")
+        _err(f"reemap: (remove it with `reemap imported --delete {label}`)")
     selected = apply_query(dataset.frames, query, dataset.graph)
     if args.format == "bods":  # the ownership graph as BODS 0.4 statements, one JSON file
         return _export_bods(args, dataset.graph, selected)
     if args.format == "parquet-dataset":  # a folder: layer=NAME/country=ISO3/part-0.parquet
+        if Path(args.output).exists() and not Path(args.output).is_dir():
+            raise InputError(f"{args.output}: a parquet-dataset is a folder, but this is not one")
         write_partitioned(selected, args.output)
         counts = ", ".join(f"{name} {len(gdf)}" for name, gdf in selected.items())
         _err(f"wrote {args.output}: {counts} features")
@@ -128,6 +132,7 @@ def _export_bods(
 
 def _write_atomic(path: Path, data: bytes) -> None:
     """Write beside ``path`` and move into place: a failure leaves no partial file."""
+    check_output(path)  # never over a device, a pipe or a folder
     try:
         with staged(path, create=True) as tmp:
             tmp.write_bytes(data)
@@ -138,9 +143,7 @@ def _write_atomic(path: Path, data: bytes) -> None:
 @command("validate")
 def _validate(args: argparse.Namespace) -> int:
     path = Path(args.path)
-    raw = read_features(path, nested=NESTED_PROPERTIES)
-    layer = args.layer or infer_layer(path, raw)
-    typed = validate_frame(raw, layer, label=str(path))
+    typed, layer = check_file(path, layer=args.layer, source_layer=args.source_layer)
     _out(f"{path}: {len(typed)} features, valid as layer {layer}")
     return 0
 
@@ -197,19 +200,22 @@ def _sources(args: argparse.Namespace) -> int:
     if args.format == "counts":
         _out(counts_text(kind_counts(sources), figure_counts(frames)))
     elif args.format == "csv":
-        sys.stdout.write(sources.to_csv(index=False))
+        sys.stdout.write(neutralise_formulas(sources).to_csv(index=False))
     else:
         sys.stdout.write(sources_markdown(sources))
     return 0
 
 
-def app_command(port: int, *extra: str) -> list[str]:
+def app_command(port: int, *extra: str, host: str = "127.0.0.1") -> list[str]:
     """The ``streamlit run app.py`` command line: static serving on, usage stats off.
 
     Parameters
     ----------
     port
         The port to serve on (``make app`` uses 8501).
+    host
+        The address to listen on: this machine only unless asked (``0.0.0.0`` serves
+        every network interface; see the README on serving a team).
     *extra
         Further ``--option value`` pairs (tests bind to 127.0.0.1 and turn the file
         watcher off).
@@ -217,6 +223,7 @@ def app_command(port: int, *extra: str) -> list[str]:
     return [
         sys.executable, "-m", "reemap.serve", "run", str(settings.ROOT / "app.py"),
         "--server.port", str(port),
+        "--server.address", host,
         "--server.headless", "true",
         "--server.enableStaticServing", "true",
         "--browser.gatherUsageStats", "false",
@@ -227,7 +234,7 @@ def app_command(port: int, *extra: str) -> list[str]:
 @command("app")
 def _app(args: argparse.Namespace) -> int:
     ensure_static()  # static/ exists before Streamlit mounts it (a fresh clone has none)
-    cmd = app_command(args.port)
+    cmd = app_command(args.port, host=args.host)
     env = dict(os.environ)
     if args.data_dir:
         env["REEMAP_DATA_DIR"] = str(args.data_dir)
@@ -248,7 +255,7 @@ def _filters(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--status", action="append", metavar="S", help="status, e.g. operating")
     group.add_argument("--stage", action="append", metavar="S", help="processing stage")
     group.add_argument(
-        "--min-hree", type=float, metavar="PCT", help="minimum heavy-REE share of TREO, %"
+        "--min-hree", type=float, metavar="PCT", help="minimum heavy-REE share of TREO, %%"
     )
     group.add_argument(
         "--state-backed", action="store_true", help="only assets a state entity holds"
@@ -273,7 +280,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("layers", help="name, feature count and source file of each layer")
     export = sub.add_parser("export", help="write filtered layers to a file")
-    export.add_argument("--output", required=True, type=Path, metavar="PATH")
+    export.add_argument(
+        "--output",
+        required=True,
+        metavar="PATH",
+        help="a file, or a folder (an existing one, or PATH ending in '/') to write into",
+    )
     export.add_argument(
         "--format", choices=["geojson", "gpkg", "csv", "parquet", "parquet-dataset", "bods"],
         help="parquet-dataset: a folder partitioned by layer and country (GeoParquet 1.1); "
@@ -283,6 +295,11 @@ def build_parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check a file against a layer's schema")
     validate.add_argument("path", metavar="PATH")
     validate.add_argument("--layer", metavar="NAME")
+    validate.add_argument(
+        "--source-layer",
+        metavar="NAME",
+        help="the layer inside a GeoPackage (or shapefile inside a zip) that holds several",
+    )
     sources = sub.add_parser("sources", help="every source the bundled data cites")
     sources.add_argument(
         "--format", choices=["markdown", "csv", "counts"], default="markdown",
@@ -292,6 +309,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("check", help="validate every bundled layer and the ownership graph together")
     app = sub.add_parser("app", help="start the web app")
     app.add_argument("--port", type=int, default=8501)
+    app.add_argument(
+        "--host",
+        default="127.0.0.1",
+        metavar="ADDRESS",
+        help="the address to listen on (default 127.0.0.1: this machine only; "
+        "0.0.0.0 serves the network, see the README)",
+    )
     for extension in _EXTENSIONS:
         extension(sub)
     return parser
@@ -303,22 +327,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return _COMMANDS[args.command](args)
-    except DataError as exc:
-        for problem in exc.problems:
-            _err(str(problem))
-        return 1
-    except InputError as exc:
-        _err(f"reemap: {exc}")
-        return 2
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:  # the reader closed the pipe (`reemap dependency | head`)
+    except Exception as exc:
+        return _failed(exc)
+
+
+def _failed(exc: Exception) -> int:
+    """Report a failure on stderr, one line per problem; return its exit code."""
+    if isinstance(exc, DataError):
+        for line in report(exc.problems, settings.MAX_PROBLEMS_SHOWN):
+            _err(line)
+        return 1
+    if isinstance(exc, InputError):
+        _err(one_line(f"reemap: {exc}"))
+        return 2
+    if isinstance(exc, BrokenPipeError):  # the reader closed the pipe (`... | head`)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except Exception as exc:
-        first = str(exc).splitlines()[0] if str(exc) else ""
-        _err(f"reemap: internal error: {type(exc).__name__}: {first}")
-        return 3
+    if isinstance(exc, OSError):  # the environment: a full disk, no permission, a device
+        where = f"{exc.filename}: " if exc.filename else ""
+        _err(one_line(f"reemap: {where}{exc.strerror or type(exc).__name__}"))
+        return 2
+    first = str(exc).splitlines()[0] if str(exc) else ""
+    _err(one_line(f"reemap: internal error: {type(exc).__name__}: {first[:200]}"))
+    return 3
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import pandas as pd
 
 from geo import settings
 from geo.errors import InputError
+from geo.export import neutralise_formulas
 from layers.attributable import owner_entity, owner_tables
 from layers.catalog import load_dataset, load_layers
 from layers.coverage import coverage
@@ -42,7 +43,7 @@ def _tables(sections: dict[str, object], fmt: str) -> None:
     for name, frame in frames.items():
         _out(f"# {name}" if fmt == "csv" else f"\n== {name} ==")
         if fmt == "csv":
-            sys.stdout.write(frame.to_csv(index=False))
+            sys.stdout.write(neutralise_formulas(frame).to_csv(index=False))
         else:
             _out(
                 frame.to_string(index=False, na_rep="-", float_format=lambda x: f"{x:,.6g}")

@@ -77,7 +77,7 @@ def _import_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     imp.add_argument(
         "--source-layer",
         metavar="NAME",
-        help="the layer to read inside a GeoPackage that holds several",
+        help="the layer inside a GeoPackage (or shapefile inside a zip) that holds several",
     )
     imp.add_argument("--replace", action="store_true", help="replace a layer of that label")
     claim = imp.add_argument_group(

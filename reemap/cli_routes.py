@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from geo.errors import InputError
-from geo.export import write_layers
+from geo.export import neutralise_formulas, write_layers
 from layers.catalog import layer_path, load_layer
 from layers.chokepoints import exposure, exposure_text
 from layers.routes import build_from_files
@@ -47,7 +47,7 @@ def _chokepoints(args: argparse.Namespace) -> int:
             f"{args.period!r}; periods: {', '.join(sorted(set(routes['period'])))}"
         )
     if args.format == "csv":
-        sys.stdout.write(table.to_csv(index=False))
+        sys.stdout.write(neutralise_formulas(table).to_csv(index=False))
     elif args.format == "json":
         _out(table.to_json(orient="records", indent=1))
     else:

@@ -200,6 +200,17 @@ def test_validate_missing_file_and_unknown_layer(tmp_path: Path) -> None:
     path.write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
     result = _run("validate", str(path))
     assert result.returncode == 2
+    assert "the file holds no features" in result.stderr  # as `reemap import` says
+    point = {
+        "type": "Feature",
+        "properties": {},
+        "geometry": {"type": "Point", "coordinates": [1, 2]},
+    }
+    path.write_text(
+        json.dumps({"type": "FeatureCollection", "features": [point]}), encoding="utf-8"
+    )
+    result = _run("validate", str(path))
+    assert result.returncode == 2
     assert "cannot tell the layer" in result.stderr
 
 

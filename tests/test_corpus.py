@@ -100,7 +100,7 @@ CASES: list[tuple[str, str | None, int, list[tuple[str, str]]]] = [
         ],
     ),
     ("truncated.geojson", None, 2, [("", "not valid JSON")]),
-    ("binary_junk.gpkg", None, 2, [("", "cannot read as gpkg")]),
+    ("binary_junk.gpkg", None, 2, [("", "not a GeoPackage")]),
     ("empty.geojson", None, 2, [("", "the file is empty")]),
 ]
 

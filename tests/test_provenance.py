@@ -256,3 +256,42 @@ def test_sources_counts_command_on_the_bundled_data(
     out = capsys.readouterr().out
     assert out.startswith("distinct source URLs by kind")
     assert "naming their source" in out and "(100.0%)" in out
+
+
+def test_a_start_year_is_a_figure_that_must_name_its_source() -> None:
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from layers.models import Refinery
+    from layers.provenance import figure_keys, provenance_problems
+
+    named = Mine.model_validate(_mine(start_year=2027, figure_sources={"start_year": 1}))
+    assert named.start_year == 2027
+    assert "start_year" in figure_keys(named.model_dump())
+    assert "'start_year': the figure is null" in _messages(_mine(figure_sources={"start_year": 0}))
+    assert "points to source 5" in _messages(
+        _mine(start_year=2027, figure_sources={"start_year": 5}))
+    assert "greater than or equal to 1900" in _messages(_mine(start_year=27))
+    plant = Refinery.model_validate({
+        "id": "p", "name": "P", "layer": "refineries", "country": "USA",
+        "status": "construction", "stage": "separation", "start_year": 2026.0,
+        "sources": [{"title": "a", "date": "2025", "kind": "primary"}], "as_of": "2025-01-01",
+        "checked_on": "2026-12-05",
+    })
+    assert plant.start_year == 2026
+    # A start year with no figure_sources entry is refused by the provenance check.
+    unnamed = Mine.model_validate(_mine(
+        start_year=2027, checked_on="2026-12-05",
+        figure_sources={"capacity": 0, "stake:Lynas Rare Earths": 0})).model_dump()
+    rows = [unnamed, plant.model_dump()]
+    frames = {
+        "mines": gpd.GeoDataFrame([rows[0]], geometry=[Point(120, -28)], crs="EPSG:4326"),
+        "refineries": gpd.GeoDataFrame([rows[1]], geometry=[Point(-100, 40)], crs="EPSG:4326"),
+    }
+    found = [str(p) for p in provenance_problems(frames)]
+    assert found == [
+        "mines.geojson: m: figure_sources: 'start_year' names no source (add the index of the "
+        "source that states it)",
+        "refineries.geojson: p: figure_sources: 'start_year' names no source (add the index of "
+        "the source that states it)",
+    ]
