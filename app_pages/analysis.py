@@ -17,17 +17,14 @@ from layers.dependency import concentration, dependency_series, imports_by_origi
 from layers.outlook import importer_offtakes, supply_outlook
 from layers.scenario import KINDS, Disruption, highlight_map, run_scenario, targets
 from layers.schema import ELEMENT_GROUPS
-from ui.charts import (
+from ui.analysis_charts import (
     attributable_chart,
-    capacity_chart,
     china_capacity_chart,
-    concentration_chart,
     coverage_chart,
-    dependency_chart,
     outlook_chart,
     scenario_chart,
-    table_sources,
 )
+from ui.charts import capacity_chart, concentration_chart, dependency_chart, table_sources
 from ui.country_charts import china_share_chart, production_chart
 from ui.diagram import diagram_svg, owner_diagram
 from ui.mapview import build_map

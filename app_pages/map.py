@@ -15,7 +15,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages import filters, session, show
-from layers.countries import class_labels
+from layers.choropleth import class_labels
 from layers.query import Query
 from ui.mapview import build_map, map_html
 from ui.permalink import View, filter_summary, plain

@@ -14,7 +14,7 @@ from app_pages import session, show
 from layers.chokepoints import exposure, routes_through
 from layers.defaults import IMPORTER, compared_periods
 from layers.routes import compare_periods, periods, routes_in_period
-from ui.charts import chokepoint_chart
+from ui.analysis_charts import chokepoint_chart
 from ui.mapview import build_map
 from ui.readable import readable
 

@@ -20,7 +20,8 @@ from geo import settings
 from geo.store import store_version
 from layers.catalog import Dataset, load_dataset
 from layers.changelog import CHANGELOG_COLUMNS, load_changelog
-from layers.countries import STATS_FILE, choropleth_frame, load_country_stats
+from layers.choropleth import choropleth_frame
+from layers.countries import STATS_FILE, load_country_stats
 from layers.query import Query, all_value_counts, apply_query, query_masks
 from layers.tables import folder_dependency, folder_flows
 from layers.validate import country_outlines

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
+import warnings
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
@@ -204,7 +205,8 @@ def gdal_info(source: str, fmt: str, *, layer: str | None, shown: str) -> dict[s
         Unreadable, opened by another driver than ``fmt``'s, or over a limit.
     """
     try:
-        with gdal_reading():
+        with gdal_reading(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # GDAL's notes are not the user's business
             info: dict[str, Any] = pyogrio.read_info(source, layer=layer)
     except Exception as exc:
         raise InputError(f"{shown}: cannot read as {fmt} ({excerpt(str(exc))})") from None

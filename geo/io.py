@@ -339,7 +339,8 @@ def layer_names(path: str | Path) -> list[str]:
                 return sorted(guard.shapefile_members(archive))
         if fmt != "gpkg":
             return []
-        with guard.gdal_reading():
+        with guard.gdal_reading(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             return [str(name) for name, _ in pyogrio.list_layers(guard.gdal_source(real, fmt))]
     except Exception:  # unreadable files are read_features' to report
         return []

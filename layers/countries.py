@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, cast
 
-import geopandas as gpd
 import pandas as pd
 import pycountry
 
@@ -28,17 +27,14 @@ from geo.errors import DataError, InputError, Problem
 
 __all__ = [
     "AGGREGATES",
-    "CLASS_EDGES",
     "FLAGS",
     "MEASURES",
     "STATS_FILE",
     "Share",
     "china_share",
-    "choropleth_frame",
-    "choropleth_values",
-    "class_labels",
     "current",
     "load_country_stats",
+    "measure_name",
     "share_series",
     "world_total",
     "year_table",
@@ -199,7 +195,14 @@ def current(stats: pd.DataFrame) -> pd.DataFrame:
     return stats[stats["superseded_by"].isna()].reset_index(drop=True)
 
 
-def _measure(measure: str) -> str:
+def measure_name(measure: str) -> str:
+    """The table's name of a measure (``production`` -> ``mine_production``).
+
+    Raises
+    ------
+    InputError
+        When the measure is neither production nor reserves.
+    """
     name = MEASURE_ALIASES.get(measure, measure)
     if name not in MEASURES:
         raise InputError(f"unknown measure {measure!r}; use production or reserves")
@@ -208,14 +211,14 @@ def _measure(measure: str) -> str:
 
 def years(stats: pd.DataFrame, measure: str) -> list[int]:
     """The years that have figures for a measure, ascending."""
-    name = _measure(measure)
+    name = measure_name(measure)
     return sorted(set(stats.loc[stats["measure"] == name, "year"]))
 
 
 def world_total(stats: pd.DataFrame, measure: str, year: int) -> pd.Series | None:
     """USGS's stated world total (the current row), or None when no edition gives one."""
     rows = current(stats)
-    sel = (rows["measure"] == _measure(measure)) & (rows["year"] == year)
+    sel = (rows["measure"] == measure_name(measure)) & (rows["year"] == year)
     hit = rows[sel & (rows["country"] == "WLD")]
     return None if hit.empty else hit.iloc[0]
 
@@ -242,7 +245,7 @@ class Share:
 def china_share(stats: pd.DataFrame, measure: str, year: int) -> Share | None:
     """China's figure over USGS's world total for a year (None when either is missing)."""
     rows = current(stats)
-    sel = rows[(rows["measure"] == _measure(measure)) & (rows["year"] == year)]
+    sel = rows[(rows["measure"] == measure_name(measure)) & (rows["year"] == year)]
     china = sel[sel["country"] == "CHN"]
     world = world_total(stats, measure, year)
     if china.empty or world is None:
@@ -280,7 +283,7 @@ def year_table(stats: pd.DataFrame, measure: str, year: int) -> pd.DataFrame:
         The share is each figure over USGS's stated world total (never a sum), empty for
         the world row; ``share_bound`` is "<" when that total is a lower bound.
     """
-    name = _measure(measure)
+    name = measure_name(measure)
     rows = current(stats)
     sel = rows[(rows["measure"] == name) & (rows["year"] == year)].copy()
     world = world_total(stats, name, year)
@@ -324,7 +327,7 @@ def year_text(stats: pd.DataFrame, measure: str, year: int) -> str:
     InputError
         No edition gives that measure for that year (the message lists the years).
     """
-    name = _measure(measure)
+    name = measure_name(measure)
     table = year_table(stats, name, year)
     if table.empty:
         have = ", ".join(str(y) for y in years(stats, name))
@@ -359,165 +362,3 @@ def year_text(stats: pd.DataFrame, measure: str, year: int) -> str:
     )
     return "\n".join([f"{name.replace('_', ' ').capitalize()}, {year} ({unit})", *lines, "",
                       f"{total}. {china}.", note])  # fmt: skip
-
-
-#: Class edges (t REO) of the choropleth, per measure: a value falls in the first class
-#: whose upper edge exceeds it. Zero and "no data" are classes of their own, never these.
-CLASS_EDGES: Final[dict[str, tuple[float, ...]]] = {
-    "mine_production": (1_000.0, 10_000.0, 50_000.0, 100_000.0, float("inf")),
-    "reserves": (1_000_000.0, 5_000_000.0, 10_000_000.0, 20_000_000.0, float("inf")),
-}
-
-
-def class_labels(measure: str) -> list[str]:
-    """The legend labels of the classes of a measure, with the unit ("1,000-10,000 t REO")."""
-    name = _measure(measure)
-    edges = CLASS_EDGES[name]
-    unit = MEASURES[name]
-    labels, low = [], 0.0
-    for high in edges:
-        if high == float("inf"):
-            labels.append(f"{low:,.0f} {unit} or more")
-        else:
-            labels.append(f"{'over 0' if low == 0 else f'{low:,.0f}'} to {high:,.0f} {unit}")
-        low = high
-    return labels
-
-
-def choropleth_values(
-    stats: pd.DataFrame, measure: str, year: int, countries: list[str]
-) -> pd.DataFrame:
-    """Per country code, what the choropleth shows for one measure and year.
-
-    Parameters
-    ----------
-    stats
-        The country statistics (:func:`load_country_stats`).
-    measure
-        ``production`` or ``reserves`` (or the full measure name).
-    year
-        The year.
-    countries
-        ISO3 codes to colour (the basemap's countries).
-
-    Returns
-    -------
-    DataFrame
-        ``country, state, class_index, value, qualifier, estimated, edition, source_url,
-        notes``; ``state`` is ``value`` (a figure: ``class_index`` 0..n-1), ``zero`` (USGS
-        prints a dash), ``not available`` (USGS's NA, W or E) or ``no data`` (the country is
-        not in USGS's table that year): never a zero for a missing country.
-    """
-    name = _measure(measure)
-    rows = current(stats)
-    sel = rows[(rows["measure"] == name) & (rows["year"] == year)].set_index("country")
-    edges = CLASS_EDGES[name]
-    out: list[dict[str, Any]] = []
-    records = {str(k): {str(c): v for c, v in r.items()} for k, r in sel.to_dict("index").items()}
-    for code in countries:
-        if code not in records:
-            out.append({"country": code, "state": "no data", "class_index": None})
-            continue
-        r = records[code]
-        value = float(r["value"])
-        if r["flag"] == "zero":
-            state, klass = "zero", None
-        elif pd.isna(value):
-            state, klass = "not available", None
-        else:
-            state = "value"
-            klass = next(i for i, high in enumerate(edges) if value < high)
-        out.append(
-            {"country": code, "state": state, "class_index": klass,
-             "value": None if pd.isna(value) else value, "qualifier": r["qualifier"],
-             "flag": r["flag"], "estimated": bool(r["estimated"]), "edition": r["edition"],
-             "source_title": r["source_title"], "source_url": r["source_url"],
-             "source_date": r["source_date"], "source_publisher": r["source_publisher"],
-             "notes": r["notes"]}
-        )  # fmt: skip
-    columns = ["country", "state", "class_index", "value", "qualifier", "flag", "estimated",
-               "edition", "source_title", "source_url", "source_date", "source_publisher",
-               "notes"]  # fmt: skip
-    return pd.DataFrame(out, columns=columns)
-
-
-def _figure_text(value: float | None, qualifier: str | None, flag: str | None,
-                 estimated: bool, unit: str) -> str:
-    flag = flag if isinstance(flag, str) else None
-    qualifier = qualifier if isinstance(qualifier, str) else ""
-    if flag == "zero":
-        return f"0 {unit} (USGS: —, zero)"
-    if flag in FLAGS:
-        return f"{FLAGS[flag]} (USGS: {flag})"
-    if value is None or pd.isna(value):
-        return "not in USGS's table"
-    text = f"{qualifier}{value:,.0f} {unit}"
-    return f"{text} (estimated)" if estimated else text
-
-
-def choropleth_frame(
-    stats: pd.DataFrame, measure: str, year: int, outlines: gpd.GeoDataFrame
-) -> gpd.GeoDataFrame:
-    """The country outlines with what the choropleth shows for one measure and year.
-
-    Parameters
-    ----------
-    stats
-        The country statistics (:func:`load_country_stats`).
-    measure, year
-        What to show (``production`` or ``reserves``).
-    outlines
-        Country outlines with ``iso_a3`` and ``name`` (``data/countries.geojson``).
-
-    Returns
-    -------
-    GeoDataFrame
-        One row per outline: ``id``, ``name``, ``layer`` ("countries"), ``country``,
-        ``state`` (``value``, ``zero``, ``not available``, ``no data``), ``class_index``,
-        ``figure`` (text with unit), ``share`` and ``world`` (text), ``edition``,
-        ``sources`` (the edition that states the figure, or the table the country is
-        missing from), ``as_of`` (the year), ``notes``.
-    """
-    name = _measure(measure)
-    unit = MEASURES[name]
-    codes = [str(c) for c in outlines["iso_a3"]]
-    values = choropleth_values(stats, name, year, codes)
-    world = world_total(stats, name, year)
-    rows = current(stats)
-    year_rows = rows[(rows["measure"] == name) & (rows["year"] == year)]
-    edition_source = (
-        [] if year_rows.empty else [_source(year_rows.sort_values("source_date").iloc[-1])]
-    )
-    w = None if world is None else {str(k): v for k, v in world.items()}
-    world_text = "not stated" if w is None else _figure_text(
-        float(w["value"]), w["qualifier"], w["flag"], bool(w["estimated"]), unit
-    )  # fmt: skip
-    bound = w is not None and w["qualifier"] == ">"
-    records: list[dict[str, Any]] = []
-    for code, label, v in zip(codes, outlines["name"], values.to_dict("records"), strict=True):
-        value = v["value"] if v["state"] in ("value", "zero") else None
-        share = ""
-        if value is not None and w is not None and float(w["value"]) > 0:
-            pct = 100.0 * value / float(w["value"])
-            share = f"{'under ' if bound else ''}{pct:.1f}% of world"
-        missing = v["state"] == "no data"
-        figure = (
-            "no data: not in USGS's table for this year"
-            if missing
-            else _figure_text(value, v["qualifier"], v["flag"], bool(v["estimated"]), unit)
-        )
-        records.append(
-            {"id": code.lower(), "name": str(label), "layer": "countries", "country": code,
-             "state": v["state"], "class_index": v["class_index"], "figure": figure,
-             "share": share, "world": world_text, "edition": None if missing else v["edition"],
-             "sources": edition_source if missing else [_source(v)], "as_of": str(year),
-             "notes": None if missing else v["notes"]}
-        )  # fmt: skip
-    return gpd.GeoDataFrame(records, geometry=outlines.geometry.to_numpy(), crs=outlines.crs)
-
-
-def _source(row: Any) -> dict[str, str]:
-    r = {str(k): v for k, v in dict(row).items()}
-    return {"title": str(r["source_title"]), "url": str(r["source_url"]),
-            "date": str(r["source_date"]), "publisher": str(r["source_publisher"]),
-            "kind": str(r.get("source_kind") or "primary")}

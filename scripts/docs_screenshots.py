@@ -11,7 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from layers.catalog import load_layers
-from layers.countries import choropleth_frame, class_labels, load_country_stats
+from layers.choropleth import choropleth_frame, class_labels
+from layers.countries import load_country_stats
 from layers.validate import country_outlines
 from ui.mapview import build_map, map_html
 from ui.snapshot import snapshot_png

@@ -52,6 +52,7 @@ UNITS = {
     "rey_ppm_max": "ppm",
     "rey_ppm_typical": "ppm",
     "supply_years": "years of world demand",
+    "start_year": "year",
 }
 #: The field giving the year a figure describes, where there is one.
 YEAR_FIELDS = {

@@ -56,5 +56,5 @@ def test_the_countries_tab_shows_usgs_totals(data_dir: Path) -> None:
     captions = " ".join(c.value for c in at.caption)
     assert "World total as USGS states it: 390,000 t REO (MCS 2026 v1.3)" in captions
     assert "China's share: 69.2%" in captions
-    tables = [t.value for t in at.dataframe if "country_name" in t.value.columns]
-    assert tables and tables[0]["country"].iloc[0] == "CHN"
+    tables = [t.value for t in at.dataframe if "ISO code" in t.value.columns]  # as shown
+    assert tables and tables[0]["ISO code"].iloc[0] == "CHN"

@@ -9,10 +9,9 @@ import pandas as pd
 import pytest
 
 from geo.errors import DataError
+from layers.choropleth import choropleth_values, class_labels
 from layers.countries import (
     china_share,
-    choropleth_values,
-    class_labels,
     current,
     load_country_stats,
     share_series,

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from layers.catalog import load_layer
-from layers.countries import choropleth_frame, class_labels, load_country_stats
+from layers.choropleth import choropleth_frame, class_labels
+from layers.countries import load_country_stats
 from layers.validate import country_outlines
 from ui import style
 from ui.mapview import build_map, map_html

@@ -71,28 +71,44 @@ def test_a_broken_imported_table_is_left_out_named_and_deletable(
 # --- class 4: outputs that are not regular files ------------------------------------------
 
 
-@pytest.mark.parametrize("device", ["/dev/null", "/dev/full"])
-def test_export_never_replaces_a_device(store: Path, device: str) -> None:
-    before = Path(device).stat()
-    run = _export(store, "--output", device, "--layer", "mines")
+def _device(tmp_path: Path, name: str) -> Path:
+    """A character device like /dev/null or /dev/full: a private node when root may make one.
+
+    As root, code without the check renames its output over the device; a node of the
+    test's own keeps the machine's /dev/null safe from a run of such code.
+    """
+    real = Path("/dev") / name
+    if os.geteuid() != 0:
+        return real
+    node = tmp_path / name
+    os.mknod(node, 0o666 | stat.S_IFCHR, real.stat().st_rdev)
+    return node
+
+
+@pytest.mark.parametrize("device", ["null", "full"])
+def test_export_never_replaces_a_device(store: Path, tmp_path: Path, device: str) -> None:
+    path = _device(tmp_path, device)
+    before = path.stat()
+    run = _export(store, "--output", str(path), "--layer", "mines")
     line = assert_clean(run, code=2, lines=1)[0]
-    assert line == f"reemap: {device}: exists and is not a regular file (a device or a pipe); " \
+    assert line == f"reemap: {path}: exists and is not a regular file (a device or a pipe); " \
         "pick another output"  # fmt: skip
-    after = Path(device).stat()
+    after = path.stat()
     assert stat.S_ISCHR(after.st_mode) and after.st_rdev == before.st_rdev
-    assert not list(Path("/dev").glob(f".{Path(device).name}.*"))
+    assert not list(path.parent.glob(f".{path.name}.*"))
 
 
 def test_export_refuses_a_pipe_and_a_link_to_a_device(store: Path, tmp_path: Path) -> None:
     fifo = tmp_path / "pipe.geojson"
     os.mkfifo(fifo)
     link = tmp_path / "link.geojson"
-    link.symlink_to("/dev/null")
+    link.symlink_to(_device(tmp_path, "null"))
     for target in (fifo, link):
         run = _export(store, "--output", str(target), "--layer", "mines")
         assert "not a regular file" in assert_clean(run, code=2, lines=1)[0]
     assert stat.S_ISFIFO(fifo.stat().st_mode) and link.is_symlink()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.geojson", "pipe.geojson", "store"]
+    names = sorted(p.name for p in tmp_path.iterdir() if p.name != "null")
+    assert names == ["link.geojson", "pipe.geojson", "store"]
 
 
 def test_export_into_a_folder_writes_inside_it(store: Path, tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from shapely.geometry import Point
 
 from layers.catalog import load_dataset
 from layers.outlook import importer_offtakes, supply_outlook
-from ui.charts import outlook_chart
+from ui.analysis_charts import outlook_chart
 
 SRC = [{"title": "Release", "url": None, "date": "2025-03", "publisher": "Issuer",
         "kind": "primary"}]

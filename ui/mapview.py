@@ -188,7 +188,7 @@ def build_map(
     hree_definition
         The heavy-REE definition the shares use, named in the legend.
     choropleth
-        Country outlines with a statistic (``layers.countries.choropleth_frame``), drawn
+        Country outlines with a statistic (``layers.choropleth.choropleth_frame``), drawn
         under every other layer as the ``countries`` layer, with its own toggle.
     choropleth_legend
         Its legend section (``ui.style.choropleth_legend``: classes with units).

@@ -64,8 +64,11 @@ def node_names(frames: Mapping[str, gpd.GeoDataFrame], graph: OwnershipGraph) ->
 
 
 def label(column: str) -> str:
-    """The label of a field: from :data:`LABELS`, else the name with spaces, capitalised."""
-    return LABELS.get(column, column.replace("_", " ").capitalize())
+    """The label of a field: from :data:`LABELS`, else a field id with spaces, capitalised
+    (a column already named for people is kept as it is)."""
+    if column in LABELS:
+        return LABELS[column]
+    return column.replace("_", " ").capitalize() if column == column.lower() else column
 
 
 def is_raw_label(text: str) -> bool:

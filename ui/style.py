@@ -268,7 +268,7 @@ def choropleth_colors(frame: pd.DataFrame) -> tuple[list[str], np.ndarray]:
     """The choropleth's palette and each country's index: its class, else zero, NA, no data.
 
     ``frame`` has ``state`` (``value``, ``zero``, ``not available``, ``no data``) and
-    ``class_index`` (``layers.countries.choropleth_frame``). A country without a figure is
+    ``class_index`` (``layers.choropleth.choropleth_frame``). A country without a figure is
     never drawn in a class colour, and "no data" is never drawn as zero.
     """
     n = len(CHOROPLETH_COLORS)
