@@ -24,6 +24,7 @@ import pycountry
 
 from geo import settings
 from geo.errors import DataError, InputError, Problem
+from layers.tables import read_table
 
 __all__ = [
     "AGGREGATES",
@@ -102,13 +103,7 @@ def load_country_stats(path: Path | None = None) -> pd.DataFrame:
         Every problem, one line each (``PATH: COUNTRY YEAR MEASURE (EDITION): problem``).
     """
     p = path or settings.DATA_DIR / STATS_FILE
-    try:
-        raw = pd.read_csv(p, dtype=str, keep_default_na=False)
-    except (OSError, pd.errors.ParserError) as exc:
-        raise InputError(f"{p}: cannot read: {exc}") from exc
-    missing = [c for c in _COLUMNS if c not in raw.columns]
-    if missing:
-        raise InputError(f"{p}: missing column(s) {', '.join(missing)}")
+    raw = read_table(p, _COLUMNS)  # text, every required column there (else InputError)
     problems: list[Problem] = []
     for rec in raw.to_dict("records"):
         record = {str(k): str(v) for k, v in rec.items()}

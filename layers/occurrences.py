@@ -34,6 +34,7 @@ from geo import settings
 from geo.coords import country_mismatches
 from geo.errors import DataError, InputError, Problem
 from layers.schema import ELEMENTS
+from layers.tables import read_table
 
 __all__ = [
     "EXTRACT_FILE",
@@ -130,13 +131,7 @@ def read_extract(path: Path | None = None) -> pd.DataFrame:
         Every bad row, one problem each.
     """
     p = path or settings.DATA_DIR / EXTRACT_FILE
-    try:
-        raw = pd.read_csv(p, dtype=str, keep_default_na=False)
-    except (OSError, pd.errors.ParserError) as exc:
-        raise InputError(f"{p}: cannot read: {exc}") from exc
-    missing = [c for c in _COLUMNS if c not in raw.columns]
-    if missing:
-        raise InputError(f"{p}: missing column(s) {', '.join(missing)}")
+    raw = read_table(p, _COLUMNS)  # text, every required column there (else InputError)
     problems: list[Problem] = []
     rows: list[dict[str, Any]] = []
     for rec in raw.to_dict("records"):

@@ -78,7 +78,7 @@ def _serve_features(args: argparse.Namespace) -> int:
 def _server_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     server = sub.add_parser(
         "serve-features",
-        help="serve every layer as OGC API - Features (the reemap[server] extra)",
+        help="serve every layer as OGC API - Features (needs the server extra)",
     )
     server.add_argument("--host", default="127.0.0.1",
                         help="address to listen on (default 127.0.0.1: this machine only)")

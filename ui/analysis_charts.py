@@ -12,9 +12,8 @@ import altair as alt
 import geopandas as gpd
 import pandas as pd
 
-from layers.attributable import asset_table
 from layers.schema import CURRENT_STATUSES, STAGES
-from ui.charts import Figure
+from ui.charts import Figure, stated_capacity
 
 __all__ = [
     "attributable_chart",
@@ -159,9 +158,7 @@ def china_capacity_chart(frames: Mapping[str, gpd.GeoDataFrame], *,
     statuses
         Which assets count (operating and commissioning by default).
     """
-    assets = asset_table(frames)
-    data = assets[assets["status"].isin(statuses) & assets["capacity"].notna()
-                  & assets["capacity_unit"].notna()].copy()
+    data = stated_capacity(frames, statuses).copy()
     data["where"] = data["country"].eq("CHN").map({True: "China", False: "outside China"})
     data = (data.groupby(["capacity_unit", "stage", "where", "country"], sort=True)
             .agg(capacity=("capacity", "sum"), sites=("name", lambda n: ", ".join(sorted(n))))

@@ -24,6 +24,7 @@ __all__ = [
     "dependency_chart",
     "feature_sources",
     "figure_data",
+    "stated_capacity",
     "table_sources",
 ]
 
@@ -113,6 +114,15 @@ def _importer_order(importer: str) -> tuple[int, str]:
     return (0 if importer == "JPN" else 1, importer)
 
 
+def stated_capacity(frames: Mapping[str, gpd.GeoDataFrame],
+                    statuses: tuple[str, ...] = CURRENT_STATUSES) -> pd.DataFrame:
+    """The mines and plants of ``statuses`` whose capacity and its unit a source states
+    (:func:`layers.attributable.asset_table` rows): what the capacity charts draw."""
+    assets = asset_table(frames)
+    return assets[assets["status"].isin(statuses) & assets["capacity"].notna()
+                  & assets["capacity_unit"].notna()]
+
+
 def capacity_chart(
     frames: Mapping[str, gpd.GeoDataFrame], *, statuses: tuple[str, ...] = CURRENT_STATUSES
 ) -> Figure:
@@ -125,9 +135,7 @@ def capacity_chart(
     statuses
         Which assets count (operating and commissioning by default).
     """
-    assets = asset_table(frames)
-    data = assets[assets["status"].isin(statuses) & assets["capacity"].notna()
-                  & assets["capacity_unit"].notna()]
+    data = stated_capacity(frames, statuses)
     drawn = [frame[frame["id"].isin(data.loc[data["layer"] == layer, "id"])]
              for layer, frame in frames.items() if layer in ASSET_LAYERS]
     count = len(data)
