@@ -35,7 +35,7 @@ from layers.catalog import (
 )
 from layers.changelog import load_changelog
 from layers.imports import check_file
-from layers.ownership import ENTITY_COLUMNS, STAKE_COLUMNS, load_graph
+from layers.ownership_files import ENTITY_COLUMNS, STAKE_COLUMNS, load_graph
 from layers.provenance import counts_text, figure_counts, kind_counts, provenance_problems
 from layers.query import Query, apply_query, parse_values
 from layers.sources import collect_sources, sources_markdown
