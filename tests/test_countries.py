@@ -53,6 +53,22 @@ def test_mcs_2025_totals_as_usgs_states_them(stats: pd.DataFrame) -> None:
     assert all(r["unit"] == "t REO" for r in (world_prod, china_prod, world_res, china_res))
 
 
+def test_mcs_2022_totals_as_usgs_states_them(stats: pd.DataFrame) -> None:
+    # MCS 2022 data release, world table: "MCS2022,China,...,140000,168000",
+    # "MCS2022,World total (rounded),...,240000,280000" (2020, 2021 estimated)
+    china_2021 = _one(stats, "MCS 2022", "CHN", 2021, "mine_production")
+    world_2021 = _one(stats, "MCS 2022", "WLD", 2021, "mine_production")
+    assert (china_2021["value"], bool(china_2021["estimated"])) == (168_000, True)
+    assert (world_2021["value"], world_2021["qualifier"]) == (280_000, None)
+    # MCS 2023 revised the 2021 total to 290,000: the older row stays, marked
+    assert world_2021["superseded_by"] == "MCS 2023"
+    assert world_total(stats, "production", 2021)["value"] == 290_000
+    assert _one(stats, "MCS 2022", "WLD", 2020, "mine_production")["value"] == 240_000
+    assert _one(stats, "MCS 2022", "CHN", 2020, "mine_production")["value"] == 140_000
+    share = china_share(stats, "production", 2020)
+    assert share is not None and share.text() == "58.3%"  # 140,000 / 240,000
+
+
 def test_a_later_edition_wins_and_the_older_row_stays(stats: pd.DataFrame) -> None:
     old = _one(stats, "MCS 2025", "AUS", 2024, "mine_production")
     new = _one(stats, "MCS 2026 v1.3", "AUS", 2024, "mine_production")
