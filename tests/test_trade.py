@@ -48,7 +48,7 @@ def test_hs_codes_are_stated_with_their_edition_or_their_absence_is_explained() 
     assert len(coded) / len(flows) >= MIN_HS_SHARE
     for row in coded:
         assert row["hs_code"] in HS_CODES, row["id"]
-        assert row["hs_edition"] in {"HS 2017", "HS 2022"}, row["id"]
+        assert row["hs_edition"] in {"HS 2012", "HS 2017", "HS 2022"}, row["id"]
         assert f"HS {row['hs_code']}" in row["notes"], row["id"]  # says why this code
     for row in flows:
         if not row["hs_code"]:
