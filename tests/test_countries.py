@@ -12,6 +12,7 @@ from geo.errors import DataError
 from layers.choropleth import choropleth_values, class_labels
 from layers.countries import (
     china_share,
+    countries_with_statistics,
     current,
     load_country_stats,
     share_series,
@@ -160,6 +161,23 @@ def test_layers_lists_the_occurrences(capsys: pytest.CaptureFixture[str]) -> Non
     assert main(["layers"]) == 0
     row = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("occurrences"))
     assert int(row.split()[1]) >= 500
+
+
+def test_layers_lists_the_countries_statistics(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, stats: pd.DataFrame
+) -> None:
+    assert main(["layers"]) == 0
+    row = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("countries "))
+    _name, count, shown = row.split()
+    # features: the countries with statistics, never USGS's world total or "Other countries"
+    assert shown.endswith("country_stats.csv")
+    assert int(count) == len(countries_with_statistics(stats)) == 17
+    assert {"CHN", "USA", "BDI", "NGA"} <= set(countries_with_statistics(stats))
+    assert not {"WLD", "OTH"} & set(countries_with_statistics(stats))
+    # a data folder without the table: listed, with no features and no file
+    assert main(["--data-dir", str(tmp_path), "layers"]) == 0
+    row = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("countries "))
+    assert row.split()[1:] == ["0", "(no", "file)"]
 
 
 def test_charts_draw_current_figures_and_usgs_totals(stats: pd.DataFrame) -> None:
