@@ -20,7 +20,8 @@ from geo import store as geo_store
 from geo.errors import DataError, InputError, one_line
 from geo.io import read_features
 from layers.models import MODELS, layer_fields, schema_version
-from layers.ownership import OwnershipGraph, load_graph
+from layers.ownership import OwnershipGraph
+from layers.ownership_files import load_graph
 from layers.schema import AS_PUBLISHED_LAYERS, LAYERS, NESTED_PROPERTIES
 from layers.validate import typed_frame, validate_frame
 

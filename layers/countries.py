@@ -33,6 +33,7 @@ __all__ = [
     "STATS_FILE",
     "Share",
     "china_share",
+    "countries_with_statistics",
     "current",
     "load_country_stats",
     "measure_name",
@@ -188,6 +189,16 @@ def _supersession_problems(frame: pd.DataFrame, path: str) -> list[Problem]:
 def current(stats: pd.DataFrame) -> pd.DataFrame:
     """The figures that stand: one row per country, year and measure (no superseded row)."""
     return stats[stats["superseded_by"].isna()].reset_index(drop=True)
+
+
+def countries_with_statistics(stats: pd.DataFrame) -> list[str]:
+    """The ISO3 codes of the countries with at least one row, sorted.
+
+    USGS's world total (``WLD``) and "Other countries" (``OTH``) are not countries and are
+    left out; a country whose only figure is a mark (``NA``, ``W``) still has statistics.
+    """
+    codes = set(stats["country"]) - set(AGGREGATES)
+    return sorted(str(c) for c in codes)
 
 
 def measure_name(measure: str) -> str:

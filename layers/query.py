@@ -5,25 +5,22 @@ anywhere up the ownership chain (JOGMEC matches Lynas assets held through JARE),
 the graph, never by substring on a text column.
 
 Filtering a million features stays within tens of milliseconds: list-valued columns
-(``elements``, ``stages``) and each feature's direct owners are indexed once per frame,
-as per-row bitmasks, and kept while the frame lives; a query then tests every row with a
-few array operations. Frames are never changed in place, so an index stays true.
+(``elements``, ``stages``) and each feature's direct owners are indexed once per frame
+(:mod:`layers.indexes`), so a query tests every row with a few array operations.
 """
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from itertools import chain
-from typing import TypeVar
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from geo.errors import InputError
-from layers.ownership import OwnershipGraph, asset_key
+from layers.indexes import ListIndex, cached, list_index, owner_index
+from layers.ownership import OwnershipGraph
 from layers.schema import CAPACITY_UNITS, ELEMENTS, LAYERS, STATUSES
 
 __all__ = [
@@ -35,12 +32,6 @@ __all__ = [
     "query_masks",
     "value_counts",
 ]
-
-T = TypeVar("T")
-
-#: Frames smaller than this are filtered without building (and caching) an index.
-_MIN_INDEXED = 5000
-
 
 def parse_values(values: Iterable[str] | None) -> tuple[str, ...]:
     """Split repeated and comma-separated values (``a,b`` and ``a`` ``b`` alike), keeping order."""
@@ -110,116 +101,14 @@ class Query:
         )
 
 
-class _ListIndex:
-    """A list column (``elements``, ``stages``, owner nodes) precomputed for "any of" tests.
-
-    Each distinct value gets a code; with at most 64 distinct values every row keeps a
-    bitmask of its codes, so a test is one ``&`` over the rows; beyond that, the flat
-    codes and their rows are kept and a test is one ``isin`` over them.
-    """
-
-    def __init__(self, values: Iterable[object], size: int) -> None:
-        lists = [v if isinstance(v, list | tuple | np.ndarray) else () for v in values]
-        lengths = np.fromiter(map(len, lists), dtype=np.int64, count=size)
-        flat = np.fromiter(chain.from_iterable(lists), dtype=object, count=int(lengths.sum()))
-        codes, uniques = pd.factorize(flat)
-        self.size = size
-        self.codes: dict[object, int] = {v: i for i, v in enumerate(uniques)}
-        # each row's whole list, as a code, for counting distinct lists once
-        self.lists, self.distinct = pd.factorize(
-            np.fromiter(map(tuple, lists), dtype=object, count=size))
-        self.rows = np.repeat(np.arange(size), lengths)
-        self.flat = codes.astype(np.int64)
-        self.bits: np.ndarray | None = None
-        if len(uniques) <= 64:
-            self.bits = np.zeros(size, dtype=np.uint64)
-            starts = np.cumsum(lengths) - lengths
-            full = lengths > 0
-            if full.any():
-                one_hot = np.left_shift(np.uint64(1), self.flat.astype(np.uint64))
-                self.bits[full] = np.bitwise_or.reduceat(one_hot, starts[full])
-
-    def any_of(self, wanted: Iterable[object]) -> np.ndarray:
-        """Rows whose list holds at least one of ``wanted``."""
-        codes = [self.codes[w] for w in wanted if w in self.codes]
-        if not codes:
-            return np.zeros(self.size, dtype=bool)
-        if self.bits is not None:
-            mask = np.bitwise_or.reduce(np.left_shift(np.uint64(1), np.array(codes, np.uint64)))
-            return (self.bits & mask) != 0
-        out = np.zeros(self.size, dtype=bool)
-        out[self.rows[np.isin(self.flat, codes)]] = True
-        return out
-
-
-#: Per-frame precomputed indexes: id(frame) -> (weak reference to it, key -> (fingerprint,
-#: index)). An entry dies with its frame; a column replaced since changes its fingerprint.
-_Store = dict[object, tuple[tuple[object, ...], object]]
-_INDEXES: dict[int, tuple[weakref.ref[pd.DataFrame], _Store]] = {}
-
-
-def _fingerprint(column: pd.Series) -> tuple[object, ...]:
-    """What identifies a column's contents cheaply: its array, or a few of its cells."""
-    n = len(column)
-    if column.dtype != object:
-        return (n, column.array)
-    values = column.to_numpy()
-    return (n, values[0], values[n // 2], values[-1]) if n else (n,)
-
-
-def _same(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
-    if len(a) != len(b) or a[0] != b[0]:
-        return False
-    return all(x is y for x, y in zip(a[1:], b[1:], strict=True))
-
-
-def _cached(gdf: pd.DataFrame, key: object, column: str, build: Callable[[], T]) -> T:
-    """Return ``build()`` for this frame and key, computed once while the frame lives.
-
-    Frames are never changed in place (a house rule); a column replaced all the same is
-    noticed by its fingerprint and the index rebuilt.
-    """
-    if len(gdf) < _MIN_INDEXED:
-        return build()
-    entry = _INDEXES.get(id(gdf))
-    if entry is None or entry[0]() is not gdf:
-        ident = id(gdf)
-        entry = (weakref.ref(gdf, lambda _ref: _INDEXES.pop(ident, None)), {})
-        _INDEXES[ident] = entry
-    store = entry[1]
-    fingerprint = _fingerprint(gdf[column])
-    hit = store.get(key)
-    if hit is not None and _same(hit[0], fingerprint):
-        return hit[1]  # type: ignore[return-value]
-    value = build()
-    store[key] = (fingerprint, value)
-    return value
-
-
 def _any_of(gdf: pd.DataFrame, column: str, wanted: Iterable[str]) -> np.ndarray:
-    return _list_index(gdf, column).any_of(wanted)
-
-
-def _owner_index(layer: str, gdf: pd.DataFrame, graph: OwnershipGraph) -> _ListIndex:
-    """Each feature's direct owners, as the graph holds them (``owners_of[layer/id]``)."""
-    edges = graph.owners_of
-
-    def build() -> _ListIndex:
-        owners = [[o for o, _ in edges.get(asset_key(layer, i), ())] for i in gdf["id"]]
-        return _ListIndex(owners, len(gdf))
-
-    # the graph is part of the key; its size tells when assets were added since
-    key = ("owners", layer, id(graph), len(edges))
-    entry = _cached(gdf, key, "id", lambda: (weakref.ref(graph), build()))
-    if entry[0]() is not graph:
-        entry = (weakref.ref(graph), build())
-    return entry[1]
+    return list_index(gdf, column).any_of(wanted)
 
 
 def _owned_by(layer: str, gdf: pd.DataFrame, graph: OwnershipGraph, entities: list[str]
               ) -> np.ndarray:
     """Features owned, directly or up the chain, by any of ``entities``."""
-    index = _owner_index(layer, gdf, graph)
+    index = owner_index(layer, gdf, graph)
     wanted = [node for node in index.codes
               if any(node == e or e in graph.upstream(str(node)) for e in entities)]
     return index.any_of(wanted)
@@ -227,12 +116,12 @@ def _owned_by(layer: str, gdf: pd.DataFrame, graph: OwnershipGraph, entities: li
 
 def _state_backed(layer: str, gdf: pd.DataFrame, graph: OwnershipGraph) -> np.ndarray:
     """Features owned, up the chain, by a state-backed entity."""
-    index = _owner_index(layer, gdf, graph)
+    index = owner_index(layer, gdf, graph)
     return index.any_of([node for node in index.codes if graph.is_state_backed(str(node))])
 
 
 def _casefolded(gdf: pd.DataFrame) -> pd.Series:
-    return _cached(gdf, ("casefold", "name"), "name", lambda: pd.Series(
+    return cached(gdf, ("casefold", "name"), "name", lambda: pd.Series(
         [str(v).casefold() for v in gdf["name"].to_numpy(dtype=object)], dtype="str"))
 
 
@@ -387,28 +276,23 @@ def _count(kind: str, layer: str, gdf: gpd.GeoDataFrame, keep: np.ndarray, *,
         add([layer], int(keep.sum()))
     elif kind in _COLUMNS:
         column = _COLUMNS[kind]
-        codes, uniques = _cached(gdf, ("codes", column), column,
+        codes, uniques = cached(gdf, ("codes", column), column,
                                  lambda: pd.factorize(gdf[column].to_numpy(dtype=object)))
         per_value = np.bincount(codes[keep] + 1, minlength=len(uniques) + 1)[1:]
         for code in np.flatnonzero(per_value).tolist():
             add([str(uniques[code])], int(per_value[code]))
     elif kind == "elements":
-        _count_lists(_list_index(gdf, "elements"), keep, add, lambda v: {str(e) for e in v})
+        _count_lists(list_index(gdf, "elements"), keep, add, lambda v: {str(e) for e in v})
     elif kind == "stages":
         _count_stages(gdf, keep, add)
     elif graph is not None:
         def chain_of(owners: tuple[object, ...], g: OwnershipGraph = graph) -> set[str]:
             return set().union(*({str(o)} | g.upstream(str(o)) for o in owners))
 
-        _count_lists(_owner_index(layer, gdf, graph), keep, add, chain_of)
+        _count_lists(owner_index(layer, gdf, graph), keep, add, chain_of)
 
 
-def _list_index(gdf: pd.DataFrame, column: str) -> _ListIndex:
-    return _cached(gdf, ("list", column), column,
-                   lambda: _ListIndex(gdf[column].to_numpy(dtype=object), len(gdf)))
-
-
-def _count_lists(index: _ListIndex, keep: np.ndarray,
+def _count_lists(index: ListIndex, keep: np.ndarray,
                  add: Callable[[Iterable[str], int], None],
                  expand: Callable[[tuple[object, ...]], set[str]]) -> None:
     """Add each kept row's values (``expand`` of its list), one distinct list at a time."""
@@ -424,7 +308,7 @@ def _count_stages(gdf: pd.DataFrame, keep: np.ndarray,
         return
     stage_codes, stage_values = pd.factorize(gdf["stage"].to_numpy(dtype=object))
     if "stages" in gdf.columns:
-        index = _list_index(gdf, "stages")
+        index = list_index(gdf, "stages")
         lists, distinct = index.lists, index.distinct
     else:
         lists, distinct = np.zeros(len(gdf), dtype=np.int64), np.array([()], dtype=object)

@@ -17,7 +17,6 @@ The functions after :func:`build_routes` select routes by period and compare per
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,28 +30,17 @@ from geo.errors import DataError, InputError, Problem
 from geo.searoutes import geodesic_length_km, great_circle, sea_lane
 from layers.catalog import layer_path, load_layer, load_layers
 from layers.chokepoints import flows_of_routes, passes
+from layers.tables import check_flows, read_flows
 from layers.validate import country_outlines, validate_frame
 
 __all__ = [
-    "FLOW_COLUMNS",
     "build_from_files",
     "build_routes",
     "compare_periods",
     "periods",
-    "read_flows",
     "routes_in_period",
 ]
 
-#: Columns a flows file must have (see ``_OPTIONAL_COLUMNS`` for the optional ones).
-FLOW_COLUMNS: tuple[str, ...] = (
-    "id", "origin", "destination", "origin_port", "destination_port", "origin_site", "product",
-    "hs_code", "tonnage", "tonnage_unit", "period", "source_title", "source_url", "source_date",
-    "source_publisher", "as_of", "notes",
-)
-#: Columns a flows file may have: the destination site, the HS edition of ``hs_code``
-#: (e.g. ``HS 2022``) and the kind of the row's source (issue 13).
-_OPTIONAL_COLUMNS: tuple[str, ...] = ("destination_site", "hs_edition", "source_kind")
-_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _NOTES = {
     "sea": "Sea lane modelled on searoute's maritime network (Eurostat marnet) between the "
     "two ports, not a ship's track.",
@@ -61,29 +49,6 @@ _NOTES = {
     "great_circle": "No pair of ports is known for this flow: drawn as the great circle "
     "between the best points known ({ends}); not a real path.",
 }
-
-
-def read_flows(path: str | Path) -> pd.DataFrame:
-    """Read a flows CSV: every column as text, empty cells as ``None``.
-
-    Raises
-    ------
-    InputError
-        The file cannot be read or lacks a required column.
-    """
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(f"{p}: no such file")
-    try:
-        frame = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8")
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InputError(f"{p}: not a readable CSV file ({first})") from None
-    missing = [c for c in FLOW_COLUMNS if c not in frame.columns]
-    if missing:
-        raise InputError(f"{p}: missing column(s) {', '.join(missing)}")
-    frame = frame.map(lambda v: v.strip() if isinstance(v, str) else v)
-    return frame.replace({"": None})
 
 
 @dataclass(frozen=True)
@@ -120,12 +85,6 @@ def _country_place(iso3: str) -> _Place | None:
     largest = parts.iloc[int(np.argmax(parts.to_crs(settings.EQUAL_AREA).area.to_numpy()))]
     point = largest.representative_point()
     return _Place((float(point.x), float(point.y)), iso3, None, f"country {iso3}")
-
-
-def _number(text: str | None) -> float | None:
-    if text is None:
-        return None
-    return float(text)  # "1,000" or "1,5" is refused, never guessed
 
 
 def _leg(kind: str, start: _Place, end: _Place) -> tuple[Any, bool]:
@@ -189,7 +148,7 @@ def _feature(
     }
     if row.get("source_kind"):  # optional column (issue 13's schema)
         source["kind"] = row["source_kind"]
-    tonnage = _number(row["tonnage"])
+    tonnage = row["tonnage"]
     return {
         "id": f"{row['id']}-{leg}",
         "name": f"{row['origin']} to {row['destination']}: {row['product']} ({row['period']}, "
@@ -202,7 +161,8 @@ def _feature(
         "notes": f"{note} {row['notes'] or ''}".strip(),
         "flow_id": row["id"], "origin": row["origin"], "destination": row["destination"],
         "origin_port": row["origin_port"], "destination_port": row["destination_port"],
-        "product": row["product"], "hs_code": row["hs_code"], "hs_edition": row["hs_edition"],
+        "product": row["product"], "hs_code": row["hs_code"],
+        "hs_edition": row.get("hs_edition"),
         "tonnage": tonnage, "tonnage_unit": row["tonnage_unit"],
         "period": row["period"], "route_kind": kind, "geometry_approximate": approximate,
         "length_km": round(geodesic_length_km(geometry), 1),
@@ -223,7 +183,8 @@ def build_routes(
     Parameters
     ----------
     flows
-        Rows as :func:`read_flows` returns them (text, ``None`` for empty).
+        The flow table as :func:`layers.tables.read_flows` reads it (text); its rows are
+        checked by :func:`layers.tables.check_flows`, the flow table's own check.
     ports
         The ``ports`` layer (``id``, Point geometry, ``country``).
     sites
@@ -245,24 +206,9 @@ def build_routes(
         every problem is listed, nothing is returned.
     """
     port_places, site_places = _places(ports, "port"), _places(sites, "site")
-    problems: list[Problem] = []
+    rows, problems = check_flows(flows, label)
     features: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    for position, raw in enumerate(flows.to_dict("records"), start=2):
-        row = {c: raw.get(c) for c in (*FLOW_COLUMNS, *_OPTIONAL_COLUMNS)}
-        fid = row["id"] or f"line {position}"
-        if not row["id"] or not _SLUG.match(row["id"]):
-            problems.append(Problem(label, fid, "id must be a slug (lowercase, digits, '-')"))
-            continue
-        if row["id"] in seen:
-            problems.append(Problem(label, fid, "id is used twice"))
-            continue
-        seen.add(row["id"])
-        try:
-            _number(row["tonnage"])
-        except ValueError:
-            problems.append(Problem(label, fid, f"tonnage {row['tonnage']!r} is not a number"))
-            continue
+    for row in rows:
         legs, found = _resolve(row, port_places, site_places, label)
         problems.extend(found)
         features.extend(_feature(row, *leg) for leg in legs)

@@ -27,11 +27,14 @@ __all__ = [
     "DEPENDENCY_FILE",
     "FLOWS_FILE",
     "OFFTAKES_FILE",
+    "check_flows",
+    "check_rows",
     "folder_dependency",
     "folder_flows",
     "load_dependency",
     "load_flows",
     "load_offtakes",
+    "read_flows",
     "read_table",
 ]
 
@@ -152,23 +155,55 @@ def read_table(path: Path, required: Iterable[str]) -> pd.DataFrame:
     return frame.fillna("")
 
 
-def _load(path: Path, model: type[_Row], key: str) -> pd.DataFrame:
-    frame = read_table(path, [f for f, i in model.model_fields.items() if i.is_required()])
+def _required(model: type[_Row]) -> list[str]:
+    return [f for f, i in model.model_fields.items() if i.is_required()]
+
+
+def check_rows(
+    frame: pd.DataFrame, model: type[_Row], key: str, label: str
+) -> tuple[list[dict[str, Any]], list[Problem]]:
+    """Check a table's rows (text, as :func:`read_table` gives them) against ``model``.
+
+    Returns
+    -------
+    rows, problems
+        The rows that pass, typed by the model (extra columns kept), and one problem per
+        row and field of those that fail (``LABEL: KEY: field: problem``), plus a duplicate
+        ``id``; the caller raises or adds problems of its own.
+    """
     rows: list[dict[str, Any]] = []
     problems: list[Problem] = []
     seen: set[str] = set()
     for line, record in enumerate(frame.to_dict("records"), start=2):
-        label = record.get(key) or f"line {line}"
+        name = record.get(key) or f"line {line}"
         try:
-            rows.append(model.model_validate(record).model_dump())
+            row = model.model_validate(record).model_dump()
         except ValidationError as exc:
-            problems.extend(Problem(str(path), label, m) for m in pydantic_messages(exc))
-        if key == "id" and label in seen:
-            problems.append(Problem(str(path), label, "id: duplicate"))
-        seen.add(label)
+            problems.extend(Problem(label, name, m) for m in pydantic_messages(exc))
+            row = None
+        if key == "id" and name in seen:
+            problems.append(Problem(label, name, "id: duplicate"))
+        elif row is not None:
+            rows.append(row)
+        seen.add(name)
+    return rows, problems
+
+
+def _load(path: Path, model: type[_Row], key: str) -> pd.DataFrame:
+    rows, problems = check_rows(read_table(path, _required(model)), model, key, str(path))
     if problems:
         raise DataError(problems)
     return pd.DataFrame.from_records(rows, columns=list(model.model_fields) if not rows else None)
+
+
+def read_flows(path: Path) -> pd.DataFrame:
+    """Read a flow table as text (unchecked: :func:`check_flows` checks its rows)."""
+    return read_table(path, _required(Flow))
+
+
+def check_flows(frame: pd.DataFrame, label: str) -> tuple[list[dict[str, Any]], list[Problem]]:
+    """Check flow rows against :class:`Flow`: the one flow check, also used to build routes."""
+    return check_rows(frame, Flow, "id", label)
 
 
 #: The tables' files under a data folder.

@@ -21,7 +21,8 @@ from geo import settings
 from geo.errors import InputError
 from layers.attributable import owner_entity, owner_tables
 from layers.catalog import load_layers, merge_imported
-from layers.ownership import OwnershipGraph, load_graph
+from layers.ownership import OwnershipGraph
+from layers.ownership_files import load_graph
 from layers.query import Query, apply_query, parse_values
 from layers.scenario import parse_disruption, run_scenario
 from layers.schema import CURRENT_STATUSES, STATUSES

@@ -35,10 +35,11 @@ from layers.catalog import (
 )
 from layers.changelog import load_changelog
 from layers.imports import check_file
-from layers.ownership import ENTITY_COLUMNS, STAKE_COLUMNS, load_graph
+from layers.ownership_files import ENTITY_COLUMNS, STAKE_COLUMNS, load_graph
 from layers.provenance import counts_text, figure_counts, kind_counts, provenance_problems
 from layers.query import Query, apply_query, parse_values
 from layers.sources import collect_sources, sources_markdown
+from layers.table_layers import TABLE_LAYERS, table_layer_count, table_layer_path
 from layers.tables import load_dependency, load_flows, load_offtakes, read_table
 from reemap import cli_analysis, cli_imports, cli_routes, cli_server, cli_world
 from reemap.registry import COMMANDS as _COMMANDS
@@ -65,12 +66,21 @@ def _layers(args: argparse.Namespace) -> int:
     for name in LAYER_FILES:
         path = layer_path(name, args.data_dir)
         count = len(load_layer(name, path)) if path.exists() else 0
-        shown = path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
-        rows.append((name, str(count), str(shown) if path.exists() else "(no file)"))
+        rows.append((name, str(count), _shown(path)))
+    for name in TABLE_LAYERS:  # drawn from a table (countries: country_stats.csv)
+        path = table_layer_path(name, args.data_dir)
+        rows.append((name, str(table_layer_count(name, args.data_dir)), _shown(path)))
     width = [max(len(r[i]) for r in [("layer", "features", "file"), *rows]) for i in range(3)]
     for row in [("layer", "features", "file"), *rows]:
         _out(f"{row[0]:<{width[0]}}  {row[1]:>{width[1]}}  {row[2]}")
     return 0
+
+
+def _shown(path: Path) -> str:
+    """A file as ``reemap layers`` shows it: relative to the working folder when inside it."""
+    if not path.exists():
+        return "(no file)"
+    return str(path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path)
 
 
 def _query_from(args: argparse.Namespace) -> Query:

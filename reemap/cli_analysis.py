@@ -17,7 +17,8 @@ from layers.attributable import owner_entity, owner_tables
 from layers.catalog import load_dataset, load_layers
 from layers.coverage import coverage
 from layers.dependency import concentration, dependency_series, imports_by_origin
-from layers.ownership import OwnershipGraph, load_graph
+from layers.ownership import OwnershipGraph
+from layers.ownership_files import load_graph
 from layers.scenario import parse_disruption, run_scenario
 from layers.schema import CURRENT_STATUSES, STATUSES
 from layers.tables import load_dependency, load_flows

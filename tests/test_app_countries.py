@@ -41,7 +41,10 @@ def test_the_sidebar_colours_the_countries_by_year(data_dir: Path) -> None:
     assert '"name":"countries"' not in _map_script(at)  # off until chosen
     at.selectbox(key="f_stat").set_value("production").run()
     assert not at.exception, at.exception
-    assert at.select_slider(key="f_stat_year").value == 2025  # the latest year
+    slider = at.select_slider(key="f_stat_year")
+    assert slider.value == 2025  # the latest year
+    # the slider covers every year an edition gives, MCS 2022's 2020 included
+    assert [int(y) for y in slider.options] == [2020, 2021, 2022, 2023, 2024, 2025]
     at.select_slider(key="f_stat_year").set_value(2023).run()
     script = _map_script(at)
     assert "Mine production 2023 (USGS)" in script

@@ -81,3 +81,19 @@ def test_owners_offtakes_and_the_diagram(dataset) -> None:
 @pytest.mark.parametrize("key", ["mines/no-such-mine", "routes/x", "nothing", "mines/", ""])
 def test_unknown_assets_give_none(dataset, key) -> None:
     assert asset_view(dataset.frames, dataset.graph, key) is None
+
+
+def test_an_element_distribution_reads_as_stated_with_its_source() -> None:
+    frames = _frames(element_shares_pct={"Nd": 17.95, "Dy": 0.205, "Y": 19.0},
+                     figure_sources={"element_shares_pct": 0})
+    view = asset_view(frames, OwnershipGraph(), "mines/x")
+    row = view.figures.set_index("Figure").loc["Element distribution (% of TREO)"]
+    assert row["Value"] == "Nd 17.95%, Dy 0.205%, Y 19%"  # never rounded
+    assert (row["Source"], row["Kind"]) == ("Annual report", "primary")
+
+
+def test_a_bundled_element_distribution_is_on_the_asset_page(dataset) -> None:
+    view = asset_view(dataset.frames, dataset.graph, "mines/steenkampskraal")
+    row = view.figures.set_index("Figure").loc["Element distribution (% of TREO)"]
+    assert row["Value"] == "Nd 17.95%, Pr 5.12%, Dy 1%, Tb 0.21%"
+    assert row["Kind"] == "primary" and row["Link"].startswith("https://www.steenkampskraal.com/")

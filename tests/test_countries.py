@@ -12,6 +12,7 @@ from geo.errors import DataError
 from layers.choropleth import choropleth_values, class_labels
 from layers.countries import (
     china_share,
+    countries_with_statistics,
     current,
     load_country_stats,
     share_series,
@@ -53,6 +54,22 @@ def test_mcs_2025_totals_as_usgs_states_them(stats: pd.DataFrame) -> None:
     assert all(r["unit"] == "t REO" for r in (world_prod, china_prod, world_res, china_res))
 
 
+def test_mcs_2022_totals_as_usgs_states_them(stats: pd.DataFrame) -> None:
+    # MCS 2022 data release, world table: "MCS2022,China,...,140000,168000",
+    # "MCS2022,World total (rounded),...,240000,280000" (2020, 2021 estimated)
+    china_2021 = _one(stats, "MCS 2022", "CHN", 2021, "mine_production")
+    world_2021 = _one(stats, "MCS 2022", "WLD", 2021, "mine_production")
+    assert (china_2021["value"], bool(china_2021["estimated"])) == (168_000, True)
+    assert (world_2021["value"], world_2021["qualifier"]) == (280_000, None)
+    # MCS 2023 revised the 2021 total to 290,000: the older row stays, marked
+    assert world_2021["superseded_by"] == "MCS 2023"
+    assert world_total(stats, "production", 2021)["value"] == 290_000
+    assert _one(stats, "MCS 2022", "WLD", 2020, "mine_production")["value"] == 240_000
+    assert _one(stats, "MCS 2022", "CHN", 2020, "mine_production")["value"] == 140_000
+    share = china_share(stats, "production", 2020)
+    assert share is not None and share.text() == "58.3%"  # 140,000 / 240,000
+
+
 def test_a_later_edition_wins_and_the_older_row_stays(stats: pd.DataFrame) -> None:
     old = _one(stats, "MCS 2025", "AUS", 2024, "mine_production")
     new = _one(stats, "MCS 2026 v1.3", "AUS", 2024, "mine_production")
@@ -92,7 +109,8 @@ def test_china_share_is_a_bound_when_the_total_is(stats: pd.DataFrame) -> None:
     share = china_share(stats, "reserves", 2024)
     assert share is not None and share.bound == "<" and share.text() == "under 48.9%"
     prod = share_series(stats, "production")
-    assert list(prod["year"]) == [2023, 2024, 2025]
+    # every year with a stated world total and a China figure, ascending (MCS 2022-2026)
+    assert list(prod["year"]) == sorted(prod["year"]) and {2023, 2024, 2025} <= set(prod["year"])
     assert prod.set_index("year").loc[2025, "share_pct"] == 69.2
 
 
@@ -136,13 +154,30 @@ def test_countries_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert doc["world_total"]["value"] == 90_000_000 and doc["world_total"]["qualifier"] == ">"
     assert doc["china_share_bound"] == "<" and doc["rows"][0]["country"] == "CHN"
     assert main(["countries", "--year", "1990"]) == 2
-    assert "years with figures: 2023, 2024, 2025" in capsys.readouterr().err
+    assert "2023, 2024, 2025" in capsys.readouterr().err  # the message lists the years
 
 
 def test_layers_lists_the_occurrences(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["layers"]) == 0
     row = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("occurrences"))
     assert int(row.split()[1]) >= 500
+
+
+def test_layers_lists_the_countries_statistics(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, stats: pd.DataFrame
+) -> None:
+    assert main(["layers"]) == 0
+    row = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("countries "))
+    _name, count, shown = row.split()
+    # features: the countries with statistics, never USGS's world total or "Other countries"
+    assert shown.endswith("country_stats.csv")
+    assert int(count) == len(countries_with_statistics(stats)) == 17
+    assert {"CHN", "USA", "BDI", "NGA"} <= set(countries_with_statistics(stats))
+    assert not {"WLD", "OTH"} & set(countries_with_statistics(stats))
+    # a data folder without the table: listed, with no features and no file
+    assert main(["--data-dir", str(tmp_path), "layers"]) == 0
+    row = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("countries "))
+    assert row.split()[1:] == ["0", "(no", "file)"]
 
 
 def test_charts_draw_current_figures_and_usgs_totals(stats: pd.DataFrame) -> None:
@@ -155,8 +190,9 @@ def test_charts_draw_current_figures_and_usgs_totals(stats: pd.DataFrame) -> Non
     aus = [r["value"] for r in bars if r["country"] == "AUS" and r["year"] == 2024]
     assert aus == [29_000]
     assert not any(r["country"] == "WLD" for r in bars)  # the total is drawn apart
-    assert {(r["year"], r["value"]) for r in ticks} == {(2023, 376_000), (2024, 380_000),
-                                                         (2025, 390_000)}
+    totals = {r["year"]: r["value"] for r in ticks}
+    assert {y: totals[y] for y in (2023, 2024, 2025)} == {2023: 376_000, 2024: 380_000,
+                                                          2025: 390_000}
     assert "not a sum" in fig.caption and "USGS MCS 2026 v1.3" in fig.caption
     share = china_share_chart(stats)
     rows = next(iter(share.chart.to_dict()["datasets"].values()))

@@ -10,7 +10,8 @@ import pytest
 from shapely.geometry import Point
 
 from geo.errors import DataError
-from layers.ownership import StakeRange, load_graph
+from layers.ownership import StakeRange
+from layers.ownership_files import load_graph
 
 ENTITY_HEADER = "id,name,country,type,state_backed\n"
 STAKE_HEADER = "owner_id,owned_id,stake_pct,from_date,to_date\n"

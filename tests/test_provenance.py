@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from geo.errors import DataError
 from layers.changelog import CHANGELOG_COLUMNS, load_changelog
 from layers.models import Mine, Seabed
-from layers.ownership import load_graph
+from layers.ownership_files import load_graph
 from layers.schema import SOURCE_KINDS
 from layers.tables import load_flows
 from reemap.cli import main

@@ -250,19 +250,19 @@ def test_the_index_is_built_once_for_a_shared_dataset(
     (what st.cache_data hands each run) builds it again."""
     import pickle
 
-    import layers.query
+    import layers.indexes
 
     frame, graph = big
     frames = {"mines": frame.copy()}
     built = []
-    real = layers.query._ListIndex
+    real = layers.indexes.ListIndex
 
     class Counting(real):  # type: ignore[misc,valid-type]
         def __init__(self, *args: object) -> None:
             built.append(1)
             super().__init__(*args)
 
-    monkeypatch.setattr(layers.query, "_ListIndex", Counting)
+    monkeypatch.setattr(layers.indexes, "ListIndex", Counting)
     for elements in (("Dy",), ("Tb", "Nd"), ("Y",)):  # three reruns, three filters
         apply_query(frames, Query(elements=elements), graph)
     assert len(built) == 1

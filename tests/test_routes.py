@@ -27,9 +27,9 @@ from layers.routes import (
     build_routes,
     compare_periods,
     periods,
-    read_flows,
     routes_in_period,
 )
+from layers.tables import load_flows, read_flows
 
 ROUTES = Path(__file__).resolve().parent / "data" / "routes"
 
@@ -118,7 +118,13 @@ def test_unknown_port_site_and_bad_number_are_all_reported(tmp_path: Path) -> No
     assert any("mp-tj-2025-01: destination_port 'atlantis' is not a known ports id" in m
                for m in messages)
     assert any("origin_site 'nowhere' is not a known mines/refineries id" in m for m in messages)
-    assert any("kua-yok-2025-01: tonnage '1,5' is not a number" in m for m in messages)
+    bad_number = ("kua-yok-2025-01: tonnage: Input should be a valid number, unable to parse "
+                  "string as a number, got '1,5'")
+    assert any(bad_number in m for m in messages)
+    # one check of a flow row: the flow table's loader says the same of the same row
+    with pytest.raises(DataError) as table_info:
+        load_flows(bad)
+    assert [str(p) for p in table_info.value.problems] == [f"{bad}: {bad_number}"]
 
 
 def test_cli_build_routes_writes_atomically_and_fails_cleanly(mini_dir: Path,

@@ -12,7 +12,7 @@ from shapely.geometry import LineString
 
 from geo.errors import InputError
 from layers.catalog import load_dataset, load_layers
-from layers.ownership import load_graph
+from layers.ownership_files import load_graph
 from layers.scenario import parse_disruption, run_scenario
 from layers.tables import load_flows
 

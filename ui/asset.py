@@ -154,7 +154,7 @@ def _figure_rows(feature: pd.Series) -> list[dict[str, str]]:
     if isinstance(shares, Mapping) and shares:
         rows.append({
             "Figure": "Element distribution (% of TREO)",
-            "Value": ", ".join(f"{el} {pct_text(v)}" for el, v in shares.items()),
+            "Value": ", ".join(f"{el} {number_text(v)}%" for el, v in shares.items()),
             "Describes": _text(feature.get("as_of")),
             **_source_cells(sources, named.get("element_shares_pct")),
         })

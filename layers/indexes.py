@@ -1,0 +1,136 @@
+"""Indexes of a layer's list columns and owners, built once per frame and kept while it lives.
+
+List-valued columns (``elements``, ``stages``) and each feature's direct owners become
+per-row bitmasks (or flat codes), so a filter tests every row with a few array
+operations. An index is keyed on the frame (a weak reference) and a cheap fingerprint of
+its column; frames are never changed in place (a house rule), and a column replaced all
+the same is noticed by its fingerprint and the index rebuilt.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Iterable
+from itertools import chain
+from typing import TypeVar
+
+import numpy as np
+import pandas as pd
+
+from layers.ownership import OwnershipGraph, asset_key
+
+__all__ = ["ListIndex", "cached", "list_index", "owner_index"]
+
+T = TypeVar("T")
+
+#: Frames smaller than this are filtered without building (and caching) an index.
+_MIN_INDEXED = 5000
+
+
+class ListIndex:
+    """A list column (``elements``, ``stages``, owner nodes) precomputed for "any of" tests.
+
+    Each distinct value gets a code; with at most 64 distinct values every row keeps a
+    bitmask of its codes, so a test is one ``&`` over the rows; beyond that, the flat
+    codes and their rows are kept and a test is one ``isin`` over them.
+    """
+
+    def __init__(self, values: Iterable[object], size: int) -> None:
+        lists = [v if isinstance(v, list | tuple | np.ndarray) else () for v in values]
+        lengths = np.fromiter(map(len, lists), dtype=np.int64, count=size)
+        flat = np.fromiter(chain.from_iterable(lists), dtype=object, count=int(lengths.sum()))
+        codes, uniques = pd.factorize(flat)
+        self.size = size
+        self.codes: dict[object, int] = {v: i for i, v in enumerate(uniques)}
+        # each row's whole list, as a code, for counting distinct lists once
+        self.lists, self.distinct = pd.factorize(
+            np.fromiter(map(tuple, lists), dtype=object, count=size))
+        self.rows = np.repeat(np.arange(size), lengths)
+        self.flat = codes.astype(np.int64)
+        self.bits: np.ndarray | None = None
+        if len(uniques) <= 64:
+            self.bits = np.zeros(size, dtype=np.uint64)
+            starts = np.cumsum(lengths) - lengths
+            full = lengths > 0
+            if full.any():
+                one_hot = np.left_shift(np.uint64(1), self.flat.astype(np.uint64))
+                self.bits[full] = np.bitwise_or.reduceat(one_hot, starts[full])
+
+    def any_of(self, wanted: Iterable[object]) -> np.ndarray:
+        """Rows whose list holds at least one of ``wanted``."""
+        codes = [self.codes[w] for w in wanted if w in self.codes]
+        if not codes:
+            return np.zeros(self.size, dtype=bool)
+        if self.bits is not None:
+            mask = np.bitwise_or.reduce(np.left_shift(np.uint64(1), np.array(codes, np.uint64)))
+            return (self.bits & mask) != 0
+        out = np.zeros(self.size, dtype=bool)
+        out[self.rows[np.isin(self.flat, codes)]] = True
+        return out
+
+
+#: Per-frame precomputed indexes: id(frame) -> (weak reference to it, key -> (fingerprint,
+#: index)). An entry dies with its frame; a column replaced since changes its fingerprint.
+_Store = dict[object, tuple[tuple[object, ...], object]]
+_INDEXES: dict[int, tuple[weakref.ref[pd.DataFrame], _Store]] = {}
+
+
+def _fingerprint(column: pd.Series) -> tuple[object, ...]:
+    """What identifies a column's contents cheaply: its array, or a few of its cells."""
+    n = len(column)
+    if column.dtype != object:
+        return (n, column.array)
+    values = column.to_numpy()
+    return (n, values[0], values[n // 2], values[-1]) if n else (n,)
+
+
+def _same(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
+    if len(a) != len(b) or a[0] != b[0]:
+        return False
+    return all(x is y for x, y in zip(a[1:], b[1:], strict=True))
+
+
+def cached(gdf: pd.DataFrame, key: object, column: str, build: Callable[[], T]) -> T:
+    """Return ``build()`` for this frame and key, computed once while the frame lives.
+
+    Frames are never changed in place (a house rule); a column replaced all the same is
+    noticed by its fingerprint and the index rebuilt.
+    """
+    if len(gdf) < _MIN_INDEXED:
+        return build()
+    entry = _INDEXES.get(id(gdf))
+    if entry is None or entry[0]() is not gdf:
+        ident = id(gdf)
+        entry = (weakref.ref(gdf, lambda _ref: _INDEXES.pop(ident, None)), {})
+        _INDEXES[ident] = entry
+    store = entry[1]
+    fingerprint = _fingerprint(gdf[column])
+    hit = store.get(key)
+    if hit is not None and _same(hit[0], fingerprint):
+        return hit[1]  # type: ignore[return-value]
+    value = build()
+    store[key] = (fingerprint, value)
+    return value
+
+
+def list_index(gdf: pd.DataFrame, column: str) -> ListIndex:
+    """The frame's index of a list column, built once while the frame lives."""
+    return cached(gdf, ("list", column), column,
+                   lambda: ListIndex(gdf[column].to_numpy(dtype=object), len(gdf)))
+
+
+
+def owner_index(layer: str, gdf: pd.DataFrame, graph: OwnershipGraph) -> ListIndex:
+    """Each feature's direct owners, as the graph holds them (``owners_of[layer/id]``)."""
+    edges = graph.owners_of
+
+    def build() -> ListIndex:
+        owners = [[o for o, _ in edges.get(asset_key(layer, i), ())] for i in gdf["id"]]
+        return ListIndex(owners, len(gdf))
+
+    # the graph is part of the key; its size tells when assets were added since
+    key = ("owners", layer, id(graph), len(edges))
+    entry = cached(gdf, key, "id", lambda: (weakref.ref(graph), build()))
+    if entry[0]() is not graph:
+        entry = (weakref.ref(graph), build())
+    return entry[1]
