@@ -5,11 +5,13 @@ layer of N mines inside their stated countries; a filter change then runs what a
 computes for the new filter: the option counts of every filter kind, the two toggles'
 totals, the selection, its summary, the table's first rows, the look-through stakes, the
 map and its HTML (aggregated into grid cells past ``settings.MAX_POINTS_DRAWN``). Each step
-is timed; the sum is the server's share (Streamlit's own script overhead and the browser's
-drawing are not in it: see the Chromium rows of the full run).
+is timed; the sum is the server's share (Streamlit's own script overhead is not in it).
+Beside it, the baseline: the same changes as a bare boolean mask copying the kept rows out
+of the cached frame (the least a filter change can cost). What the browser adds is timed
+apart: one changed map's HTML opened in headless Chromium until it is interactive.
 
-``python -m bench.appserver N`` prints one JSON line: step -> seconds (median of the
-filter changes timed), for the parent bench.
+``python -m bench.appserver N`` prints one JSON line: step -> [wall, CPU] seconds (median
+of the filter changes timed) and the browser's [median, min, max, MB], for the parent.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ from typing import Any
 from bench.timing import Results, Row, Stat
 
 __all__ = ["filter_change"]
+
+#: The baseline row: the kept rows copied by a bare boolean mask.
+_BASELINE = "the kept rows copied by one boolean mask (frame[mask])"
 
 #: The filter changes timed, one after the other, as a user clicks through the sidebar.
 _CHANGES: list[dict[str, Any]] = [
@@ -90,6 +95,37 @@ def _steps(dataset: Any, query: Any) -> dict[str, Callable[[], object]]:
             "table rows (first shown)": table, "stakes + map + HTML": html}
 
 
+def _baseline(dataset: Any, query: Any) -> Callable[[], object]:
+    """The least any filter change costs: the rows it keeps copied out of the cached frames
+    by one boolean mask each (``frame[mask]``; the masks are computed untimed)."""
+    from layers.query import query_masks
+
+    masks = query_masks(dataset.frames, query, dataset.graph)
+    return lambda: {name: dataset.frames[name][mask] for name, mask in masks.items()}
+
+
+def _browser(dataset: Any, query: Any, folder: Path) -> list[float] | None:
+    """Seconds from navigation until the map a filter change built is interactive in
+    headless Chromium (bench/browser.py; 3 fresh pages), or None without Chromium."""
+    from bench import browser
+    from layers.query import apply_query
+    from ui.mapview import build_map, map_html
+    from ui.view import effective_stakes
+
+    if not browser.CHROMIUM.exists():
+        return None
+    selected = apply_query(dataset.frames, query, dataset.graph)
+    html = map_html(build_map(selected, effective_stakes=effective_stakes(selected,
+                                                                          dataset.graph),
+                              asset_base="/static/vendor"))
+    (folder / "changed.html").write_text(html, encoding="utf-8")
+    with browser.serve(folder) as base, browser.chromium() as chrome:
+        found = browser.time_to_ready(chrome, f"{base}/changed.html", browser.OURS_READY,
+                                      repeat=3)
+    return None if found is None else [found.median, found.low, found.high,
+                                       (folder / "changed.html").stat().st_size / 1e6]
+
+
 def _child(n: int) -> None:
     from layers.query import Query
 
@@ -98,23 +134,30 @@ def _child(n: int) -> None:
         times: dict[str, list[float]] = {}
         cpu: dict[str, list[float]] = {}
         for i, change in enumerate([{}, *_CHANGES]):
-            for name, step in _steps(dataset, Query(**change)).items():
+            steps = _steps(dataset, Query(**change))
+            steps[_BASELINE] = _baseline(dataset, Query(**change))
+            for name, step in steps.items():
                 start, used = time.perf_counter(), time.process_time()
                 step()
                 if i:  # the first pass builds the per-frame indexes (once per dataset load)
                     times.setdefault(name, []).append(time.perf_counter() - start)
                     cpu.setdefault(name, []).append(time.process_time() - used)
-    print(json.dumps({k: [statistics.median(v), statistics.median(cpu[k])]
-                      for k, v in times.items()}))
+        drawn = _browser(dataset, Query(**_CHANGES[1]), Path(tmp))
+    found: dict[str, Any] = {k: [statistics.median(v), statistics.median(cpu[k])]
+                             for k, v in times.items()}
+    print(json.dumps({"steps": found, "browser": drawn}))
 
 
 def filter_change(results: Results, n: int) -> None:
-    """Add the per-step and total server times of a filter change at ``n`` features."""
+    """Add the per-step and total server times of a filter change at ``n`` features, the
+    bare-mask baseline, and the browser's time to draw the new map."""
     from bench.cases import label
 
     found = subprocess.run([sys.executable, "-m", "bench.appserver", str(n)], check=True,
                            capture_output=True, text=True, timeout=3600, env=dict(os.environ))
-    steps: dict[str, list[float]] = json.loads(found.stdout.strip().splitlines()[-1])
+    out = json.loads(found.stdout.strip().splitlines()[-1])
+    steps: dict[str, list[float]] = out["steps"]
+    base_wall, base_cpu = steps.pop(_BASELINE)
     for name, (wall, cpu) in steps.items():
         results.add(Row("app at scale", f"filter change: {name}", label(n),
                         Stat(cpu, cpu, cpu, len(_CHANGES)), "s", "",
@@ -126,6 +169,20 @@ def filter_change(results: Results, n: int) -> None:
                     "<= 300 ms" if n >= 1_000_000 else "",
                     f"sum of the step medians over {len(_CHANGES)} filter changes; wall "
                     f"{wall_total * 1000:,.0f} ms on this shared machine"))
+    results.add(Row("app at scale", f"baseline: {_BASELINE}", label(n),
+                    Stat(base_cpu, base_cpu, base_cpu, len(_CHANGES)), "s", "",
+                    f"CPU time; wall {base_wall * 1000:,.0f} ms; ours is "
+                    f"{cpu_total / max(base_cpu, 1e-9):,.1f}x this"))
+    drawn = out["browser"]
+    if drawn is None:
+        results.add(Row("app at scale", "filter change: browser draws the new map", label(n),
+                        None, "s", "", "not measured: no /usr/bin/chromium"))
+    else:
+        median, low, high, mb = drawn
+        results.add(Row("app at scale", "filter change: browser draws the new map", label(n),
+                        Stat(median, low, high, 3), "s", "",
+                        f"headless Chromium, navigation until interactive, {mb:.1f} MB page "
+                        "(Streamlit's websocket and iframe not included)"))
 
 
 if __name__ == "__main__":
