@@ -27,6 +27,7 @@ import shapely
 from geo import guard, settings
 from geo.errors import InputError
 from geo.geojson_reader import read_geojson
+from geo.heap import collector_paused
 from geo.nesting import bracket_depth, wkb_problem
 
 __all__ = ["FORMATS", "layer_names", "read_features"]
@@ -268,6 +269,7 @@ def layer_names(path: str | Path) -> list[str]:
         return []
 
 
+@collector_paused()
 def read_features(
     path: str | Path,
     *,

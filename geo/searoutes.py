@@ -14,7 +14,6 @@ from functools import cache
 from typing import Any
 
 import numpy as np
-import searoute
 from pyproj import Geod
 from shapely.geometry import LineString
 from shapely.geometry.base import BaseGeometry
@@ -43,6 +42,8 @@ def _check(point: LonLat, what: str) -> tuple[float, float]:
 
 
 def _raw_lane(origin: LonLat, destination: LonLat) -> dict[str, object]:
+    import searoute  # here: its network loads networkx, 0.3 s of every start-up
+
     start = _check(origin, "origin")
     end = _check(destination, "destination")
     return dict(

@@ -18,6 +18,7 @@ import pandas as pd
 from geo import settings
 from geo import store as geo_store
 from geo.errors import DataError, InputError, one_line
+from geo.heap import collector_paused
 from geo.io import read_features
 from layers.models import MODELS, layer_fields, schema_version
 from layers.ownership import OwnershipGraph
@@ -186,6 +187,7 @@ class Imported:
     broken: dict[str, str]
 
 
+@collector_paused()
 def read_imported(store: Path | None = None) -> Imported:
     """Every imported table, typed and namespaced; a broken table is reported, not raised.
 

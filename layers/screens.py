@@ -333,11 +333,16 @@ class _Objects:
         dumps = np.full(len(ex.items), None, dtype=object)
         same = np.zeros(len(ex.items), dtype=bool)
         where = np.flatnonzero(dicts)
+        held = ex.items[where]
+        # one object held by many rows (a reader shares equal values) is keyed once
+        shared, _ = pd.factorize(np.fromiter(map(id, held), dtype=np.int64, count=len(held)))
+        _, firsts = np.unique(shared, return_index=True)
         try:
-            keys = objects(map(tuple, map(dict.items, ex.items[where])), len(where))
+            keys = objects(map(tuple, map(dict.items, held[firsts])), len(firsts))
             codes, uniques = pd.factorize(keys)
         except TypeError:  # a list or object inside: those rows are the model's
             return np.zeros(n, dtype=bool), values.tolist(), ex, dumps
+        codes = codes[shared]
         verdicts = [self._dump(dict(u)) for u in uniques]
         dumped = objects((d for d, _ in verdicts), len(verdicts))
         unchanged = np.fromiter((c for _, c in verdicts), dtype=bool, count=len(verdicts))

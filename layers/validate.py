@@ -22,6 +22,7 @@ from geo import settings
 from geo.coords import country_mismatches, out_of_range, to_wgs84
 from geo.errors import DataError, Problem
 from geo.guard import excerpt
+from geo.heap import collector_paused
 from geo.io import read_features
 from geo.nesting import value_depth
 from layers.models import MODELS, Feature, number_fields
@@ -141,6 +142,7 @@ def _geometry_problem(geom: Any, allowed: frozenset[str]) -> str | None:
     return None
 
 
+@collector_paused()
 def validate_frame(
     raw: gpd.GeoDataFrame,
     layer: str,
@@ -209,6 +211,7 @@ def validate_frame(
                             crs=settings.WGS84)
 
 
+@collector_paused()
 def typed_frame(raw: gpd.GeoDataFrame, layer: str) -> gpd.GeoDataFrame:
     """Rows known valid (sealed in the users' store) typed as :func:`validate_frame` types
     them, without checking them again."""
