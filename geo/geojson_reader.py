@@ -23,12 +23,15 @@ import shapely
 
 from geo import guard, settings
 from geo.errors import InputError
+from geo.geojson_split import split_features
 from geo.nesting import bracket_depth, bracket_depths
 
-__all__ = ["read_geojson"]
+__all__ = ["RUNS_FROM", "read_geojson"]
 
-#: Features whose geometries are decoded together.
+#: Features whose geometries are decoded together (and parsed together, in a large file).
 _CHUNK = 1 << 14
+#: Files this large or larger are parsed a run of features at a time.
+RUNS_FROM = 64 * 2**20
 
 
 #: CRS names a GeoJSON file may declare: an authority code, never a PROJ string (which can
@@ -58,21 +61,39 @@ def _geojson_crs(path: Path, doc: dict[str, Any]) -> str:
 
 
 def read_geojson(path: Path) -> gpd.GeoDataFrame:
-    """Read a GeoJSON FeatureCollection (size and first bytes checked by the caller)."""
+    """Read a GeoJSON FeatureCollection (size and first bytes checked by the caller).
+
+    A file of :data:`RUNS_FROM` bytes or more is parsed a run of features at a time
+    (:func:`_read_runs`); any trouble there reads it whole, so every refusal is worded as
+    the whole read words it.
+    """
+    data = path.read_bytes()
+    found = _read_runs(path, data) if len(data) >= RUNS_FROM else None
+    if found is not None:
+        return found
     try:
-        doc = orjson.loads(path.read_bytes())
+        doc = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         raise InputError(f"{path}: not valid JSON ({exc})") from None
+    del data
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
         raise InputError(f"{path}: not a GeoJSON FeatureCollection")
     features = doc.get("features")
     if not isinstance(features, list):
         raise InputError(f"{path}: the FeatureCollection has no 'features' list")
     guard.check_counts(str(path), len(features), 0)
+    rows, geoms = _rows(path, features, set(), total=len(features))
+    geometry = _decode_geometries(path, geoms, rows)
+    frame = pd.DataFrame(rows, dtype=object) if rows else pd.DataFrame()
+    return gpd.GeoDataFrame(frame, geometry=geometry, crs=_geojson_crs(path, doc))
+
+
+def _rows(path: Path, features: list[Any], keys: set[str], *, total: int, first: int = 1
+          ) -> tuple[list[dict[str, Any]], list[Any]]:
+    """Each feature's properties and geometry; ``keys`` collects the property names."""
     rows: list[dict[str, Any]] = []
     geoms: list[Any] = []
-    keys: set[str] = set()
-    for i, feature in enumerate(features, start=1):
+    for i, feature in enumerate(features, start=first):
         if not isinstance(feature, dict):
             raise InputError(f"{path}: #{i}: not a GeoJSON Feature")
         props = feature.get("properties") or {}
@@ -81,11 +102,100 @@ def read_geojson(path: Path) -> gpd.GeoDataFrame:
         rows.append(props)
         keys.update(props)
         if len(keys) > settings.MAX_PROPERTIES:
-            guard.check_counts(str(path), len(features), len(keys))
+            guard.check_counts(str(path), total, len(keys))
         geoms.append(feature.get("geometry"))
-    geometry = _decode_geometries(path, geoms, rows)
-    frame = pd.DataFrame(rows, dtype=object) if rows else pd.DataFrame()
-    return gpd.GeoDataFrame(frame, geometry=geometry, crs=_geojson_crs(path, doc))
+    return rows, geoms
+
+
+def _read_runs(path: Path, data: bytes) -> gpd.GeoDataFrame | None:
+    """The file read a run of features at a time, their values shared where equal
+    (:class:`_Columns`); None when anything is amiss (the whole read then says what)."""
+    split = split_features(data, per_run=_CHUNK)
+    if split is None:
+        return None
+    try:
+        doc = orjson.loads(split.skeleton)
+        if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
+            return None
+        guard.check_counts(str(path), split.count, 0)
+        crs = _geojson_crs(path, doc)
+        columns = _Columns()
+        keys: set[str] = set()
+        for start, end in split.runs:
+            features = orjson.loads(b"[" + data[start:end] + b"]")
+            rows, geoms = _rows(path, features, keys, total=split.count, first=columns.n + 1)
+            del features
+            columns.add(rows, _decode_geometries(path, geoms, rows))
+    except (orjson.JSONDecodeError, InputError):
+        return None
+    return columns.frame(crs)
+
+
+def _of(values: np.ndarray, *kinds: type) -> np.ndarray:
+    """Per value: its type is exactly one of ``kinds``."""
+    wanted = frozenset(kinds).__contains__
+    return np.fromiter(map(wanted, map(type, values)), dtype=bool, count=len(values))
+
+
+class _Columns:
+    """A frame gathered a run of features at a time, as ``pd.DataFrame(rows, dtype=object)``
+    of all the rows at once builds it (columns in order of first appearance, a missing
+    property NaN).
+
+    Equal texts, lists and objects within a column are kept once and shared by the rows
+    holding them (frames are read-only): a survey repeats its countries, owners and
+    sources. A column whose values are mostly distinct (ids, names) is left as parsed.
+    """
+
+    def __init__(self) -> None:
+        self.n = 0
+        self._parts: dict[str, list[tuple[int, np.ndarray]]] = {}
+        self._geoms: list[np.ndarray] = []
+        self._seen: dict[str, tuple[dict[Any, Any], dict[bytes, Any]] | None] = {}
+
+    def add(self, rows: list[dict[str, Any]], geometry: np.ndarray) -> None:
+        """Append a run's properties and decoded geometries."""
+        frame = pd.DataFrame(rows, dtype=object)
+        for name in frame.columns:
+            values = frame[name].to_numpy(dtype=object, copy=True)
+            self._parts.setdefault(name, []).append((self.n, self._shared(name, values)))
+        self._geoms.append(geometry)
+        self.n += len(rows)
+
+    def _shared(self, name: str, values: np.ndarray) -> np.ndarray:
+        seen = self._seen.setdefault(name, ({}, {}))
+        if seen is None:
+            return values
+        texts, boxes = seen
+        text = _of(values, str)
+        if text.any():
+            kept = values[text]
+            values[text] = np.fromiter(map(texts.setdefault, kept, kept), dtype=object,
+                                       count=len(kept))
+        box = _of(values, list, dict)
+        if box.any():
+            kept = values[box]
+            try:
+                encoded = list(map(orjson.dumps, kept))
+            except (orjson.JSONEncodeError, TypeError):
+                self._seen[name] = None
+                return values
+            values[box] = np.fromiter(map(boxes.setdefault, encoded, kept), dtype=object,
+                                      count=len(kept))
+        if len(texts) + len(boxes) > (self.n + len(values)) // 2:  # mostly distinct
+            self._seen[name] = None
+        return values
+
+    def frame(self, crs: str) -> gpd.GeoDataFrame:
+        """The gathered rows as one raw GeoDataFrame."""
+        data: dict[str, np.ndarray] = {}
+        for name, parts in self._parts.items():
+            column = np.full(self.n, np.nan, dtype=object)
+            for at, values in parts:
+                column[at:at + len(values)] = values
+            data[name] = column
+        frame = pd.DataFrame(data, index=pd.RangeIndex(self.n), dtype=object)
+        return gpd.GeoDataFrame(frame, geometry=np.concatenate(self._geoms), crs=crs)
 
 
 def _decode_geometries(path: Path, geoms: list[Any], rows: list[dict[str, Any]]) -> np.ndarray:
