@@ -27,6 +27,7 @@ from geo.atomic import staged
 from geo.errors import InputError
 from geo.flat import flatten
 from geo.geojson import to_geojson_bytes
+from geo.heap import collector_paused
 
 __all__ = [
     "EXTENSIONS",
@@ -34,6 +35,7 @@ __all__ = [
     "export_bytes",
     "flatten",
     "format_for",
+    "geometry_options",
     "neutralise_formulas",
     "output_paths",
     "write_gpkg_table",
@@ -130,9 +132,25 @@ def _write_gpkg(frames: Mapping[str, gpd.GeoDataFrame], target: Path) -> None:
         )
 
 
+def geometry_options(gdf: gpd.GeoDataFrame) -> dict[str, Any]:
+    """The GeoPackage geometry type pyogrio gives ``gdf`` as a whole (and whether single
+    parts are made multi), to write it in slices that all agree with it."""
+    geoms = gdf.geometry
+    types = set(geoms.dropna().geom_type)
+    multi = {frozenset({"Polygon", "MultiPolygon"}): "MultiPolygon",
+             frozenset({"LineString", "MultiLineString"}): "MultiLineString",
+             frozenset({"Point", "MultiPoint"}): "MultiPoint"}.get(frozenset(types))
+    kind = types.pop() if len(types) == 1 else multi or "Unknown"
+    present = geoms[geoms.notna() & ~geoms.is_empty]
+    if kind != "Unknown" and bool(present.has_z.any()):
+        kind = f"{kind} Z"
+    return {"geometry_type": kind, "promote_to_multi": multi is not None}
+
+
 def write_gpkg_table(flat: gpd.GeoDataFrame, target: Path, *, layer: str,
                      geometry_type: str | None = None, append: bool = False,
-                     layer_options: dict[str, str] | None = None) -> None:
+                     layer_options: dict[str, str] | None = None,
+                     promote_to_multi: bool | None = None) -> None:
     """Write a flat frame (:func:`geo.flat.flatten`) as one GeoPackage table.
 
     Through GDAL's Arrow interface (``use_arrow=True``), about three times as fast as
@@ -146,6 +164,8 @@ def write_gpkg_table(flat: gpd.GeoDataFrame, target: Path, *, layer: str,
         options["geometry_type"] = geometry_type
     if layer_options:
         options["layer_options"] = layer_options
+    if promote_to_multi is not None:
+        options["promote_to_multi"] = promote_to_multi
     try:
         pyogrio.write_dataframe(flat, target, use_arrow=True, **options)
     except pa.ArrowException:
@@ -196,6 +216,7 @@ def check_output(final: Path) -> None:
         )
 
 
+@collector_paused()
 def write_layers(
     frames: Mapping[str, gpd.GeoDataFrame], path: str | Path, *, fmt: str | None = None
 ) -> list[Path]:

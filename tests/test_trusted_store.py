@@ -7,9 +7,11 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pyogrio
 import pytest
 from geopandas.testing import assert_geodataframe_equal
 
+import geo.checksum
 import layers.catalog
 import layers.validate
 from geo import store as geo_store
@@ -113,3 +115,37 @@ def test_delete_keeps_the_other_tables_sealed(tmp_path: Path,
     geo_store.delete_layer("jp", store=store)
     monkeypatch.setattr(layers.catalog, "validate_frame", _refuse)
     assert len(load_imported(store)["mines"][0]) > 0
+
+
+def _description(store: Path, label: str) -> dict[str, object]:
+    with contextlib.closing(sqlite3.connect(store)) as db:
+        (text,) = db.execute("SELECT description FROM gpkg_contents WHERE table_name = ?",
+                             (label,)).fetchone()
+    return dict(json.loads(text))
+
+
+def test_a_table_sealed_with_the_whole_table_checksum_is_still_trusted(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stores sealed before the column-wise checksum (geo.checksum) are not validated again."""
+    store = _store(tmp_path)
+    record = _description(store, "mini")
+    assert str(record["checksum"]).startswith("columnwise:")
+    table = pyogrio.read_arrow(f"GPKG:{store}", layer="mini", batch_size=geo.checksum.BATCH)[1]
+    record["checksum"] = geo.checksum._checksum(table)
+    _sql(store, "UPDATE gpkg_contents SET description = ? WHERE table_name = 'mini'",
+         json.dumps(record))
+    monkeypatch.setattr(layers.catalog, "validate_frame", _refuse)
+    assert len(load_imported(store)["mines"][0]) > 0
+
+
+@pytest.mark.parametrize("name", ["mines", "seabed", "routes"])
+def test_a_large_table_written_in_slices_is_the_table_written_whole(
+        tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    whole, sliced = tmp_path / "whole.gpkg", tmp_path / "sliced.gpkg"
+    import_file(MINI / f"{name}.geojson", label="t", layer=name, store=whole)
+    monkeypatch.setattr(geo_store, "_WRITE_ROWS", 1)
+    import_file(MINI / f"{name}.geojson", label="t", layer=name, store=sliced)
+    assert pyogrio.read_info(f"GPKG:{sliced}", layer="t")["geometry_type"] == \
+        pyogrio.read_info(f"GPKG:{whole}", layer="t")["geometry_type"]
+    assert geo_store.read_table("t", store=sliced)[1] == geo_store.read_table("t", store=whole)[1]
+    assert_geodataframe_equal(load_imported(sliced)[name][0], load_imported(whole)[name][0])
