@@ -131,3 +131,23 @@ def test_dependency_compares_japan_the_united_states_and_the_eu() -> None:
     # one series never mixes importers, measures or bases
     for column in ("importer", "measure", "basis"):
         assert (points.groupby("series_id")[column].nunique() == 1).all(), column
+
+
+def test_us_imports_of_rare_earth_metals_by_origin_from_the_usgs_yearbook() -> None:
+    flows = load_flows()
+    metals = flows[(flows["destination"] == "USA") & (flows["hs_code"] == "2805.30")]
+    # USGS Minerals Yearbook 2022, Table 7 (gross weight): lanthanum metal from China
+    lanthanum = metals[metals["id"].str.contains("-metal-la-")].set_index("period")["tonnage"]
+    assert lanthanum["2021"] == 207
+    assert lanthanum["2022"] == 76.2
+    assert {"CHN", "AUT", "GBR", "RUS"} <= set(metals["origin"])
+    assert (metals["source_kind"] == "primary").all()
+    assert set(metals["hs_edition"]) == {"HS 2017", "HS 2022"}  # 2021 and 2022
+
+
+def test_chinas_december_2013_magnet_exports_as_jogmec_reported_them() -> None:
+    flows = load_flows()
+    dec = flows[(flows["origin"] == "CHN") & (flows["period"] == "2013-12")]
+    tonnes = dict(zip(dec["destination"], dec["tonnage"], strict=True))
+    assert tonnes == {"USA": 206.517, "DEU": 195.619, "KOR": 132.281, "THA": 106.273}
+    assert set(dec["hs_edition"]) == {"HS 2012"}
