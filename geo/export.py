@@ -8,26 +8,25 @@ replaces a good one.
 from __future__ import annotations
 
 import contextlib
-import json
-import operator
 import os
 import re
 import stat
 import tempfile
 from collections.abc import Mapping
-from itertools import chain, repeat
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyogrio
 import shapely
 
 from geo.atomic import staged
 from geo.errors import InputError
-from geo.geojson import prepare_geometries, to_geojson_bytes
+from geo.flat import flatten
+from geo.geojson import to_geojson_bytes
 
 __all__ = [
     "EXTENSIONS",
@@ -37,6 +36,7 @@ __all__ = [
     "format_for",
     "neutralise_formulas",
     "output_paths",
+    "write_gpkg_table",
     "write_layers",
 ]
 
@@ -74,74 +74,6 @@ def output_paths(path: Path, layers: list[str], fmt: str) -> dict[str, Path]:
     return {name: path / f"{name}{EXTENSIONS[fmt]}" for name in layers}
 
 
-def flatten(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Return a copy with lists and objects as JSON text, as GeoPackage and CSV hold them."""
-    return _flat(gdf)
-
-
-def _json_text(value: Any) -> Any:
-    if value is pd.NA:
-        return None
-    if isinstance(value, list | dict | tuple):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, np.ndarray):
-        return json.dumps(value.tolist(), ensure_ascii=False)
-    return value
-
-
-_CONTAINERS = frozenset({list, dict, tuple, np.ndarray}).__contains__
-
-
-def _json_column(column: pd.Series) -> list[Any]:
-    """An object column with its lists and objects as JSON text (``_json_text``), each
-    object encoded once however many rows share it; ``pd.NA`` as None."""
-    values = column.to_numpy(dtype=object)
-    n = len(values)
-    nested = np.fromiter(map(_CONTAINERS, map(type, values)), dtype=bool, count=n)
-    missing = np.fromiter(map(operator.is_, values, repeat(pd.NA)), dtype=bool, count=n)
-    if not nested.any() and not missing.any():
-        return values.tolist()
-    out = values.copy()
-    out[missing] = None
-    if nested.any():
-        held = values[nested]
-        codes, firsts = _same_content(held)
-        texts = np.fromiter(map(_json_text, held[firsts]), dtype=object, count=len(firsts))
-        out[nested] = texts[codes]
-    return out.tolist()
-
-
-def _same_content(held: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Group values that certainly encode alike: lists of the same strings, or lists of
-    the same objects (a source many features share); anything else by identity. Returns
-    each value's group and each group's first value."""
-    n = len(held)
-    lists = np.fromiter(map(operator.is_, map(type, held), repeat(list)), dtype=bool, count=n)
-    keys = np.fromiter(map(id, held), dtype=object, count=n)
-    if lists.any():
-        items = list(chain.from_iterable(held[lists]))
-        if pd.api.types.infer_dtype(items, skipna=False) in ("string", "empty"):
-            content = map(tuple, held[lists])  # equal strings encode alike
-        else:  # the same objects encode alike
-            content = map(tuple, map(map, repeat(id), held[lists]))
-        keys[lists] = np.fromiter(map(tuple.__add__, repeat(("list",)), content),
-                                  dtype=object, count=int(lists.sum()))
-    codes, _ = pd.factorize(keys)
-    _, firsts = np.unique(codes, return_index=True)
-    return codes, firsts
-
-
-def _flat(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Lists and objects as JSON text; geometry prepared as in GeoJSON (split, oriented)."""
-    columns = [c for c in gdf.columns if c != gdf.geometry.name]
-    data = pd.DataFrame(
-        {c: _json_column(gdf[c]) if gdf[c].dtype == object else gdf[c] for c in columns},
-        index=gdf.index,
-    )
-    geoms = prepare_geometries(np.asarray(gdf.geometry.values))
-    return gpd.GeoDataFrame(data, geometry=geoms, crs=gdf.crs)
-
-
 def _geometry_type(gdf: gpd.GeoDataFrame) -> str:
     types = set(gdf.geometry.dropna().geom_type)
     if not types:
@@ -177,27 +109,47 @@ def _inert(value: Any) -> Any:
 
 
 def _write_csv(gdf: gpd.GeoDataFrame, target: Path) -> None:
-    flat = _flat(gdf)
+    flat = flatten(gdf)
     table = neutralise_formulas(pd.DataFrame(flat.drop(columns=flat.geometry.name)))
     table["geometry"] = shapely.to_wkt(np.asarray(flat.geometry.values), rounding_precision=-1)
     table.to_csv(target, index=False, encoding="utf-8")
 
 
 def _write_parquet(gdf: gpd.GeoDataFrame, target: Path) -> None:
-    _flat(gdf).to_parquet(target, index=False)
+    flatten(gdf).to_parquet(target, index=False)
 
 
 def _write_gpkg(frames: Mapping[str, gpd.GeoDataFrame], target: Path) -> None:
     for name, gdf in frames.items():
-        flat = _flat(gdf)
-        pyogrio.write_dataframe(
-            flat,
+        write_gpkg_table(
+            flatten(gdf),
             target,
             layer=name,
-            driver="GPKG",
             geometry_type=_geometry_type(gdf),
             append=target.exists() and target.stat().st_size > 0,
         )
+
+
+def write_gpkg_table(flat: gpd.GeoDataFrame, target: Path, *, layer: str,
+                     geometry_type: str | None = None, append: bool = False,
+                     layer_options: dict[str, str] | None = None) -> None:
+    """Write a flat frame (:func:`geo.flat.flatten`) as one GeoPackage table.
+
+    Through GDAL's Arrow interface (``use_arrow=True``), about three times as fast as
+    pyogrio's feature-by-feature write for the same table; a frame Arrow cannot convert
+    (a column of mixed types) is written feature by feature instead. Arrow converts the
+    whole frame before GDAL creates the table, so the fallback never meets a half-written
+    one.
+    """
+    options: dict[str, Any] = {"layer": layer, "driver": "GPKG", "append": append}
+    if geometry_type is not None:
+        options["geometry_type"] = geometry_type
+    if layer_options:
+        options["layer_options"] = layer_options
+    try:
+        pyogrio.write_dataframe(flat, target, use_arrow=True, **options)
+    except pa.ArrowException:
+        pyogrio.write_dataframe(flat, target, use_arrow=False, **options)
 
 
 def export_bytes(gdf: gpd.GeoDataFrame, fmt: str, *, layer: str) -> bytes:

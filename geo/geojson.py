@@ -62,7 +62,9 @@ def prepare_geometries(
     if polys.any():
         out[polys] = shapely.orient_polygons(out[polys], exterior_cw=False)
     if present.any():
-        out[present] = shapely.transform(out[present], lambda c: np.round(c, precision))
+        coords = shapely.get_coordinates(out[present])
+        if not np.array_equal(coords, np.round(coords, precision)):  # else rounded already
+            out[present] = shapely.transform(out[present], lambda c: np.round(c, precision))
     return out
 
 

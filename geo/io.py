@@ -9,7 +9,6 @@ properties is ``layers.validate``'s job.
 from __future__ import annotations
 
 import csv
-import re
 import tempfile
 import warnings
 import zipfile
@@ -23,11 +22,11 @@ import orjson
 import pandas as pd
 import pyarrow.parquet as pq
 import pyogrio
-import pyproj
 import shapely
 
 from geo import guard, settings
 from geo.errors import InputError
+from geo.geojson_reader import read_geojson
 from geo.nesting import bracket_depth, wkb_problem
 
 __all__ = ["FORMATS", "layer_names", "read_features"]
@@ -54,83 +53,6 @@ def _check_size(path: Path, max_bytes: int) -> None:
         raise InputError(
             f"{path}: the file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit"
         )
-
-
-#: CRS names a GeoJSON file may declare: an authority code, never a PROJ string (which can
-#: name files on the server, e.g. ``+init=``).
-_CRS_NAME = re.compile(
-    r"(?:(?:EPSG|ESRI|OGC|IAU_2015):[A-Za-z0-9_.]{1,20}"
-    r"|urn:ogc:def:crs:(?:EPSG|OGC|ESRI)::?[A-Za-z0-9_.]{0,10}:?[A-Za-z0-9_.]{1,20})"
-)
-
-
-def _geojson_crs(path: Path, doc: dict[str, Any]) -> str:
-    crs = doc.get("crs")
-    if not crs:
-        return settings.WGS84  # RFC 7946: always WGS84 lon/lat
-    try:
-        name = crs["properties"]["name"]
-    except (KeyError, TypeError):
-        return settings.WGS84
-    shown = guard.excerpt(str(name), 60)
-    if not isinstance(name, str) or not _CRS_NAME.fullmatch(name):
-        raise InputError(f"{path}: the CRS {shown!r} is not an authority code such as EPSG:4326")
-    try:
-        pyproj.CRS.from_user_input(name)
-    except pyproj.exceptions.CRSError:
-        raise InputError(f"{path}: unknown CRS {shown!r}; use an EPSG code") from None
-    return name
-
-
-def _read_geojson(path: Path) -> gpd.GeoDataFrame:
-    try:
-        doc = orjson.loads(path.read_bytes())
-    except orjson.JSONDecodeError as exc:
-        raise InputError(f"{path}: not valid JSON ({exc})") from None
-    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
-        raise InputError(f"{path}: not a GeoJSON FeatureCollection")
-    features = doc.get("features")
-    if not isinstance(features, list):
-        raise InputError(f"{path}: the FeatureCollection has no 'features' list")
-    guard.check_counts(str(path), len(features), 0)
-    rows: list[dict[str, Any]] = []
-    geoms: list[Any] = []
-    keys: set[str] = set()
-    for i, feature in enumerate(features, start=1):
-        if not isinstance(feature, dict):
-            raise InputError(f"{path}: #{i}: not a GeoJSON Feature")
-        props = feature.get("properties") or {}
-        if not isinstance(props, dict):
-            raise InputError(f"{path}: #{i}: 'properties' is not an object")
-        rows.append(props)
-        keys.update(props)
-        if len(keys) > settings.MAX_PROPERTIES:
-            guard.check_counts(str(path), len(features), len(keys))
-        geoms.append(feature.get("geometry"))
-    geometry = _decode_geometries(path, geoms, rows)
-    frame = pd.DataFrame(rows, dtype=object) if rows else pd.DataFrame()
-    return gpd.GeoDataFrame(frame, geometry=geometry, crs=_geojson_crs(path, doc))
-
-
-def _decode_geometries(path: Path, geoms: list[Any], rows: list[dict[str, Any]]) -> np.ndarray:
-    out = np.empty(len(geoms), dtype=object)
-    for i, geom in enumerate(geoms):
-        if geom is None:
-            out[i] = None
-            continue
-        text = orjson.dumps(geom)
-        fid = guard.excerpt(str(rows[i].get("id", f"#{i + 1}")), 80)
-        if bracket_depth(text) > settings.MAX_NESTING + 4:  # + a MultiPolygon's own 4 levels
-            raise InputError(
-                f"{path}: {fid}: geometry: nested more than {settings.MAX_NESTING} deep"
-            )
-        try:
-            out[i] = shapely.from_geojson(text)
-        except (shapely.errors.GEOSException, ValueError, TypeError) as exc:
-            raise InputError(
-                f"{path}: {fid}: geometry: not a GeoJSON geometry ({guard.excerpt(str(exc))})"
-            ) from None
-    return out
 
 
 def _decode_nested(frame: pd.DataFrame, nested: Collection[str]) -> pd.DataFrame:
@@ -387,7 +309,7 @@ def read_features(
         raise InputError(f"{p}: unknown file type {shown!r}; reemap reads {known}")
     guard.check_magic(real, fmt, shown=str(p))
     if fmt == "geojson":
-        return _read_geojson(p)
+        return read_geojson(p)
     if fmt == "csv":
         return _read_csv(p, nested)
     if fmt == "parquet":

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["bracket_depth", "value_depth", "wkb_problem"]
+__all__ = ["bracket_depth", "bracket_depths", "value_depth", "wkb_problem"]
 
 _OPEN = np.zeros(256, dtype=np.int8)
 _OPEN[[ord("("), ord("["), ord("{")]] = 1
@@ -27,6 +27,31 @@ def bracket_depth(text: str | bytes) -> int:
         return min(1, data.count(b"(") + data.count(b"[") + data.count(b"{"))
     steps = _OPEN[np.frombuffer(data, dtype=np.uint8)]
     return int(np.cumsum(steps, dtype=np.int64).max(initial=0))
+
+
+def bracket_depths(texts: list[bytes], *, chunk: int = 1 << 16) -> np.ndarray:
+    """:func:`bracket_depth` of many texts at once (at least 0 each), in C speed.
+
+    The texts are joined a chunk at a time; the running depth is measured over the joined
+    bytes and each text's deepest point taken from its own start, so an unbalanced text
+    (brackets inside a string) never shifts the next one's count.
+    """
+    out = np.zeros(len(texts), dtype=np.int64)
+    for start in range(0, len(texts), chunk):
+        part = texts[start:start + chunk]
+        lengths = np.fromiter(map(len, part), dtype=np.int64, count=len(part))
+        steps = _OPEN[np.frombuffer(b"".join(part), dtype=np.uint8)]
+        if not len(steps):
+            continue
+        running = np.cumsum(steps, dtype=np.int64)
+        ends = np.cumsum(lengths)
+        starts = ends - lengths
+        before = np.where(starts > 0, running[np.maximum(starts - 1, 0)], 0)
+        filled = lengths > 0
+        deepest = np.zeros(len(part), dtype=np.int64)
+        deepest[filled] = np.maximum.reduceat(running, starts[filled])
+        out[start:start + len(part)] = np.maximum(deepest - before, 0) * filled
+    return out
 
 
 def value_depth(value: Any, limit: int) -> int:

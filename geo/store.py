@@ -36,7 +36,7 @@ import shapely
 from geo import settings
 from geo.atomic import staged
 from geo.errors import InputError
-from geo.export import flatten
+from geo.export import flatten, write_gpkg_table
 from geo.io import read_features
 
 __all__ = [
@@ -292,13 +292,8 @@ def _write_table(target: Path, label: str, gdf: gpd.GeoDataFrame, record: dict[s
     """Write the table, then record the checksum of what GDAL reads back from it."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        pyogrio.write_dataframe(
-            gdf if flat else flatten(gdf),
-            target,
-            layer=label,
-            driver="GPKG",
-            layer_options={"DESCRIPTION": json.dumps(record, ensure_ascii=False)},
-        )
+        write_gpkg_table(gdf if flat else flatten(gdf), target, layer=label,
+                         layer_options={"DESCRIPTION": json.dumps(record, ensure_ascii=False)})
     if record.get("schema"):  # validated rows: seal them
         _, digest = _read_arrow(target, label)
         sealed = json.dumps({**record, "checksum": digest}, ensure_ascii=False)
