@@ -97,6 +97,7 @@ def _in(values: np.ndarray, text: np.ndarray, vocabulary: tuple[str, ...]) -> np
 
 
 def _lengths(values: np.ndarray, text: np.ndarray) -> np.ndarray:
+    """Per value: its length where ``text`` holds, else 0."""
     out = np.zeros(len(values), dtype=np.int64)
     if text.any():
         out[text] = np.fromiter(map(len, values[text]), dtype=np.int64, count=int(text.sum()))

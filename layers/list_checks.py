@@ -41,6 +41,7 @@ class _Items:
 
 
 def _explode(values: np.ndarray) -> _Items:
+    """The column's lists as one array of items, each with its row."""
     lists = _is(values, list)
     held = values[lists]
     counts = np.fromiter(map(len, held), dtype=np.int64, count=len(held))
@@ -68,6 +69,8 @@ def _duplicates_in_row(rows: np.ndarray, keys: np.ndarray, n: int) -> np.ndarray
 
 
 def _symbols(vocabulary: tuple[str, ...], *, unique: bool) -> Callable[[np.ndarray], np.ndarray]:
+    """The check of a list of symbols: a list of texts of ``vocabulary``, none twice when
+    ``unique``."""
     def check(values: np.ndarray) -> np.ndarray:
         ex = _explode(values)
         text = _strings(ex.items)
@@ -81,6 +84,7 @@ def _symbols(vocabulary: tuple[str, ...], *, unique: bool) -> Callable[[np.ndarr
 
 
 def _str_items(values: np.ndarray) -> np.ndarray:
+    """Per row: a list of texts, none holding a control character."""
     ex = _explode(values)
     good = _strings(ex.items) & ~_dirty(ex.items)
     return ex.lists & _rows_all(len(values), ex.rows, good)
@@ -126,6 +130,8 @@ class _Objects:
         return ok, _regrouped(values, rebuild, ex.rows, dumps), ex, dumps
 
     def _dump(self, item: dict[str, Any]) -> tuple[dict[str, Any] | None, bool]:
+        """The item as the model dumps it (None if refused or holding a control character)
+        and whether the dump is the item itself."""
         try:
             dump = self.model.model_validate(item).model_dump()
         except ValidationError:
@@ -179,6 +185,7 @@ def _owners(values: np.ndarray) -> tuple[np.ndarray, list[Any]]:
 
 
 def _sources(values: np.ndarray) -> tuple[np.ndarray, list[Any]]:
+    """Sources: each object the model's, at least one per row."""
     ok, typed, _, _ = _SOURCES.check(values)
     return ok, typed
 

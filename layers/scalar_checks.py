@@ -41,6 +41,9 @@ _URL = _accepts(schema._url)
 def _text(*, required: bool, min_length: int = 0, pattern: str | None = None,
           vocabulary: tuple[str, ...] | None = None,
           distinct: Callable[[Any], bool] | None = None) -> Callable[[np.ndarray], np.ndarray]:
+    """The check of a text field: a ``str`` at least ``min_length`` long, matching
+    ``pattern``, in ``vocabulary`` and passing ``distinct`` (each when given; ``distinct``
+    runs once per distinct value); None passes too unless ``required``."""
     def check(values: np.ndarray) -> np.ndarray:
         text = _strings(values)
         ok = text.copy()
@@ -59,6 +62,8 @@ def _text(*, required: bool, min_length: int = 0, pattern: str | None = None,
 
 def _number(*, ge: float | None = None, le: float | None = None,
             integral: bool = False) -> Callable[[np.ndarray], np.ndarray]:
+    """The check of a number field: None, or an ``int`` or ``float`` that is finite, within
+    ``ge``..``le`` and whole when ``integral``."""
     def check(values: np.ndarray) -> np.ndarray:
         none = _none(values)
         if pd.api.types.infer_dtype(values, skipna=True) in _NUMERIC_KINDS:
@@ -82,6 +87,7 @@ def _number(*, ge: float | None = None, le: float | None = None,
 
 
 def _boolean(values: np.ndarray) -> np.ndarray:
+    """Per value: a ``bool`` (not 0 or 1)."""
     return _is(values, bool)
 
 

@@ -131,6 +131,8 @@ def unchecked(props: pd.DataFrame, layer: str) -> dict[str, list[Any]]:
 
 
 def _columns(props: pd.DataFrame, layer: str, *, check: bool) -> Screen:
+    """The typed columns and, when ``check``, per row whether every field passed (the
+    work of :func:`screen` and :func:`unchecked`)."""
     model = MODELS[layer]
     n = len(props)
     ok = np.ones(n, dtype=bool)
