@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from layers.catalog import Dataset, load_dataset
 from reemap.cli import app_command
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,6 +48,12 @@ os.environ["REEMAP_STORE"] = str(
 def mini_dir() -> Path:
     """A tiny dataset (a few mines, plants, one seabed area, routes, an ownership chain)."""
     return MINI
+
+
+@pytest.fixture(scope="module")
+def mini() -> Dataset:
+    """The mini dataset loaded, once per test module (tests copy a frame before changing it)."""
+    return load_dataset(MINI)
 
 
 @pytest.fixture

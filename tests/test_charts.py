@@ -28,9 +28,11 @@ def test_dependency_chart_has_one_line_per_series_and_names_every_source() -> No
     assert spec["facet"]["row"]["sort"][0] == "JPN"
     assert encoding["color"]["field"] == "label"
     assert encoding["strokeDash"]["field"] == "basis"  # bases look different too
-    # enough colours and label room for every series (18 in the bundled data)
+    # each panel has its own colours and legend, with enough colours and label room for
+    # every series of its importer
+    assert spec["resolve"]["scale"]["color"] == "independent"
     assert encoding["color"]["scale"]["scheme"] == "tableau20"
-    assert points["series_id"].nunique() <= 20
+    assert points.groupby("importer")["series_id"].nunique().max() <= 20
     assert encoding["color"]["legend"]["labelLimit"] >= 300
     assert data["label"].nunique() == points["series_id"].nunique()
     assert len(data) == len(points)

@@ -136,8 +136,8 @@ def test_element_distributions_are_shares_of_treo_that_name_their_source(dataset
     mines = dataset.frames["mines"]
     filled = [row for row in mines.itertuples()
               if isinstance(row.element_shares_pct, dict) and row.element_shares_pct]
-    # issue 13 asks for 20; 6 were sourced on 2026-12-05 (the rest: see data/README.md)
-    assert len(filled) >= 6
+    # issue 13 asks for 20; 10 were sourced on 2026-12-05 (the rest: see data/README.md)
+    assert len(filled) >= 10
     for row in filled:
         assert 0 < sum(row.element_shares_pct.values()) <= 100.5, row.id
         assert "element_shares_pct" in row.figure_sources, row.id

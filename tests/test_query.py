@@ -7,22 +7,15 @@ kept per frame) must give exactly what a plain row-by-row reading of the rules g
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import geopandas as gpd
 import pandas as pd
 import pytest
 from geopandas.testing import assert_geodataframe_equal
 
 from geo.errors import InputError
-from layers.catalog import Dataset, load_dataset
+from layers.catalog import Dataset
 from layers.ownership import OwnershipGraph
 from layers.query import Query, apply_query, parse_values, query_masks
-
-
-@pytest.fixture(scope="module")
-def mini() -> Dataset:
-    return load_dataset(Path(__file__).resolve().parent / "data" / "mini")
 
 
 def ids(frames: dict[str, gpd.GeoDataFrame], layer: str) -> set[str]:

@@ -15,9 +15,10 @@ from layers.schema import HS_CODES
 from layers.tables import load_dependency, load_flows
 
 #: What the bundled data reaches (raise these as data is added, never lower them);
-#: China's exports reach 7 destinations in one period (2025-09), short of the 10 asked.
+#: China's exports reach 16 destinations in one period (2022, permanent magnets of metal,
+#: UN Comtrade), past the 10 issue 14 asks.
 MIN_HS_SHARE = 0.80  # issue 14: flows with an HS code >= 80% of flows
-MIN_CHN_DESTINATIONS_IN_ONE_PERIOD = 7
+MIN_CHN_DESTINATIONS_IN_ONE_PERIOD = 10
 
 
 def _text(value: object) -> str | None:
@@ -64,6 +65,11 @@ def test_chinas_exports_reach_many_destinations_in_one_period() -> None:
     chn = flows[flows["origin"] == "CHN"]
     per_period = chn.groupby("period")["destination"].nunique()
     assert per_period.max() >= MIN_CHN_DESTINATIONS_IN_ONE_PERIOD
+    # the 2022 Comtrade rows as China reported them (kg to t): the largest, Germany's, Japan's
+    comtrade = chn[chn["id"].str.endswith("-metal-magnets-2022")].set_index("destination")
+    assert comtrade.loc["USA", "tonnage"] == 15972.786
+    assert comtrade.loc["DEU", "tonnage"] == 11289.597
+    assert comtrade.loc["JPN", "tonnage"] == 6091.681
     # December 2025 and the 2025 total, as China's customs reported them
     usa = chn[(chn["destination"] == "USA") & chn["product"].str.contains("magnets")]
     tonnes = dict(zip(usa["period"], usa["tonnage"], strict=True))

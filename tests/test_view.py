@@ -16,18 +16,9 @@ import pandas as pd
 import pytest
 
 from geo.errors import InputError
-from layers.catalog import Dataset, load_dataset
 from layers.query import Query, apply_query
 from reemap.cli import main as cli
-from ui.permalink import (
-    View,
-    filter_summary,
-    from_params,
-    plain,
-    to_params,
-    view_of,
-    widget_state,
-)
+from ui.permalink import View, filter_summary
 from ui.view import (
     download,
     effective_stakes,
@@ -38,114 +29,8 @@ from ui.view import (
 )
 
 
-@pytest.fixture(scope="module")
-def mini() -> Dataset:
-    return load_dataset(Path(__file__).resolve().parent / "data" / "mini")
-
-
 def _ids(frames: dict) -> set[str]:
     return {f"{name}/{fid}" for name, gdf in frames.items() for fid in gdf["id"]}
-
-
-# -- permalinks ------------------------------------------------------------------------
-
-
-def test_design_example_url_reads_into_the_query(mini):
-    params = {"layer": "mines", "element": "Dy", "owner": "JOGMEC", "country": "AUS",
-              "status": "operating", "min_hree": "10"}
-    view, problems = from_params(params, graph=mini.graph)
-    assert problems == []
-    assert view.query == Query(layers=("mines",), elements=("Dy",), owners=("jogmec",),
-                               countries=("AUS",), statuses=("operating",), min_hree=10.0)
-
-
-@pytest.mark.parametrize("params", [
-    {"element": "Dy,Tb"},
-    {"element": ["Dy", "Tb"]},
-    {"element": ["dy", "Tb,DY"]},
-])
-def test_repeated_and_comma_separated_values_are_the_same(params):
-    view, problems = from_params(params)
-    assert problems == []
-    assert view.query.elements == ("Dy", "Tb")
-
-
-def test_every_key_round_trips(mini):
-    view = View(
-        query=Query(layers=("mines", "refineries"), elements=("Dy",), owners=("jogmec", "lynas"),
-                    countries=("AUS", "MYS"), statuses=("operating",), stages=("separation",),
-                    min_hree=12.5, state_backed=True, text="weld", capacity_min=100.0,
-                    capacity_max=5e4, capacity_units=("t/yr REO", "t/yr NdPr oxide")),
-        color_by="status",
-        basemap="osm",
-        focus="mines/mount-weld",
-    )
-    params = to_params(view)
-    assert params["owner"] == ["jogmec", "lynas"]
-    assert params["min_capacity"] == "100" and params["max_capacity"] == "50000"
-    assert params["capacity_unit"] == ["t/yr REO", "t/yr NdPr oxide"]
-    assert from_params(params, graph=mini.graph) == (view, [])
-
-
-def test_widget_state_and_view_of_are_inverse():
-    view = View(
-        query=Query(layers=("mines",), elements=("Dy", "Tb"), owners=("jogmec",),
-                    countries=("AUS",), statuses=("operating",), stages=("separation",),
-                    min_hree=12.5, state_backed=True, text="weld", capacity_min=100.0,
-                    capacity_max=5e4, capacity_units=("t/yr REO",)),
-        color_by="status", basemap="osm", focus="mines/mount-weld",
-    )
-    state = widget_state(view)
-    assert state["f_element"] == ["Dy", "Tb"] and state["f_min_hree"] == 12.5
-    assert view_of(state) == view
-    assert view_of(widget_state(View())) == View()  # the widgets' defaults are no filter
-    assert view_of({}) == View()  # a session before any widget exists
-
-
-def test_a_capacity_range_being_typed_keeps_its_minimum():
-    state = widget_state(View()) | {"f_cap_min": 500.0, "f_cap_max": 10.0}
-    query = view_of(state).query
-    assert (query.capacity_min, query.capacity_max) == (500.0, None)
-
-
-def test_default_view_has_an_empty_query_string():
-    assert to_params(View()) == {}
-    assert from_params({}) == (View(), [])
-
-
-def test_bad_values_are_dropped_and_named(mini):
-    view, problems = from_params(
-        {"element": "Dy,Xx", "owner": "Nobody Inc", "min_hree": "150", "country": "Australia",
-         "color_by": "rainbow", "status": "maybe", "min_capacity": "abc", "focus": "weld",
-         "capacity_unit": "t/yr REO,barrels"},
-        graph=mini.graph,
-    )
-    assert view == View(query=Query(elements=("Dy",), capacity_units=("t/yr REO",)))
-    assert sorted(problems) == [
-        "capacity_unit: unknown value 'barrels'",
-        "color_by: unknown value 'rainbow'",
-        "country: 'Australia' is not an ISO 3166 alpha-3 code",
-        "element: unknown value 'Xx'",
-        "focus: 'weld' is not LAYER/ID (e.g. mines/mount-weld)",
-        "min_capacity: 'abc' is not a number",
-        "min_hree: 150 is outside 0..100",
-        "owner: no entity is named 'Nobody Inc'",
-        "status: unknown value 'maybe'",
-    ]
-
-
-def test_owner_names_resolve_to_entity_ids_whole_or_split(mini):
-    view, problems = from_params(
-        {"owner": ["Japan Australia Rare Earths (JARE)", "lynas,JOGMEC"]}, graph=mini.graph
-    )
-    assert problems == []
-    assert view.query.owners == ("jare", "lynas", "jogmec")
-
-
-def test_inverted_capacity_range_is_dropped():
-    view, problems = from_params({"min_capacity": "500", "max_capacity": "10"})
-    assert (view.query.capacity_min, view.query.capacity_max) == (None, None)
-    assert problems == ["min_capacity: 500 is above max_capacity 10"]
 
 
 # -- the capacity range (added to layers.query for the app) -----------------------------
@@ -319,16 +204,6 @@ def test_feature_bounds_pad_a_point(mini):
     assert feature_bounds(mini.frames, "mines", "nowhere") is None
 
 
-def test_filter_summary_names_each_filter():
-    view = View(query=Query(elements=("Dy", "Tb"), owners=("jogmec",), min_hree=10,
-                            state_backed=True, text="weld", capacity_min=5))
-    assert filter_summary(view, names={"jogmec": "JOGMEC"}) == (
-        "element: Dy, Tb; owner: JOGMEC; heavy REE ≥ 10%; capacity 5–any; "
-        "state-backed only; name contains 'weld'"
-    )
-    assert filter_summary(View()) == "all features"
-
-
 # -- downloads: the CLI's bytes --------------------------------------------------------
 
 
@@ -382,20 +257,9 @@ def test_a_data_folder_without_outlines_uses_the_bundled_ones(monkeypatch, tmp_p
     assert len(outlines) > 100
 
 
-def test_plain_escapes_markdown():
-    assert plain("![x](http://h/i.png) <b>") == r"\!\[x\]\(http\://h/i\.png\) \<b\>"
-    assert plain("Norra Kärr 50%") == "Norra Kärr 50%"
-
-
 def test_table_lists_the_top_of_the_map_first(mini):
     rows = table_rows(mini.frames)
     assert list(dict.fromkeys(rows["layer"])) == ["mines", "refineries", "routes", "seabed"]
-
-
-def test_a_name_search_keeps_its_commas():
-    view, problems = from_params({"q": ["old", " Longnan, Zudong "]})
-    assert (view.query.text, problems) == ("Longnan, Zudong", [])
-    assert from_params(to_params(view))[0] == view
 
 
 def test_effective_stakes_are_the_graphs_ranges_of_the_shown_features(mini_dir: Path) -> None:

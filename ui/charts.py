@@ -83,8 +83,9 @@ def dependency_chart(series: pd.DataFrame) -> Figure:
         .encode(
             x=alt.X("date:T", title="period"),
             y=alt.Y("share_pct:Q", title="share (%)", scale=alt.Scale(domain=[0, 100])),
-            # 10+ series: a 20-colour scheme, labels long enough to name the source, and
-            # the basis also as the line's dash (bases are never comparable)
+            # up to 20 series a panel: a 20-colour scheme per panel (each panel has its
+            # own legend), labels long enough to name the source, and the basis also as
+            # the line's dash (bases are never comparable)
             color=alt.Color("label:N", title="series (importer: source, basis)",
                             scale=alt.Scale(scheme="tableau20"),
                             legend=alt.Legend(labelLimit=360, rowPadding=1)),
@@ -96,6 +97,7 @@ def dependency_chart(series: pd.DataFrame) -> Figure:
         .properties(width=520, height=190)
         .facet(row=alt.Row("importer:N", title="importer",
                            sort=sorted(data["importer"].unique(), key=_importer_order)))
+        .resolve_scale(color="independent")
         .properties(title="Import dependence on China by importer, one line per sourced series")
     )
     importers = ", ".join(sorted(data["importer"].unique(), key=_importer_order))
