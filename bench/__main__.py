@@ -151,9 +151,10 @@ each process's own). The files are synthetic mines (`bench/synth.py`,
 The dataset load and the GeoPackage/GeoParquet exports are timed inside one process
 against pyogrio's read and write of the same table. "App at scale" (`bench/appserver.py`)
 is what a page run computes after a filter change, with the imported layer held once as
-the app holds it (`st.cache_resource`), in CPU time (the machine is shared); the browser
-adds the map's drawing (see "interactive in Chromium" below: about 0.4 s for the
-aggregated 1M-point map, a 0.6 MB page).
+the app holds it (`st.cache_resource`), in CPU time (the machine is shared), beside the
+least a filter change costs (the kept rows copied by one boolean mask); the browser's share
+is timed apart: the changed map opened in headless Chromium until it is interactive.
+Wall times on a machine shared with other workers are noisy: the load average is given.
 """
 
 
