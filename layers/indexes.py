@@ -25,6 +25,8 @@ T = TypeVar("T")
 
 #: Frames smaller than this are filtered without building (and caching) an index.
 _MIN_INDEXED = 5000
+#: Masks an index keeps (the most recently asked for).
+_RECENT = 32
 
 
 class ListIndex:
@@ -48,6 +50,9 @@ class ListIndex:
         self.rows = np.repeat(np.arange(size), lengths)
         self.flat = codes.astype(np.int64)
         self.bits: np.ndarray | None = None
+        self._recent: dict[tuple[int, ...], np.ndarray] = {}
+        #: What callers work out once per index (e.g. the owner nodes an entity reaches).
+        self.nodes: dict[tuple[str, ...], list[object]] = {}
         if len(uniques) <= 64:
             self.bits = np.zeros(size, dtype=np.uint64)
             starts = np.cumsum(lengths) - lengths
@@ -57,8 +62,20 @@ class ListIndex:
                 self.bits[full] = np.bitwise_or.reduceat(one_hot, starts[full])
 
     def any_of(self, wanted: Iterable[object]) -> np.ndarray:
-        """Rows whose list holds at least one of ``wanted``."""
-        codes = [self.codes[w] for w in wanted if w in self.codes]
+        """Rows whose list holds at least one of ``wanted`` (read-only: the last few asked
+        for are kept, so the counts, toggles and selection of one page run share them)."""
+        codes = sorted({self.codes[w] for w in wanted if w in self.codes})
+        key = tuple(codes)
+        found = self._recent.pop(key, None)
+        if found is None:
+            found = self._any_of(codes)
+            found.flags.writeable = False
+        self._recent[key] = found
+        while len(self._recent) > _RECENT:
+            del self._recent[next(iter(self._recent))]
+        return found
+
+    def _any_of(self, codes: list[int]) -> np.ndarray:
         if not codes:
             return np.zeros(self.size, dtype=bool)
         if self.bits is not None:
