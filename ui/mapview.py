@@ -141,13 +141,16 @@ def _layer(name: str, frame: gpd.GeoDataFrame, *, color_by: str,
     return PayloadLayer(payload, name=title, bounds=box), False
 
 
-def _effective(stakes: Mapping[str, Mapping[str, float | None]] | None) -> dict[
-    str, dict[str, Mapping[str, float | None]]
-]:
+def _effective(stakes: Mapping[str, Mapping[str, float | None]] | None,
+               layers: Collection[str]) -> dict[str, dict[str, Mapping[str, float | None]]]:
+    """The stakes of the features of ``layers`` (those drawn one by one), by layer and id."""
     out: dict[str, dict[str, Mapping[str, float | None]]] = {}
-    for key, value in (stakes or {}).items():
+    prefixes = tuple(f"{layer}/" for layer in layers)
+    if not stakes or not prefixes:
+        return out
+    for key in [k for k in stakes if k.startswith(prefixes)]:
         layer, _, fid = key.partition("/")
-        out.setdefault(layer, {})[fid] = value
+        out.setdefault(layer, {})[fid] = stakes[key]
     return out
 
 
@@ -218,7 +221,9 @@ def build_map(
     tiles = BASEMAPS[basemap]
     if tiles is not None:
         folium.TileLayer(tiles=tiles[0], attr=tiles[1], name=basemap, max_zoom=14).add_to(m)
-    effective = _effective(effective_stakes)
+    effective = _effective(effective_stakes, [  # grid cells and areas show no stakes
+        k for k in order if k not in _AREA_LAYERS and k != "routes"
+        and len(shown[k]) <= settings.MAX_POINTS_DRAWN])
     layers = []
     aggregated = False
     for name in order:
