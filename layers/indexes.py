@@ -5,6 +5,10 @@ per-row bitmasks (or flat codes), so a filter tests every row with a few array
 operations. An index is keyed on the frame (a weak reference) and a cheap fingerprint of
 its column; frames are never changed in place (a house rule), and a column replaced all
 the same is noticed by its fingerprint and the index rebuilt.
+
+Points' coordinates are kept the same way; a selection taken from a held frame
+(:func:`taken_from`) reads them from that frame's, so a filter change does not visit a
+million geometries again.
 """
 
 from __future__ import annotations
@@ -16,10 +20,11 @@ from typing import TypeVar
 
 import numpy as np
 import pandas as pd
+import shapely
 
 from layers.ownership import OwnershipGraph, asset_key
 
-__all__ = ["ListIndex", "cached", "list_index", "owner_index"]
+__all__ = ["ListIndex", "cached", "list_index", "owner_index", "point_xy", "taken_from"]
 
 T = TypeVar("T")
 
@@ -151,3 +156,53 @@ def owner_index(layer: str, gdf: pd.DataFrame, graph: OwnershipGraph) -> ListInd
     if entry[0]() is not graph:
         entry = (weakref.ref(graph), build())
     return entry[1]
+
+
+#: Selections taken from a held frame: id(selection) -> (weak selection, weak frame, the
+#: frame's rows it holds (None: all), the geometry arrays of both when it was taken).
+_TAKEN: dict[int, tuple[weakref.ref[pd.DataFrame], weakref.ref[pd.DataFrame],
+                        np.ndarray | None, object, object]] = {}
+
+
+def _geometry(frame: pd.DataFrame) -> object:
+    name = getattr(frame, "_geometry_column_name", None)
+    return frame[name].array if isinstance(name, str) and name in frame.columns else None
+
+
+def taken_from(frame: pd.DataFrame, source: pd.DataFrame, rows: np.ndarray | None) -> None:
+    """Note that ``frame`` holds ``source``'s ``rows`` (all when None), in that order, so
+    values worked out once per row of ``source`` (:func:`point_xy`) serve it."""
+    if len(source) < _MIN_INDEXED or _geometry(source) is None:
+        return
+    ident = id(frame)
+    _TAKEN[ident] = (weakref.ref(frame, lambda _ref: _TAKEN.pop(ident, None)),
+                     weakref.ref(source), rows, _geometry(frame), _geometry(source))
+
+
+def _xy(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    geoms = np.asarray(frame.geometry.to_numpy())
+    out = (shapely.get_x(geoms), shapely.get_y(geoms),
+           np.isin(shapely.get_type_id(geoms), (-1, 0)))
+    for values in out:
+        values.flags.writeable = False  # shared by every selection of the frame
+    return out
+
+
+def point_xy(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Each row's x and y, as ``shapely.get_x`` and ``get_y`` give them (NaN for a missing,
+    empty or non-point geometry), and whether every geometry is a point or missing.
+
+    Worked out once per frame while it lives; for a selection :func:`taken_from` a held
+    frame (whose geometry neither has replaced since), the held frame's rows.
+    """
+    entry = _TAKEN.get(id(frame))
+    source = entry[1]() if entry is not None and entry[0]() is frame else None
+    if entry is not None and source is not None and entry[3] is _geometry(frame) \
+            and entry[4] is _geometry(source):
+        x, y, points = cached(source, ("xy",), str(source.geometry.name), lambda: _xy(source))
+        rows = entry[2]
+        if rows is None:
+            return x, y, bool(points.all())
+        return x[rows], y[rows], bool(points[rows].all())
+    x, y, points = cached(frame, ("xy",), str(frame.geometry.name), lambda: _xy(frame))
+    return x, y, bool(points.all())

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from geo.errors import InputError
-from layers.indexes import ListIndex, cached, list_index, owner_index
+from layers.indexes import ListIndex, cached, list_index, owner_index, taken_from
 from layers.ownership import OwnershipGraph
 from layers.schema import CAPACITY_UNITS, ELEMENTS, LAYERS, STATUSES
 
@@ -359,5 +359,7 @@ def apply_query(
     for name, keep in query_masks(frames, query, graph).items():
         gdf = frames[name]
         # a new frame either way; copy-on-write keeps the caller's frame unchanged
-        out[name] = gdf.copy(deep=False) if keep.all() else gdf.take(np.flatnonzero(keep))
+        rows = None if keep.all() else np.flatnonzero(keep)
+        out[name] = gdf.copy(deep=False) if rows is None else gdf.take(rows)
+        taken_from(out[name], gdf, rows)
     return out

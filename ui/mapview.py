@@ -20,6 +20,7 @@ import pandas as pd
 import shapely
 
 from geo import settings
+from layers.indexes import point_xy
 from layers.occurrences import drawn_occurrences
 from layers.schema import LAYERS
 from ui import style
@@ -79,8 +80,7 @@ def aggregate_points(frame: gpd.GeoDataFrame, *, max_cells: int = _MAX_CELLS) ->
         that have one, the name of one of them (``example``) and the cell size in
         ``layer`` (e.g. ``"0.4° cell"``).
     """
-    x = shapely.get_x(frame.geometry.to_numpy())
-    y = shapely.get_y(frame.geometry.to_numpy())
+    x, y, _ = point_xy(frame)
     keep = ~(np.isnan(x) | np.isnan(y))
     x, y = x[keep], y[keep]
     hree = pd.to_numeric(frame["hree_share_pct"], errors="coerce").to_numpy(
@@ -119,13 +119,24 @@ def aggregate_points(frame: gpd.GeoDataFrame, *, max_cells: int = _MAX_CELLS) ->
     )
 
 
+def _total_bounds(frame: gpd.GeoDataFrame, *, points: bool) -> list[float]:
+    """``frame.total_bounds``; for points, from their (kept) coordinates."""
+    x, y, all_points = point_xy(frame) if points else (None, None, False)
+    if x is None or y is None or not all_points:
+        return [float(v) for v in frame.total_bounds]
+    kx, ky = x[~np.isnan(x)], y[~np.isnan(y)]  # as geopandas' nanmin and nanmax
+    nan = float("nan")
+    return [float(kx.min()) if len(kx) else nan, float(ky.min()) if len(ky) else nan,
+            float(kx.max()) if len(kx) else nan, float(ky.max()) if len(ky) else nan]
+
+
 def _layer(name: str, frame: gpd.GeoDataFrame, *, color_by: str,
            highlight: Collection[str] | None,
            effective: Mapping[str, Mapping[str, Mapping[str, float | None]]]) -> (
     tuple[PayloadLayer, bool]
 ):
     title = f"{_TITLES.get(name, name)} ({len(frame):,})"
-    box = frame.total_bounds
+    box = _total_bounds(frame, points=name not in _AREA_LAYERS and name != "routes")
     if name in _AREA_LAYERS:
         return PayloadLayer(area_payload(frame, name, name=name, highlight=highlight),
                             name=title, bounds=box), False

@@ -28,6 +28,7 @@ from folium.elements import ElementAddToElement
 from jinja2 import Template
 
 from geo.antimeridian import unwrap
+from layers.indexes import point_xy
 from ui import style
 from ui.columns import b64, encode_table, pack, unpack
 
@@ -90,8 +91,7 @@ def point_payload(frame: gpd.GeoDataFrame, layer: str, *, name: str, color_by: s
 
     Features without a drawable position (empty geometry) are left out.
     """
-    x = shapely.get_x(frame.geometry.to_numpy())
-    y = shapely.get_y(frame.geometry.to_numpy())
+    x, y, _ = point_xy(frame)
     ok = ~(np.isnan(x) | np.isnan(y))
     if not ok.all():
         frame, x, y = frame[ok], x[ok], y[ok]
