@@ -60,6 +60,38 @@ def _countries() -> str:
     return orjson.dumps({"type": "FeatureCollection", "features": features}).decode()
 
 
+def _grid(x: np.ndarray, y: np.ndarray, max_cells: int) -> tuple[float, np.ndarray, np.ndarray]:
+    """The smallest cell (0.1° doubled) that few enough points occupy: its size, each
+    point's cell and the points per cell, counted into a dense grid (linear, no sort).
+
+    A cell's row and column at each size are its 0.1° ones halved, exactly (the sizes are
+    0.1 times powers of two), so the points are divided once; the search starts at 0.4°
+    (occupancy only falls as cells grow) and steps down or up from there.
+    """
+    fine_y = np.clip(np.floor((y + 90.0) / 0.1), -1, 2.0**40).astype(np.int64)
+    fine_x = np.clip(np.floor((x + 180.0) / 0.1), -1, 2.0**40).astype(np.int64)
+
+    def level(k: int) -> tuple[float, np.ndarray, np.ndarray]:
+        cell = 0.1 * 2**k
+        cols = int(np.ceil(360.0 / cell)) + 1
+        key = np.clip(fine_y >> k, 0, None) * cols + np.clip(fine_x >> k, 0, cols - 1)
+        return cell, key, np.bincount(key)
+
+    def fits(found: tuple[float, np.ndarray, np.ndarray]) -> bool:
+        return int(np.count_nonzero(found[2])) <= max_cells
+
+    k = 0 if len(x) <= max_cells else 2
+    found = level(k)
+    if fits(found):
+        while k > 0 and fits(finer := level(k - 1)):
+            k, found = k - 1, finer
+        return found
+    while not fits(found):
+        k += 1
+        found = level(k)
+    return found
+
+
 def aggregate_points(frame: gpd.GeoDataFrame, *, max_cells: int = _MAX_CELLS) -> (
     gpd.GeoDataFrame
 ):
@@ -86,17 +118,8 @@ def aggregate_points(frame: gpd.GeoDataFrame, *, max_cells: int = _MAX_CELLS) ->
     hree = pd.to_numeric(frame["hree_share_pct"], errors="coerce").to_numpy(
         dtype=float, na_value=np.nan)[keep] if "hree_share_pct" in frame.columns else (
         np.full(len(x), np.nan))
-    # cell occupancy by counting into a dense grid: linear time, no sort
-    cell = 0.1
-    while True:
-        cols = int(np.ceil(360.0 / cell)) + 1
-        key = (np.clip(np.floor((y + 90.0) / cell), 0, None).astype(np.int64) * cols
-               + np.clip(np.floor((x + 180.0) / cell), 0, cols - 1).astype(np.int64))
-        per_key = np.bincount(key)
-        occupied = np.flatnonzero(per_key)
-        if len(occupied) <= max_cells:
-            break
-        cell *= 2
+    cell, key, per_key = _grid(x, y, max_cells)
+    occupied = np.flatnonzero(per_key)
     rank = np.zeros(len(per_key), dtype=np.int64)
     rank[occupied] = np.arange(len(occupied))
     inverse = rank[key]
