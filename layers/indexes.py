@@ -58,6 +58,9 @@ class ListIndex:
         self._recent: dict[tuple[int, ...], np.ndarray] = {}
         #: What callers work out once per index (e.g. the owner nodes an entity reaches).
         self.nodes: dict[tuple[str, ...], list[object]] = {}
+        #: Per kind of count, each distinct list's values: (list code, value code) pairs
+        #: and the values' names.
+        self.expanded: dict[str, tuple[np.ndarray, np.ndarray, list[str]]] = {}
         if len(uniques) <= 64:
             self.bits = np.zeros(size, dtype=np.uint64)
             starts = np.cumsum(lengths) - lengths

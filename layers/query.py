@@ -300,23 +300,40 @@ def _count(kind: str, layer: str, gdf: gpd.GeoDataFrame, keep: np.ndarray, *,
         for code in np.flatnonzero(per_value).tolist():
             add([str(uniques[code])], int(per_value[code]))
     elif kind == "elements":
-        _count_lists(list_index(gdf, "elements"), keep, add, lambda v: {str(e) for e in v})
+        _count_lists(list_index(gdf, "elements"), keep, add, lambda v: {str(e) for e in v},
+                     "elements")
     elif kind == "stages":
         _count_stages(gdf, keep, add)
     elif graph is not None:
         def chain_of(owners: tuple[object, ...], g: OwnershipGraph = graph) -> set[str]:
             return set().union(*({str(o)} | g.upstream(str(o)) for o in owners))
 
-        _count_lists(owner_index(layer, gdf, graph), keep, add, chain_of)
+        _count_lists(owner_index(layer, gdf, graph), keep, add, chain_of, "owners")
 
 
 def _count_lists(index: ListIndex, keep: np.ndarray,
                  add: Callable[[Iterable[str], int], None],
-                 expand: Callable[[tuple[object, ...]], set[str]]) -> None:
-    """Add each kept row's values (``expand`` of its list), one distinct list at a time."""
+                 expand: Callable[[tuple[object, ...]], set[str]], kind: str) -> None:
+    """Add each kept row's values (``expand`` of its list), in the order of the distinct
+    lists, then of each list's sorted values; the lists are expanded once per index."""
     per_list = np.bincount(index.lists[keep], minlength=len(index.distinct))
-    for code in np.flatnonzero(per_list).tolist():
-        add(sorted(expand(index.distinct[code])), int(per_list[code]))
+    if kind not in index.expanded:
+        lists: list[int] = []
+        values: list[int] = []
+        vocabulary: dict[str, int] = {}
+        for code, distinct in enumerate(index.distinct):
+            for value in sorted(expand(distinct)):
+                lists.append(code)
+                values.append(vocabulary.setdefault(value, len(vocabulary)))
+        index.expanded[kind] = (np.array(lists, dtype=np.int64),
+                                np.array(values, dtype=np.int64), list(vocabulary))
+    list_codes, value_codes, names = index.expanded[kind]
+    shown = per_list[list_codes] > 0
+    list_codes, value_codes = list_codes[shown], value_codes[shown]
+    totals = np.bincount(value_codes, weights=per_list[list_codes], minlength=len(names))
+    for at in np.sort(np.unique(value_codes, return_index=True)[1]).tolist():
+        found = int(value_codes[at])
+        add([names[found]], int(totals[found]))
 
 
 def _count_stages(gdf: pd.DataFrame, keep: np.ndarray,
