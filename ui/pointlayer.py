@@ -66,15 +66,21 @@ def _extras(frame: pd.DataFrame, layer: str, highlight: Collection[str] | None,
             effective: Mapping[str, Mapping[str, Mapping[str, float | None]]] | None,
             ) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    if "id" not in frame.columns:
+    stakes = (effective or {}).get(layer)
+    if "id" not in frame.columns or not (highlight or stakes):
         return out
     ids = frame["id"].astype(str).to_numpy()
     if highlight:
         out["hl"] = np.flatnonzero(np.isin(ids, list(highlight))).tolist()
-    stakes = (effective or {}).get(layer)
     if stakes:
-        pos = {v: i for i, v in enumerate(ids)}
-        out["eff"] = {str(pos[k]): dict(v) for k, v in stakes.items() if k in pos}
+        index = pd.Index(ids)
+        if index.is_unique:  # each stake's row found by one hash lookup over the ids
+            rows = index.get_indexer(pd.Index(list(stakes))).tolist()
+            out["eff"] = {str(r): dict(v) for r, v in zip(rows, stakes.values(), strict=True)
+                          if r >= 0}
+        else:
+            pos = {v: i for i, v in enumerate(ids)}
+            out["eff"] = {str(pos[k]): dict(v) for k, v in stakes.items() if k in pos}
     return out
 
 
