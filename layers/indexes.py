@@ -5,6 +5,10 @@ per-row bitmasks (or flat codes), so a filter tests every row with a few array
 operations. An index is keyed on the frame (a weak reference) and a cheap fingerprint of
 its column; frames are never changed in place (a house rule), and a column replaced all
 the same is noticed by its fingerprint and the index rebuilt.
+
+Points' coordinates are kept the same way; a selection taken from a held frame
+(:func:`taken_from`) reads them from that frame's, so a filter change does not visit a
+million geometries again.
 """
 
 from __future__ import annotations
@@ -16,15 +20,18 @@ from typing import TypeVar
 
 import numpy as np
 import pandas as pd
+import shapely
 
 from layers.ownership import OwnershipGraph, asset_key
 
-__all__ = ["ListIndex", "cached", "list_index", "owner_index"]
+__all__ = ["ListIndex", "cached", "list_index", "owner_index", "point_xy", "taken_from"]
 
 T = TypeVar("T")
 
 #: Frames smaller than this are filtered without building (and caching) an index.
 _MIN_INDEXED = 5000
+#: Masks an index keeps (the most recently asked for).
+_RECENT = 32
 
 
 class ListIndex:
@@ -48,6 +55,12 @@ class ListIndex:
         self.rows = np.repeat(np.arange(size), lengths)
         self.flat = codes.astype(np.int64)
         self.bits: np.ndarray | None = None
+        self._recent: dict[tuple[int, ...], np.ndarray] = {}
+        #: What callers work out once per index (e.g. the owner nodes an entity reaches).
+        self.nodes: dict[tuple[str, ...], list[object]] = {}
+        #: Per kind of count, each distinct list's values: (list code, value code) pairs
+        #: and the values' names.
+        self.expanded: dict[str, tuple[np.ndarray, np.ndarray, list[str]]] = {}
         if len(uniques) <= 64:
             self.bits = np.zeros(size, dtype=np.uint64)
             starts = np.cumsum(lengths) - lengths
@@ -57,8 +70,20 @@ class ListIndex:
                 self.bits[full] = np.bitwise_or.reduceat(one_hot, starts[full])
 
     def any_of(self, wanted: Iterable[object]) -> np.ndarray:
-        """Rows whose list holds at least one of ``wanted``."""
-        codes = [self.codes[w] for w in wanted if w in self.codes]
+        """Rows whose list holds at least one of ``wanted`` (read-only: the last few asked
+        for are kept, so the counts, toggles and selection of one page run share them)."""
+        codes = sorted({self.codes[w] for w in wanted if w in self.codes})
+        key = tuple(codes)
+        found = self._recent.pop(key, None)
+        if found is None:
+            found = self._any_of(codes)
+            found.flags.writeable = False
+        self._recent[key] = found
+        while len(self._recent) > _RECENT:
+            del self._recent[next(iter(self._recent))]
+        return found
+
+    def _any_of(self, codes: list[int]) -> np.ndarray:
         if not codes:
             return np.zeros(self.size, dtype=bool)
         if self.bits is not None:
@@ -134,3 +159,53 @@ def owner_index(layer: str, gdf: pd.DataFrame, graph: OwnershipGraph) -> ListInd
     if entry[0]() is not graph:
         entry = (weakref.ref(graph), build())
     return entry[1]
+
+
+#: Selections taken from a held frame: id(selection) -> (weak selection, weak frame, the
+#: frame's rows it holds (None: all), the geometry arrays of both when it was taken).
+_TAKEN: dict[int, tuple[weakref.ref[pd.DataFrame], weakref.ref[pd.DataFrame],
+                        np.ndarray | None, object, object]] = {}
+
+
+def _geometry(frame: pd.DataFrame) -> object:
+    name = getattr(frame, "_geometry_column_name", None)
+    return frame[name].array if isinstance(name, str) and name in frame.columns else None
+
+
+def taken_from(frame: pd.DataFrame, source: pd.DataFrame, rows: np.ndarray | None) -> None:
+    """Note that ``frame`` holds ``source``'s ``rows`` (all when None), in that order, so
+    values worked out once per row of ``source`` (:func:`point_xy`) serve it."""
+    if len(source) < _MIN_INDEXED or _geometry(source) is None:
+        return
+    ident = id(frame)
+    _TAKEN[ident] = (weakref.ref(frame, lambda _ref: _TAKEN.pop(ident, None)),
+                     weakref.ref(source), rows, _geometry(frame), _geometry(source))
+
+
+def _xy(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    geoms = np.asarray(frame.geometry.to_numpy())
+    out = (shapely.get_x(geoms), shapely.get_y(geoms),
+           np.isin(shapely.get_type_id(geoms), (-1, 0)))
+    for values in out:
+        values.flags.writeable = False  # shared by every selection of the frame
+    return out
+
+
+def point_xy(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Each row's x and y, as ``shapely.get_x`` and ``get_y`` give them (NaN for a missing,
+    empty or non-point geometry), and whether every geometry is a point or missing.
+
+    Worked out once per frame while it lives; for a selection :func:`taken_from` a held
+    frame (whose geometry neither has replaced since), the held frame's rows.
+    """
+    entry = _TAKEN.get(id(frame))
+    source = entry[1]() if entry is not None and entry[0]() is frame else None
+    if entry is not None and source is not None and entry[3] is _geometry(frame) \
+            and entry[4] is _geometry(source):
+        x, y, points = cached(source, ("xy",), str(source.geometry.name), lambda: _xy(source))
+        rows = entry[2]
+        if rows is None:
+            return x, y, bool(points.all())
+        return x[rows], y[rows], bool(points[rows].all())
+    x, y, points = cached(frame, ("xy",), str(frame.geometry.name), lambda: _xy(frame))
+    return x, y, bool(points.all())

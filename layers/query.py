@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from geo.errors import InputError
-from layers.indexes import ListIndex, cached, list_index, owner_index
+from layers.indexes import ListIndex, cached, list_index, owner_index, taken_from
 from layers.ownership import OwnershipGraph
 from layers.schema import CAPACITY_UNITS, ELEMENTS, LAYERS, STATUSES
 
@@ -109,15 +109,34 @@ def _owned_by(layer: str, gdf: pd.DataFrame, graph: OwnershipGraph, entities: li
               ) -> np.ndarray:
     """Features owned, directly or up the chain, by any of ``entities``."""
     index = owner_index(layer, gdf, graph)
-    wanted = [node for node in index.codes
-              if any(node == e or e in graph.upstream(str(node)) for e in entities)]
-    return index.any_of(wanted)
+    key = ("owned", *sorted(entities))
+    if key not in index.nodes:  # the index lives with this graph, so may its answers
+        index.nodes[key] = [node for node in index.codes if any(
+            node == e or e in graph.upstream(str(node)) for e in entities)]
+    return index.any_of(index.nodes[key])
 
 
 def _state_backed(layer: str, gdf: pd.DataFrame, graph: OwnershipGraph) -> np.ndarray:
     """Features owned, up the chain, by a state-backed entity."""
     index = owner_index(layer, gdf, graph)
-    return index.any_of([node for node in index.codes if graph.is_state_backed(str(node))])
+    if ("state",) not in index.nodes:
+        index.nodes[("state",)] = [node for node in index.codes
+                                   if graph.is_state_backed(str(node))]
+    return index.any_of(index.nodes[("state",)])
+
+
+def _codes(gdf: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """A column's values factorised (codes, -1 for none; distinct values), once per frame."""
+    return cached(gdf, ("codes", column), column,
+                  lambda: pd.factorize(gdf[column].to_numpy(dtype=object)))
+
+
+def _is_in(gdf: pd.DataFrame, column: str, wanted: Iterable[str]) -> np.ndarray:
+    """Per row: the column's value is one of ``wanted`` (as ``Series.isin``), by code."""
+    codes, uniques = _codes(gdf, column)
+    table = np.zeros(len(uniques) + 1, dtype=bool)  # the last entry: no value
+    table[:-1] = pd.Index(uniques).isin(list(wanted))
+    return table[codes]
 
 
 def _casefolded(gdf: pd.DataFrame) -> pd.Series:
@@ -139,7 +158,7 @@ def _capacity(gdf: pd.DataFrame, query: Query) -> np.ndarray:
     """Capacity in one of the units asked for, within the range asked for."""
     keep = np.ones(len(gdf), dtype=bool)
     if query.capacity_units:
-        keep &= gdf["capacity_unit"].isin(query.capacity_units).to_numpy()
+        keep &= _is_in(gdf, "capacity_unit", query.capacity_units)
     if query.capacity_min is not None or query.capacity_max is not None:
         capacity = pd.to_numeric(gdf["capacity"], errors="coerce").to_numpy(dtype=float)
         with np.errstate(invalid="ignore"):
@@ -157,9 +176,9 @@ def _mask(
     if query.elements:
         keep &= _any_of(gdf, "elements", query.elements)
     if query.countries:
-        keep &= gdf["country"].isin(query.countries).to_numpy()
+        keep &= _is_in(gdf, "country", query.countries)
     if query.statuses:
-        keep &= gdf["status"].isin(query.statuses).to_numpy()
+        keep &= _is_in(gdf, "status", query.statuses)
     if query.stages:
         if "stage" in gdf.columns:
             wanted = set(query.stages)
@@ -276,29 +295,45 @@ def _count(kind: str, layer: str, gdf: gpd.GeoDataFrame, keep: np.ndarray, *,
         add([layer], int(keep.sum()))
     elif kind in _COLUMNS:
         column = _COLUMNS[kind]
-        codes, uniques = cached(gdf, ("codes", column), column,
-                                 lambda: pd.factorize(gdf[column].to_numpy(dtype=object)))
+        codes, uniques = _codes(gdf, column)
         per_value = np.bincount(codes[keep] + 1, minlength=len(uniques) + 1)[1:]
         for code in np.flatnonzero(per_value).tolist():
             add([str(uniques[code])], int(per_value[code]))
     elif kind == "elements":
-        _count_lists(list_index(gdf, "elements"), keep, add, lambda v: {str(e) for e in v})
+        _count_lists(list_index(gdf, "elements"), keep, add, lambda v: {str(e) for e in v},
+                     "elements")
     elif kind == "stages":
         _count_stages(gdf, keep, add)
     elif graph is not None:
         def chain_of(owners: tuple[object, ...], g: OwnershipGraph = graph) -> set[str]:
             return set().union(*({str(o)} | g.upstream(str(o)) for o in owners))
 
-        _count_lists(owner_index(layer, gdf, graph), keep, add, chain_of)
+        _count_lists(owner_index(layer, gdf, graph), keep, add, chain_of, "owners")
 
 
 def _count_lists(index: ListIndex, keep: np.ndarray,
                  add: Callable[[Iterable[str], int], None],
-                 expand: Callable[[tuple[object, ...]], set[str]]) -> None:
-    """Add each kept row's values (``expand`` of its list), one distinct list at a time."""
+                 expand: Callable[[tuple[object, ...]], set[str]], kind: str) -> None:
+    """Add each kept row's values (``expand`` of its list), in the order of the distinct
+    lists, then of each list's sorted values; the lists are expanded once per index."""
     per_list = np.bincount(index.lists[keep], minlength=len(index.distinct))
-    for code in np.flatnonzero(per_list).tolist():
-        add(sorted(expand(index.distinct[code])), int(per_list[code]))
+    if kind not in index.expanded:
+        lists: list[int] = []
+        values: list[int] = []
+        vocabulary: dict[str, int] = {}
+        for code, distinct in enumerate(index.distinct):
+            for value in sorted(expand(distinct)):
+                lists.append(code)
+                values.append(vocabulary.setdefault(value, len(vocabulary)))
+        index.expanded[kind] = (np.array(lists, dtype=np.int64),
+                                np.array(values, dtype=np.int64), list(vocabulary))
+    list_codes, value_codes, names = index.expanded[kind]
+    shown = per_list[list_codes] > 0
+    list_codes, value_codes = list_codes[shown], value_codes[shown]
+    totals = np.bincount(value_codes, weights=per_list[list_codes], minlength=len(names))
+    for at in np.sort(np.unique(value_codes, return_index=True)[1]).tolist():
+        found = int(value_codes[at])
+        add([names[found]], int(totals[found]))
 
 
 def _count_stages(gdf: pd.DataFrame, keep: np.ndarray,
@@ -341,5 +376,7 @@ def apply_query(
     for name, keep in query_masks(frames, query, graph).items():
         gdf = frames[name]
         # a new frame either way; copy-on-write keeps the caller's frame unchanged
-        out[name] = gdf.copy(deep=False) if keep.all() else gdf.take(np.flatnonzero(keep))
+        rows = None if keep.all() else np.flatnonzero(keep)
+        out[name] = gdf.copy(deep=False) if rows is None else gdf.take(rows)
+        taken_from(out[name], gdf, rows)
     return out

@@ -259,6 +259,27 @@ def test_aggregate_points_by_hand():
     assert cells.loc[1, "example"] in {"a", "b", "d"}
 
 
+@pytest.mark.parametrize("max_cells", [1, 3, 40, 400, 5_000])
+def test_aggregate_points_picks_the_smallest_cell_that_fits(max_cells):
+    rng = np.random.default_rng(7)
+    x = np.concatenate([rng.uniform(-180, 180, 3_000), [-180.0, 180.0, 179.95, 0.0]])
+    y = np.concatenate([rng.uniform(-90, 90, 3_000), [-90.0, 90.0, 89.95, 0.0]])
+    frame = gpd.GeoDataFrame({"name": [f"p{i}" for i in range(len(x))]},
+                             geometry=shapely.points(x, y), crs=settings.WGS84)
+    cell = 0.1  # the cell grows from 0.1 degrees, doubling, until few enough are occupied
+    while True:
+        cols = int(np.ceil(360.0 / cell)) + 1
+        rows = np.clip(np.floor((y + 90.0) / cell), 0, None)
+        occupied = np.unique(rows * cols + np.clip(np.floor((x + 180.0) / cell), 0, cols - 1))
+        if len(occupied) <= max_cells:
+            break
+        cell *= 2
+    cells = aggregate_points(frame, max_cells=max_cells)
+    assert len(cells) == len(occupied)
+    assert set(cells["layer"]) == {f"{cell:g}° cell"}
+    assert cells["count"].sum() == len(x)
+
+
 def test_encode_table_kinds():
     frame = _points(40)
     enc = encode_table(frame, ["name", "status", "hree_share_pct", "owners", "missing"])

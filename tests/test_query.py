@@ -275,3 +275,24 @@ def test_all_counts_at_once_equal_one_kind_at_a_time(
         for q in (query, Query(layers=("mines",), statuses=("operating",))):
             together = all_value_counts(frames, q, g)
             assert together == {k: _counts_row_by_row(frames, q, g, k) for k in VALUE_KINDS}
+
+
+def test_a_selection_reads_the_held_frames_coordinates(
+    big: tuple[gpd.GeoDataFrame, OwnershipGraph],
+) -> None:
+    import numpy as np
+    import shapely
+
+    from layers.indexes import point_xy
+
+    frame, graph = big
+    for query in (Query(elements=("Dy",)), Query()):
+        out = apply_query({"mines": frame}, query, graph)["mines"]
+        x, y, points = point_xy(out)
+        geoms = out.geometry.to_numpy()
+        np.testing.assert_array_equal(x, shapely.get_x(geoms))
+        np.testing.assert_array_equal(y, shapely.get_y(geoms))
+        assert points
+    moved = apply_query({"mines": frame}, Query(elements=("Dy",)), graph)["mines"]
+    moved["geometry"] = moved.geometry.translate(1.0, 2.0)  # noticed: read afresh
+    np.testing.assert_array_equal(point_xy(moved)[0], shapely.get_x(moved.geometry.to_numpy()))

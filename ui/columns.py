@@ -64,9 +64,15 @@ def _encode_numbers(values: np.ndarray) -> dict[str, Any] | None:
 
 def _encode_values(series: pd.Series) -> dict[str, Any] | None:
     n = len(series)
-    if pd.api.types.is_string_dtype(series.dtype) and series.dtype != object:
+    objects = series.to_numpy(dtype=object) if series.dtype == object else None
+    if objects is None and pd.api.types.is_string_dtype(series.dtype):
         codes, uniques = pd.factorize(series)
         values: list[Any] = list(np.asarray(uniques, dtype=object))
+    elif objects is not None and pd.api.types.infer_dtype(objects, skipna=True) == "string":
+        # texts held as separate objects (an imported layer's label on every row): equal
+        # texts are one value, as their JSON would be, without serialising each row's
+        codes, texts = pd.factorize(objects)
+        values = list(texts)
     else:
         # the same object repeated (nested values read from a pool) is serialised once
         objects = series.to_numpy(dtype=object)

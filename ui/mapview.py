@@ -20,6 +20,7 @@ import pandas as pd
 import shapely
 
 from geo import settings
+from layers.indexes import point_xy
 from layers.occurrences import drawn_occurrences
 from layers.schema import LAYERS
 from ui import style
@@ -59,6 +60,38 @@ def _countries() -> str:
     return orjson.dumps({"type": "FeatureCollection", "features": features}).decode()
 
 
+def _grid(x: np.ndarray, y: np.ndarray, max_cells: int) -> tuple[float, np.ndarray, np.ndarray]:
+    """The smallest cell (0.1° doubled) that few enough points occupy: its size, each
+    point's cell and the points per cell, counted into a dense grid (linear, no sort).
+
+    A cell's row and column at each size are its 0.1° ones halved, exactly (the sizes are
+    0.1 times powers of two), so the points are divided once; the search starts at 0.4°
+    (occupancy only falls as cells grow) and steps down or up from there.
+    """
+    fine_y = np.clip(np.floor((y + 90.0) / 0.1), -1, 2.0**40).astype(np.int64)
+    fine_x = np.clip(np.floor((x + 180.0) / 0.1), -1, 2.0**40).astype(np.int64)
+
+    def level(k: int) -> tuple[float, np.ndarray, np.ndarray]:
+        cell = 0.1 * 2**k
+        cols = int(np.ceil(360.0 / cell)) + 1
+        key = np.clip(fine_y >> k, 0, None) * cols + np.clip(fine_x >> k, 0, cols - 1)
+        return cell, key, np.bincount(key)
+
+    def fits(found: tuple[float, np.ndarray, np.ndarray]) -> bool:
+        return int(np.count_nonzero(found[2])) <= max_cells
+
+    k = 0 if len(x) <= max_cells else 2
+    found = level(k)
+    if fits(found):
+        while k > 0 and fits(finer := level(k - 1)):
+            k, found = k - 1, finer
+        return found
+    while not fits(found):
+        k += 1
+        found = level(k)
+    return found
+
+
 def aggregate_points(frame: gpd.GeoDataFrame, *, max_cells: int = _MAX_CELLS) -> (
     gpd.GeoDataFrame
 ):
@@ -79,24 +112,14 @@ def aggregate_points(frame: gpd.GeoDataFrame, *, max_cells: int = _MAX_CELLS) ->
         that have one, the name of one of them (``example``) and the cell size in
         ``layer`` (e.g. ``"0.4° cell"``).
     """
-    x = shapely.get_x(frame.geometry.to_numpy())
-    y = shapely.get_y(frame.geometry.to_numpy())
+    x, y, _ = point_xy(frame)
     keep = ~(np.isnan(x) | np.isnan(y))
     x, y = x[keep], y[keep]
     hree = pd.to_numeric(frame["hree_share_pct"], errors="coerce").to_numpy(
         dtype=float, na_value=np.nan)[keep] if "hree_share_pct" in frame.columns else (
         np.full(len(x), np.nan))
-    # cell occupancy by counting into a dense grid: linear time, no sort
-    cell = 0.1
-    while True:
-        cols = int(np.ceil(360.0 / cell)) + 1
-        key = (np.clip(np.floor((y + 90.0) / cell), 0, None).astype(np.int64) * cols
-               + np.clip(np.floor((x + 180.0) / cell), 0, cols - 1).astype(np.int64))
-        per_key = np.bincount(key)
-        occupied = np.flatnonzero(per_key)
-        if len(occupied) <= max_cells:
-            break
-        cell *= 2
+    cell, key, per_key = _grid(x, y, max_cells)
+    occupied = np.flatnonzero(per_key)
     rank = np.zeros(len(per_key), dtype=np.int64)
     rank[occupied] = np.arange(len(occupied))
     inverse = rank[key]
@@ -119,13 +142,24 @@ def aggregate_points(frame: gpd.GeoDataFrame, *, max_cells: int = _MAX_CELLS) ->
     )
 
 
+def _total_bounds(frame: gpd.GeoDataFrame, *, points: bool) -> list[float]:
+    """``frame.total_bounds``; for points, from their (kept) coordinates."""
+    x, y, all_points = point_xy(frame) if points else (None, None, False)
+    if x is None or y is None or not all_points:
+        return [float(v) for v in frame.total_bounds]
+    kx, ky = x[~np.isnan(x)], y[~np.isnan(y)]  # as geopandas' nanmin and nanmax
+    nan = float("nan")
+    return [float(kx.min()) if len(kx) else nan, float(ky.min()) if len(ky) else nan,
+            float(kx.max()) if len(kx) else nan, float(ky.max()) if len(ky) else nan]
+
+
 def _layer(name: str, frame: gpd.GeoDataFrame, *, color_by: str,
            highlight: Collection[str] | None,
            effective: Mapping[str, Mapping[str, Mapping[str, float | None]]]) -> (
     tuple[PayloadLayer, bool]
 ):
     title = f"{_TITLES.get(name, name)} ({len(frame):,})"
-    box = frame.total_bounds
+    box = _total_bounds(frame, points=name not in _AREA_LAYERS and name != "routes")
     if name in _AREA_LAYERS:
         return PayloadLayer(area_payload(frame, name, name=name, highlight=highlight),
                             name=title, bounds=box), False
@@ -141,13 +175,16 @@ def _layer(name: str, frame: gpd.GeoDataFrame, *, color_by: str,
     return PayloadLayer(payload, name=title, bounds=box), False
 
 
-def _effective(stakes: Mapping[str, Mapping[str, float | None]] | None) -> dict[
-    str, dict[str, Mapping[str, float | None]]
-]:
+def _effective(stakes: Mapping[str, Mapping[str, float | None]] | None,
+               layers: Collection[str]) -> dict[str, dict[str, Mapping[str, float | None]]]:
+    """The stakes of the features of ``layers`` (those drawn one by one), by layer and id."""
     out: dict[str, dict[str, Mapping[str, float | None]]] = {}
-    for key, value in (stakes or {}).items():
+    prefixes = tuple(f"{layer}/" for layer in layers)
+    if not stakes or not prefixes:
+        return out
+    for key in [k for k in stakes if k.startswith(prefixes)]:
         layer, _, fid = key.partition("/")
-        out.setdefault(layer, {})[fid] = value
+        out.setdefault(layer, {})[fid] = stakes[key]
     return out
 
 
@@ -218,7 +255,9 @@ def build_map(
     tiles = BASEMAPS[basemap]
     if tiles is not None:
         folium.TileLayer(tiles=tiles[0], attr=tiles[1], name=basemap, max_zoom=14).add_to(m)
-    effective = _effective(effective_stakes)
+    effective = _effective(effective_stakes, [  # grid cells and areas show no stakes
+        k for k in order if k not in _AREA_LAYERS and k != "routes"
+        and len(shown[k]) <= settings.MAX_POINTS_DRAWN])
     layers = []
     aggregated = False
     for name in order:

@@ -28,6 +28,7 @@ from folium.elements import ElementAddToElement
 from jinja2 import Template
 
 from geo.antimeridian import unwrap
+from layers.indexes import point_xy
 from ui import style
 from ui.columns import b64, encode_table, pack, unpack
 
@@ -65,15 +66,21 @@ def _extras(frame: pd.DataFrame, layer: str, highlight: Collection[str] | None,
             effective: Mapping[str, Mapping[str, Mapping[str, float | None]]] | None,
             ) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    if "id" not in frame.columns:
+    stakes = (effective or {}).get(layer)
+    if "id" not in frame.columns or not (highlight or stakes):
         return out
     ids = frame["id"].astype(str).to_numpy()
     if highlight:
         out["hl"] = np.flatnonzero(np.isin(ids, list(highlight))).tolist()
-    stakes = (effective or {}).get(layer)
     if stakes:
-        pos = {v: i for i, v in enumerate(ids)}
-        out["eff"] = {str(pos[k]): dict(v) for k, v in stakes.items() if k in pos}
+        index = pd.Index(ids)
+        if index.is_unique:  # each stake's row found by one hash lookup over the ids
+            rows = index.get_indexer(pd.Index(list(stakes))).tolist()
+            out["eff"] = {str(r): dict(v) for r, v in zip(rows, stakes.values(), strict=True)
+                          if r >= 0}
+        else:
+            pos = {v: i for i, v in enumerate(ids)}
+            out["eff"] = {str(pos[k]): dict(v) for k, v in stakes.items() if k in pos}
     return out
 
 
@@ -90,8 +97,7 @@ def point_payload(frame: gpd.GeoDataFrame, layer: str, *, name: str, color_by: s
 
     Features without a drawable position (empty geometry) are left out.
     """
-    x = shapely.get_x(frame.geometry.to_numpy())
-    y = shapely.get_y(frame.geometry.to_numpy())
+    x, y, _ = point_xy(frame)
     ok = ~(np.isnan(x) | np.isnan(y))
     if not ok.all():
         frame, x, y = frame[ok], x[ok], y[ok]

@@ -343,8 +343,8 @@ def effective_stakes(
         if layer not in held or not len(gdf):
             continue
         prefix = f"{layer}/"
-        for fid in gdf["id"][_among(gdf["id"], held[layer])]:
-            out[f"{prefix}{fid}"] = every[f"{prefix}{fid}"]
+        keys = [prefix + str(fid) for fid in gdf["id"][_among(gdf["id"], held[layer])].tolist()]
+        out.update(zip(keys, map(every.__getitem__, keys), strict=True))
     return out
 
 
