@@ -175,6 +175,13 @@ def _kind(value: Any) -> int:
     return 3
 
 
+def _mostly_distinct(values: np.ndarray, *, sample: int = 4096) -> bool:
+    """Whether more than one in eight of ``sample`` evenly spaced values are distinct
+    objects (grouping them would cost more than it saves)."""
+    picked = _addresses(values[:: max(1, len(values) // sample)])
+    return len(np.unique(picked)) * 8 > len(picked)
+
+
 def text_array(values: np.ndarray) -> pa.Array | None:
     """An object column as :func:`flatten` holds it, as Arrow text: lists and objects as
     JSON text, text as it is, missing values null.
@@ -195,10 +202,9 @@ def text_array(values: np.ndarray) -> pa.Array | None:
         None when the column holds anything else (numbers, bytes, dates), or only missing
         values, which pandas types otherwise.
     """
+    if _mostly_distinct(values) and pd.api.types.infer_dtype(values, skipna=True) == "string":
+        return pa.array(values, type=pa.large_string(), from_pandas=True)  # row by row
     codes, firsts = _by_identity(values)
-    # mostly distinct objects, all text: converted row by row
-    if len(firsts) > len(values) // 8 and pd.api.types.infer_dtype(values, skipna=True) == "string":
-        return pa.array(values, type=pa.large_string(), from_pandas=True)
     distinct = values[firsts]
     kinds = np.fromiter(map(_kind, distinct), dtype=np.int8, count=len(distinct))
     if (kinds == 3).any() or not (kinds < 2).any():

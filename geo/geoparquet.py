@@ -61,13 +61,14 @@ def _point_wkb(geoms: np.ndarray, precision: int) -> tuple[pa.Array, list[float]
     records = np.empty(len(xy), dtype=_POINT_WKB)
     records["order"], records["type"] = 1, 1
     records["x"], records["y"] = xy[:, 0], xy[:, 1]
-    offsets = np.arange(0, _POINT_WKB.itemsize * (len(xy) + 1), _POINT_WKB.itemsize,
-                        dtype=np.int64)
-    if offsets[-1] >= 2**31:  # past what a binary array's offsets hold
+    if _POINT_WKB.itemsize * len(xy) >= 2**31:  # past what a binary array's offsets hold
         return None
+    offsets = np.arange(0, _POINT_WKB.itemsize * (len(xy) + 1), _POINT_WKB.itemsize,
+                        dtype=np.int32)
     wkb = pa.Array.from_buffers(pa.binary(), len(xy), [
-        None, pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(records)])
-    return wkb, [*xy.min(axis=0).tolist(), *xy.max(axis=0).tolist()]
+        None, pa.py_buffer(offsets), pa.py_buffer(records)])
+    x, y = xy[:, 0], xy[:, 1]  # one column at a time: numpy's min(axis=0) is slow here
+    return wkb, [float(x.min()), float(y.min()), float(x.max()), float(y.max())]
 
 
 def _geometry(geoms: np.ndarray) -> tuple[pa.Array, list[str], list[float]]:
