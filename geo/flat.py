@@ -92,11 +92,14 @@ def _by_identity(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each value's group (values that are one object) and each group's first position.
 
     Groups are numbered in order of first appearance, so a group starts where the running
-    maximum of the codes rises.
+    maximum of the codes rises (compared in place: no full-length temporaries beyond it).
     """
     codes, _ = pd.factorize(_addresses(values))
-    firsts = np.flatnonzero(np.diff(np.maximum.accumulate(codes), prepend=-1) > 0)
-    return codes, firsts
+    if not len(codes):
+        return codes, np.empty(0, dtype=np.intp)
+    highest = np.maximum.accumulate(codes)
+    rises = np.flatnonzero(highest[1:] > highest[:-1]) + 1
+    return codes, np.concatenate(([0], rises))
 
 
 class _Pointers:
@@ -182,7 +185,7 @@ def _mostly_distinct(values: np.ndarray, *, sample: int = 4096) -> bool:
     return len(np.unique(picked)) * 8 > len(picked)
 
 
-def text_array(values: np.ndarray) -> pa.Array | None:
+def text_array(values: np.ndarray, *, decoded: bool = True) -> pa.Array | None:
     """An object column as :func:`flatten` holds it, as Arrow text: lists and objects as
     JSON text, text as it is, missing values null.
 
@@ -195,6 +198,9 @@ def text_array(values: np.ndarray) -> pa.Array | None:
     ----------
     values
         A 1-d object array.
+    decoded
+        False: a column of grouped objects stays a dictionary array (the distinct texts
+        and each row's pick), to be decoded a slice at a time.
 
     Returns
     -------
@@ -214,9 +220,9 @@ def text_array(values: np.ndarray) -> pa.Array | None:
     if nested.any():
         texts[nested] = _texts(distinct[nested])
     texts[missing] = ""  # never picked: those rows are null
-    picks = pa.array(codes.astype(np.int32), mask=missing[codes] if missing.any() else None)
-    return pa.DictionaryArray.from_arrays(picks, pa.array(texts, pa.large_string())
-                                          ).dictionary_decode()
+    picks = pa.array(codes, mask=missing[codes] if missing.any() else None)
+    picked = pa.DictionaryArray.from_arrays(picks, pa.array(texts, pa.large_string()))
+    return picked.dictionary_decode() if decoded else picked
 
 
 def flatten(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

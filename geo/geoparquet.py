@@ -28,7 +28,7 @@ from geo import settings
 from geo.flat import json_column, text_array
 from geo.geojson import prepare_geometries
 
-__all__ = ["SCHEMA_VERSION", "geoparquet_table", "write_geoparquet_file"]
+__all__ = ["ROW_GROUP_ROWS", "SCHEMA_VERSION", "geoparquet_table", "write_geoparquet_file"]
 
 #: The GeoParquet version of the ``geo`` metadata.
 SCHEMA_VERSION = "1.1.0"
@@ -45,7 +45,7 @@ _POINT_WKB = np.dtype([("order", "u1"), ("type", "<u4"), ("x", "<f8"), ("y", "<f
 def _column(values: pd.Series) -> tuple[pa.Array, Any]:
     """A property column as Arrow, with the pandas dtype the flat frame gives it."""
     if values.dtype == object:
-        text = text_array(values.to_numpy(dtype=object))
+        text = text_array(values.to_numpy(dtype=object), decoded=False)
         if text is not None:
             return text, "str"
         values = pd.Series(json_column(values))  # typed by pandas, as in flatten
@@ -97,19 +97,9 @@ def _without_member_ids(crs: Any) -> Any:
     return crs
 
 
-def geoparquet_table(gdf: gpd.GeoDataFrame) -> pa.Table:
-    """The Arrow table (with its ``pandas`` and ``geo`` metadata) of the flat frame.
-
-    Parameters
-    ----------
-    gdf
-        Features; list and object properties become JSON text, the geometry WKB.
-
-    Returns
-    -------
-    pyarrow.Table
-        What ``flatten(gdf).to_parquet(path, index=False)`` writes.
-    """
+def _parts(gdf: gpd.GeoDataFrame) -> tuple[pa.Schema, list[pa.Array]]:
+    """The schema (with its ``pandas`` and ``geo`` metadata) and the columns, text columns
+    of grouped values still as dictionary arrays."""
     name = gdf.geometry.name
     columns = [c for c in gdf.columns if c != name] + [name]
     arrays: dict[str, pa.Array] = {}
@@ -134,12 +124,45 @@ def geoparquet_table(gdf: gpd.GeoDataFrame) -> pa.Table:
         "creator": {"library": "reemap"},
     }).encode()
     fields = [field if f.name == name else f for f in schema]
-    values = [arrays[f.name] if arrays[f.name].type == f.type else arrays[f.name].cast(f.type)
-              for f in fields]
-    return pa.table(values, schema=pa.schema(fields, metadata=metadata))
+    values = [a if a.type == f.type or isinstance(a, pa.DictionaryArray) else a.cast(f.type)
+              for f, a in zip(fields, (arrays[f.name] for f in fields), strict=True)]
+    return pa.schema(fields, metadata=metadata), values
 
 
-def write_geoparquet_file(gdf: gpd.GeoDataFrame, target: Path) -> None:
+def _sliced(schema: pa.Schema, values: list[pa.Array], start: int, stop: int) -> pa.Table:
+    part = [a.slice(start, stop - start) for a in values]
+    return pa.table([a.dictionary_decode() if isinstance(a, pa.DictionaryArray) else a
+                     for a in part], schema=schema)
+
+
+def geoparquet_table(gdf: gpd.GeoDataFrame) -> pa.Table:
+    """The Arrow table (with its ``pandas`` and ``geo`` metadata) of the flat frame.
+
+    Parameters
+    ----------
+    gdf
+        Features; list and object properties become JSON text, the geometry WKB.
+
+    Returns
+    -------
+    pyarrow.Table
+        What ``flatten(gdf).to_parquet(path, index=False)`` writes.
+    """
+    schema, values = _parts(gdf)
+    return _sliced(schema, values, 0, len(gdf))
+
+
+#: Rows per row group of a written file. Each group's text is decoded just before it is
+#: written, so the memory of one group is reused by the next (fresh memory costs page
+#: faults: the first export of 1M points took 0.7 s more than the next ones, built whole).
+ROW_GROUP_ROWS = 131_072
+
+
+def write_geoparquet_file(gdf: gpd.GeoDataFrame, target: Path, *,
+                          rows: int = ROW_GROUP_ROWS) -> None:
     """Write one layer as a GeoParquet file (:func:`geoparquet_table`), snappy-compressed
-    as geopandas writes it."""
-    pq.write_table(geoparquet_table(gdf), target, compression="snappy")
+    as geopandas writes it, ``rows`` rows per row group."""
+    schema, values = _parts(gdf)
+    with pq.ParquetWriter(target, schema, compression="snappy") as writer:
+        for start in range(0, max(len(gdf), 1), rows):
+            writer.write_table(_sliced(schema, values, start, min(start + rows, len(gdf))))
