@@ -107,7 +107,7 @@ def _parts(gdf: gpd.GeoDataFrame) -> tuple[pa.Schema, list[pa.Array]]:
     for column in columns[:-1]:
         arrays[column], dtypes[column] = _column(gdf[column])
     arrays[name], types, bbox = _geometry(np.asarray(gdf.geometry.values))
-    empty = pd.DataFrame({c: pd.Series(dtype=dtypes[c]) for c in columns})
+    empty = pd.DataFrame({c: pd.array([], dtype=dtypes[c]) for c in columns})
     schema = pa.Schema.from_pandas(empty, preserve_index=False)
     crs = gdf.crs.to_json_dict() if gdf.crs is not None else None
     field = pa.field(name, pa.binary(), metadata={
