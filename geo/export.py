@@ -27,6 +27,7 @@ from geo.atomic import staged
 from geo.errors import InputError
 from geo.flat import flatten
 from geo.geojson import to_geojson_bytes
+from geo.geoparquet import write_geoparquet_file
 from geo.heap import collector_paused
 
 __all__ = [
@@ -115,10 +116,6 @@ def _write_csv(gdf: gpd.GeoDataFrame, target: Path) -> None:
     table = neutralise_formulas(pd.DataFrame(flat.drop(columns=flat.geometry.name)))
     table["geometry"] = shapely.to_wkt(np.asarray(flat.geometry.values), rounding_precision=-1)
     table.to_csv(target, index=False, encoding="utf-8")
-
-
-def _write_parquet(gdf: gpd.GeoDataFrame, target: Path) -> None:
-    flatten(gdf).to_parquet(target, index=False)
 
 
 def _write_gpkg(frames: Mapping[str, gpd.GeoDataFrame], target: Path) -> None:
@@ -257,6 +254,6 @@ def write_layers(
                 elif fmt == "csv":
                     _write_csv(gdf, tmp)
                 else:
-                    _write_parquet(gdf, tmp)
+                    write_geoparquet_file(gdf, tmp)
                 written.append(final)
     return written

@@ -24,7 +24,7 @@ import pyarrow as pa
 
 from geo.geojson import prepare_geometries
 
-__all__ = ["flatten", "json_texts"]
+__all__ = ["flatten", "json_column", "json_texts", "text_array"]
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False)
 _CONTAINERS = frozenset({list, dict, tuple, np.ndarray}).__contains__
@@ -60,7 +60,11 @@ def json_texts(values: np.ndarray) -> np.ndarray:
 def _encoded(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each value's code and the texts of the distinct objects (:func:`json_texts`)."""
     codes, firsts = _by_identity(values)
-    distinct = values[firsts]
+    return codes, _texts(values[firsts])
+
+
+def _texts(distinct: np.ndarray) -> np.ndarray:
+    """The JSON text of each list, tuple, dict or array in ``distinct``."""
     arrays = np.fromiter(map(isinstance, distinct, repeat(np.ndarray)), dtype=bool,
                          count=len(distinct))
     if arrays.any():
@@ -69,7 +73,7 @@ def _encoded(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     texts = _one_call(distinct)
     if texts is None:
         texts = np.fromiter(map(_json_text, distinct), dtype=object, count=len(distinct))
-    return codes, texts
+    return texts
 
 
 def _text_column(codes: np.ndarray, texts: np.ndarray) -> Any:
@@ -85,10 +89,36 @@ def _text_column(codes: np.ndarray, texts: np.ndarray) -> Any:
 
 
 def _by_identity(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each value's group (values that are one object) and each group's first position."""
-    codes, _ = pd.factorize(np.fromiter(map(id, values), dtype=np.int64, count=len(values)))
-    _, firsts = np.unique(codes, return_index=True)
-    return codes, firsts
+    """Each value's group (values that are one object) and each group's first position.
+
+    Groups are numbered in order of first appearance, so a group starts where the running
+    maximum of the codes rises (compared in place: no full-length temporaries beyond it).
+    """
+    codes, _ = pd.factorize(_addresses(values))
+    if not len(codes):
+        return codes, np.empty(0, dtype=np.intp)
+    highest = np.maximum.accumulate(codes)
+    rises = np.flatnonzero(highest[1:] > highest[:-1]) + 1
+    return codes, np.concatenate(([0], rises))
+
+
+class _Pointers:
+    """The pointers an object array holds, seen by numpy as unsigned integers."""
+
+    def __init__(self, values: np.ndarray) -> None:
+        self.__array_interface__ = {"shape": values.shape, "typestr": np.dtype(np.uintp).str,
+                                    "data": (values.ctypes.data, True), "version": 3}
+
+
+def _addresses(values: np.ndarray) -> np.ndarray:
+    """Each value's ``id()``, which CPython makes the object's address: read as the pointers
+    the object array holds (a copy), not by a Python call per value (about a hundred times
+    as fast); by ``id()`` itself wherever that does not hold."""
+    values = np.ascontiguousarray(values)
+    addresses = np.array(_Pointers(values))
+    if len(values) and int(addresses[0]) != id(values[0]):  # not CPython
+        addresses = np.fromiter(map(id, values), dtype=np.uintp, count=len(values))
+    return addresses
 
 
 def _one_call(values: np.ndarray) -> np.ndarray | None:
@@ -107,8 +137,19 @@ def _one_call(values: np.ndarray) -> np.ndarray | None:
     return np.array(parts, dtype=object)
 
 
-def _json_column(column: pd.Series) -> Any:
-    """An object column with its lists and objects as JSON text; ``pd.NA`` as None."""
+def json_column(column: pd.Series) -> Any:
+    """An object column with its lists and objects as JSON text; ``pd.NA`` as None.
+
+    Parameters
+    ----------
+    column
+        An object column.
+
+    Returns
+    -------
+    list or pandas array
+        The values of the column :func:`flatten` makes, for pandas to type.
+    """
     values = column.to_numpy(dtype=object)
     n = len(values)
     types = set(map(type, values))
@@ -125,12 +166,71 @@ def _json_column(column: pd.Series) -> Any:
     return out.tolist()
 
 
+def _kind(value: Any) -> int:
+    """0 text, 1 list or object, 2 missing (as pandas counts it in text), 3 anything else."""
+    if isinstance(value, str):
+        return 0
+    if _CONTAINERS(type(value)):
+        return 1
+    if value is None or value is pd.NA or (isinstance(value, float | np.floating)
+                                           and np.isnan(value)):
+        return 2
+    return 3
+
+
+def _mostly_distinct(values: np.ndarray, *, sample: int = 4096) -> bool:
+    """Whether more than one in eight of ``sample`` evenly spaced values are distinct
+    objects (grouping them would cost more than it saves)."""
+    picked = _addresses(values[:: max(1, len(values) // sample)])
+    return len(np.unique(picked)) * 8 > len(picked)
+
+
+def text_array(values: np.ndarray, *, decoded: bool = True) -> pa.Array | None:
+    """An object column as :func:`flatten` holds it, as Arrow text: lists and objects as
+    JSON text, text as it is, missing values null.
+
+    Each distinct object is converted once (:func:`json_texts`); the column is then taken
+    from those texts by Arrow. A column of text that is mostly distinct objects is
+    converted by Arrow directly. This is the ``large_string`` array pyarrow makes of the
+    column pandas builds in :func:`flatten` (its ``str`` dtype).
+
+    Parameters
+    ----------
+    values
+        A 1-d object array.
+    decoded
+        False: a column of grouped objects stays a dictionary array (the distinct texts
+        and each row's pick), to be decoded a slice at a time.
+
+    Returns
+    -------
+    pyarrow.Array or None
+        None when the column holds anything else (numbers, bytes, dates), or only missing
+        values, which pandas types otherwise.
+    """
+    if _mostly_distinct(values) and pd.api.types.infer_dtype(values, skipna=True) == "string":
+        return pa.array(values, type=pa.large_string(), from_pandas=True)  # row by row
+    codes, firsts = _by_identity(values)
+    distinct = values[firsts]
+    kinds = np.fromiter(map(_kind, distinct), dtype=np.int8, count=len(distinct))
+    if (kinds == 3).any() or not (kinds < 2).any():
+        return None
+    texts = distinct.copy()
+    nested, missing = kinds == 1, kinds == 2
+    if nested.any():
+        texts[nested] = _texts(distinct[nested])
+    texts[missing] = ""  # never picked: those rows are null
+    picks = pa.array(codes, mask=missing[codes] if missing.any() else None)
+    picked = pa.DictionaryArray.from_arrays(picks, pa.array(texts, pa.large_string()))
+    return picked.dictionary_decode() if decoded else picked
+
+
 def flatten(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Return a copy with lists and objects as JSON text and geometry prepared as in GeoJSON
     (split at the antimeridian, oriented, rounded), as GeoPackage and CSV hold them."""
     columns = [c for c in gdf.columns if c != gdf.geometry.name]
     data = pd.DataFrame(
-        {c: _json_column(gdf[c]) if gdf[c].dtype == object else gdf[c] for c in columns},
+        {c: json_column(gdf[c]) if gdf[c].dtype == object else gdf[c] for c in columns},
         index=gdf.index,
     )
     geoms = prepare_geometries(np.asarray(gdf.geometry.values))
