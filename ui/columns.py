@@ -94,6 +94,9 @@ def _encode_values(series: pd.Series) -> dict[str, Any] | None:
     if n > 16 and len(values) > n * _DICT_SHARE:
         if isinstance(values[0], orjson.Fragment):
             return {"t": "s", "v": [None if c < 0 else values[c] for c in codes]}
+        arrow = getattr(series.array, "_pa_array", None)
+        if arrow is not None:  # Arrow-held texts: read as Python values, nulls as None
+            return {"t": "s", "v": arrow.to_pylist()}
         plain = series.astype(object)
         return {"t": "s", "v": plain.where(plain.notna(), None).tolist()}
     w, dtype = _width(len(values) + 1)
