@@ -13,6 +13,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from geopandas.testing import assert_geodataframe_equal
@@ -287,6 +288,15 @@ def test_encode_table_kinds():
     assert enc["status"]["t"] == "d"
     assert enc["owners"]["t"] == "k"
     assert "missing" not in enc
+
+
+def test_encode_table_unique_texts_same_whatever_holds_them() -> None:
+    texts = [f"mine {i}" if i % 7 else None for i in range(40)]
+    held = [pd.Series(texts, dtype=dtype) for dtype in ("string[pyarrow]", "string[python]",
+                                                       object)]
+    encoded = [encode_table(pd.DataFrame({"name": s}), ["name"])["name"] for s in held]
+    assert encoded[0] == {"t": "s", "v": texts}
+    assert encoded[1] == encoded[0] and encoded[2] == encoded[0]
 
 
 def test_ensure_static_copies_once(tmp_path):

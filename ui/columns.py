@@ -62,6 +62,15 @@ def _encode_numbers(values: np.ndarray) -> dict[str, Any] | None:
     return {"t": "f", "v": b64(values.astype("<f4"))}
 
 
+def _first_rows(codes: np.ndarray) -> np.ndarray:
+    """Each code's first row, by code, for codes numbered in order of first appearance (as
+    ``pd.factorize`` numbers them): the rows where a code above all before it appears."""
+    if not len(codes):
+        return np.zeros(0, dtype=np.intp)
+    top = np.maximum.accumulate(codes)
+    return np.flatnonzero(np.r_[True, top[1:] > top[:-1]])
+
+
 def _encode_values(series: pd.Series) -> dict[str, Any] | None:
     n = len(series)
     objects = series.to_numpy(dtype=object) if series.dtype == object else None
@@ -77,7 +86,7 @@ def _encode_values(series: pd.Series) -> dict[str, Any] | None:
         # the same object repeated (nested values read from a pool) is serialised once
         objects = series.to_numpy(dtype=object)
         by_id, _ = pd.factorize(np.fromiter(map(id, objects), np.int64, len(objects)))
-        reps = objects[np.unique(by_id, return_index=True)[1]]
+        reps = objects[_first_rows(by_id)]
         rep_keys = list(map(_dumps, reps))
         key_codes, found = pd.factorize(pd.Series(rep_keys, dtype=object))
         codes = key_codes[by_id]
@@ -94,6 +103,9 @@ def _encode_values(series: pd.Series) -> dict[str, Any] | None:
     if n > 16 and len(values) > n * _DICT_SHARE:
         if isinstance(values[0], orjson.Fragment):
             return {"t": "s", "v": [None if c < 0 else values[c] for c in codes]}
+        arrow = getattr(series.array, "_pa_array", None)
+        if arrow is not None:  # Arrow-held texts: read as Python values, nulls as None
+            return {"t": "s", "v": arrow.to_pylist()}
         plain = series.astype(object)
         return {"t": "s", "v": plain.where(plain.notna(), None).tolist()}
     w, dtype = _width(len(values) + 1)
