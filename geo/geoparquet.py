@@ -30,7 +30,8 @@ from geo.geojson import prepare_geometries
 
 __all__ = ["ROW_GROUP_ROWS", "SCHEMA_VERSION", "geoparquet_table", "write_geoparquet_file"]
 
-#: The GeoParquet version of the ``geo`` metadata.
+#: The GeoParquet version written, here and by :mod:`geo.parquet` (1.1 introduced the bbox
+#: covering column).
 SCHEMA_VERSION = "1.1.0"
 
 #: Shapely's type ids -> GeoParquet's geometry type names (``+ 8``: with Z).

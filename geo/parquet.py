@@ -33,6 +33,7 @@ import pyarrow.parquet as pq
 from geo.atomic import staged
 from geo.errors import InputError
 from geo.geojson import prepare_geometries
+from geo.geoparquet import SCHEMA_VERSION
 from geo.io import loads_lenient
 
 __all__ = [
@@ -45,9 +46,6 @@ MISSING = "__HIVE_DEFAULT_PARTITION__"
 #: Rows per row group: small enough that a bounding-box filter skips most of a large
 #: partition, large enough that the statistics cost little.
 ROW_GROUP_SIZE = 10_000
-
-#: The GeoParquet version written (1.1 introduced the bbox covering column).
-SCHEMA_VERSION = "1.1.0"
 
 
 def _text(value: object) -> object:

@@ -84,7 +84,8 @@ def _encode_values(series: pd.Series) -> dict[str, Any] | None:
         values = list(texts)
     else:
         # the same object repeated (nested values read from a pool) is serialised once
-        objects = series.to_numpy(dtype=object)
+        if objects is None:
+            objects = series.to_numpy(dtype=object)
         by_id, _ = pd.factorize(np.fromiter(map(id, objects), np.int64, len(objects)))
         reps = objects[_first_rows(by_id)]
         rep_keys = list(map(_dumps, reps))

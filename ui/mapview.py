@@ -142,6 +142,11 @@ def aggregate_points(frame: gpd.GeoDataFrame, *, max_cells: int = _MAX_CELLS) ->
     )
 
 
+def _drawn_as_points(layer: str) -> bool:
+    """Whether a layer is drawn as points (one by one or in grid cells), not areas or lines."""
+    return layer not in _AREA_LAYERS and layer != "routes"
+
+
 def _total_bounds(frame: gpd.GeoDataFrame, *, points: bool) -> list[float]:
     """``frame.total_bounds``; for points, from their (kept) coordinates."""
     x, y, all_points = point_xy(frame) if points else (None, None, False)
@@ -159,7 +164,7 @@ def _layer(name: str, frame: gpd.GeoDataFrame, *, color_by: str,
     tuple[PayloadLayer, bool]
 ):
     title = f"{_TITLES.get(name, name)} ({len(frame):,})"
-    box = _total_bounds(frame, points=name not in _AREA_LAYERS and name != "routes")
+    box = _total_bounds(frame, points=_drawn_as_points(name))
     if name in _AREA_LAYERS:
         return PayloadLayer(area_payload(frame, name, name=name, highlight=highlight),
                             name=title, bounds=box), False
@@ -256,7 +261,7 @@ def build_map(
     if tiles is not None:
         folium.TileLayer(tiles=tiles[0], attr=tiles[1], name=basemap, max_zoom=14).add_to(m)
     effective = _effective(effective_stakes, [  # grid cells and areas show no stakes
-        k for k in order if k not in _AREA_LAYERS and k != "routes"
+        k for k in order if _drawn_as_points(k)
         and len(shown[k]) <= settings.MAX_POINTS_DRAWN])
     layers = []
     aggregated = False
