@@ -23,6 +23,7 @@ import pandas as pd
 import pyarrow as pa
 
 from geo.geojson import prepare_geometries
+from geo.identity import addresses, by_identity
 
 __all__ = ["flatten", "json_column", "json_texts", "text_array"]
 
@@ -59,7 +60,7 @@ def json_texts(values: np.ndarray) -> np.ndarray:
 
 def _encoded(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each value's code and the texts of the distinct objects (:func:`json_texts`)."""
-    codes, firsts = _by_identity(values)
+    codes, firsts = by_identity(values)
     return codes, _texts(values[firsts])
 
 
@@ -86,39 +87,6 @@ def _text_column(codes: np.ndarray, texts: np.ndarray) -> Any:
     picked = pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()),
                                             pa.array(texts.tolist(), pa.string()))
     return pd.array(picked.dictionary_decode(), dtype=dtype)
-
-
-def _by_identity(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each value's group (values that are one object) and each group's first position.
-
-    Groups are numbered in order of first appearance, so a group starts where the running
-    maximum of the codes rises (compared in place: no full-length temporaries beyond it).
-    """
-    codes, _ = pd.factorize(_addresses(values))
-    if not len(codes):
-        return codes, np.empty(0, dtype=np.intp)
-    highest = np.maximum.accumulate(codes)
-    rises = np.flatnonzero(highest[1:] > highest[:-1]) + 1
-    return codes, np.concatenate(([0], rises))
-
-
-class _Pointers:
-    """The pointers an object array holds, seen by numpy as unsigned integers."""
-
-    def __init__(self, values: np.ndarray) -> None:
-        self.__array_interface__ = {"shape": values.shape, "typestr": np.dtype(np.uintp).str,
-                                    "data": (values.ctypes.data, True), "version": 3}
-
-
-def _addresses(values: np.ndarray) -> np.ndarray:
-    """Each value's ``id()``, which CPython makes the object's address: read as the pointers
-    the object array holds (a copy), not by a Python call per value (about a hundred times
-    as fast); by ``id()`` itself wherever that does not hold."""
-    values = np.ascontiguousarray(values)
-    addresses = np.array(_Pointers(values))
-    if len(values) and int(addresses[0]) != id(values[0]):  # not CPython
-        addresses = np.fromiter(map(id, values), dtype=np.uintp, count=len(values))
-    return addresses
 
 
 def _one_call(values: np.ndarray) -> np.ndarray | None:
@@ -181,7 +149,7 @@ def _kind(value: Any) -> int:
 def _mostly_distinct(values: np.ndarray, *, sample: int = 4096) -> bool:
     """Whether more than one in eight of ``sample`` evenly spaced values are distinct
     objects (grouping them would cost more than it saves)."""
-    picked = _addresses(values[:: max(1, len(values) // sample)])
+    picked = addresses(values[:: max(1, len(values) // sample)])
     return len(np.unique(picked)) * 8 > len(picked)
 
 
@@ -210,7 +178,7 @@ def text_array(values: np.ndarray, *, decoded: bool = True) -> pa.Array | None:
     """
     if _mostly_distinct(values) and pd.api.types.infer_dtype(values, skipna=True) == "string":
         return pa.array(values, type=pa.large_string(), from_pandas=True)  # row by row
-    codes, firsts = _by_identity(values)
+    codes, firsts = by_identity(values)
     distinct = values[firsts]
     kinds = np.fromiter(map(_kind, distinct), dtype=np.int8, count=len(distinct))
     if (kinds == 3).any() or not (kinds < 2).any():

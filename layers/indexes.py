@@ -24,7 +24,8 @@ import shapely
 
 from layers.ownership import OwnershipGraph, asset_key
 
-__all__ = ["ListIndex", "cached", "list_index", "owner_index", "point_xy", "taken_from"]
+__all__ = ["ListIndex", "cached", "held_rows", "list_index", "owner_index", "point_xy",
+           "taken_from"]
 
 T = TypeVar("T")
 
@@ -191,6 +192,20 @@ def _xy(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return out
 
 
+def held_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray | None] | None:
+    """The held frame a selection was :func:`taken_from` and the rows of it the selection
+    holds (None: all), while both live and neither's geometry has been replaced; else None.
+
+    Values worked out once per row of the held frame serve the selection at those rows.
+    """
+    entry = _TAKEN.get(id(frame))
+    source = entry[1]() if entry is not None and entry[0]() is frame else None
+    if entry is None or source is None or entry[3] is not _geometry(frame) \
+            or entry[4] is not _geometry(source):
+        return None
+    return source, entry[2]
+
+
 def point_xy(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, bool]:
     """Each row's x and y, as ``shapely.get_x`` and ``get_y`` give them (NaN for a missing,
     empty or non-point geometry), and whether every geometry is a point or missing.
@@ -198,12 +213,10 @@ def point_xy(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, bool]:
     Worked out once per frame while it lives; for a selection :func:`taken_from` a held
     frame (whose geometry neither has replaced since), the held frame's rows.
     """
-    entry = _TAKEN.get(id(frame))
-    source = entry[1]() if entry is not None and entry[0]() is frame else None
-    if entry is not None and source is not None and entry[3] is _geometry(frame) \
-            and entry[4] is _geometry(source):
+    held = held_rows(frame)
+    if held is not None:
+        source, rows = held
         x, y, points = cached(source, ("xy",), str(source.geometry.name), lambda: _xy(source))
-        rows = entry[2]
         if rows is None:
             return x, y, bool(points.all())
         return x[rows], y[rows], bool(points[rows].all())

@@ -280,3 +280,32 @@ def test_effective_stakes_are_the_graphs_ranges_of_the_shown_features(mini_dir: 
     mines = {"mines": dataset.frames["mines"].iloc[:1]}
     first = asset_key("mines", mines["mines"]["id"].iloc[0])
     assert effective_stakes(mines, graph) == {k: v for k, v in expected.items() if k == first}
+
+
+def test_effective_stakes_leave_out_layers_drawn_in_grid_cells(mini, monkeypatch) -> None:
+    from geo import settings
+
+    assert "mines/lofdal" in effective_stakes(mini.frames, mini.graph)
+    monkeypatch.setattr(settings, "MAX_POINTS_DRAWN", len(mini.frames["mines"]) - 1)
+    stakes = effective_stakes(mini.frames, mini.graph)
+    assert not any(key.startswith("mines/") for key in stakes)
+
+
+def test_table_text_of_shared_objects_is_each_rows_own(mini) -> None:
+    import copy
+
+    mines = mini.frames["mines"]
+    # rows 0 and 2 share row 0's owner, element and source objects (as a pooled read
+    # holds them); the same rows with their own copies must read the same
+    pooled = mines.iloc[[0, 1, 0, 2, 0]].reset_index(drop=True)
+    for column in ("owners", "elements", "sources", "figure_sources"):
+        values = pooled[column].tolist()
+        values[2] = values[0]
+        pooled[column] = pd.Series(values, dtype=object)
+    apart = pooled.copy()
+    for column in ("owners", "elements", "sources", "figure_sources"):
+        apart[column] = pd.Series([copy.deepcopy(v) for v in apart[column]], dtype=object)
+    shared = table_rows({"mines": pooled})
+    assert shared.equals(table_rows({"mines": apart}))
+    assert shared.loc[0, "owners"] == shared.loc[2, "owners"] != ""
+    assert shared.loc[1, "name"] != shared.loc[0, "name"]

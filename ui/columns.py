@@ -10,15 +10,20 @@ from __future__ import annotations
 import base64
 import zlib
 from collections.abc import Collection, Mapping
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import numpy as np
 import orjson
 import pandas as pd
+from isal import isal_zlib
+
+from geo.identity import by_identity
+from layers.indexes import cached, held_rows
 
 __all__ = ["COMPRESS_ABOVE", "b64", "encode_table", "pack", "unpack"]
 
-#: Payloads larger than this (bytes of JSON) are deflated and sent as base64.
+#: Payloads larger than this (bytes of JSON) are deflated (zlib's format, by ISA-L: level
+#: 1 of 0-3, smaller and 3x faster than zlib's level 1) and sent as base64.
 COMPRESS_ABOVE: Final[int] = 256 * 1024
 #: Columns with more distinct values than this share of rows are sent as plain lists.
 _DICT_SHARE: Final[float] = 0.5
@@ -62,55 +67,114 @@ def _encode_numbers(values: np.ndarray) -> dict[str, Any] | None:
     return {"t": "f", "v": b64(values.astype("<f4"))}
 
 
-def _first_rows(codes: np.ndarray) -> np.ndarray:
-    """Each code's first row, by code, for codes numbered in order of first appearance (as
-    ``pd.factorize`` numbers them): the rows where a code above all before it appears."""
-    if not len(codes):
-        return np.zeros(0, dtype=np.intp)
-    top = np.maximum.accumulate(codes)
-    return np.flatnonzero(np.r_[True, top[1:] > top[:-1]])
+class _Factorised(NamedTuple):
+    """A column's values as codes: ``codes`` 1.. by first appearance (0: no value), in the
+    narrowest unsigned type, and the distinct ``values`` (texts, or JSON fragments when
+    ``fragments``) in that order."""
+
+    codes: np.ndarray
+    values: Any
+    fragments: bool
 
 
-def _encode_values(series: pd.Series) -> dict[str, Any] | None:
-    n = len(series)
+def _factorise(series: pd.Series) -> _Factorised:
+    """Distinct values by first appearance: texts as texts, any other value by its JSON
+    (null, like NaN in a text column, is no value)."""
     objects = series.to_numpy(dtype=object) if series.dtype == object else None
+    fragments = False
+    values: Any
     if objects is None and pd.api.types.is_string_dtype(series.dtype):
-        codes, uniques = pd.factorize(series)
-        values: list[Any] = list(np.asarray(uniques, dtype=object))
+        codes, values = pd.factorize(series)
     elif objects is not None and pd.api.types.infer_dtype(objects, skipna=True) == "string":
         # texts held as separate objects (an imported layer's label on every row): equal
         # texts are one value, as their JSON would be, without serialising each row's
-        codes, texts = pd.factorize(objects)
-        values = list(texts)
+        codes, values = pd.factorize(objects)
     else:
         # the same object repeated (nested values read from a pool) is serialised once
         if objects is None:
             objects = series.to_numpy(dtype=object)
-        by_id, _ = pd.factorize(np.fromiter(map(id, objects), np.int64, len(objects)))
-        reps = objects[_first_rows(by_id)]
-        rep_keys = list(map(_dumps, reps))
+        by_id, firsts = by_identity(objects)
+        rep_keys = list(map(_dumps, objects[firsts]))
         key_codes, found = pd.factorize(pd.Series(rep_keys, dtype=object))
         codes = key_codes[by_id]
-        uniq = np.asarray(found, dtype=object)
-        null = [i for i, k in enumerate(uniq) if k == b"null"]
-        if null:  # JSON null is "no value", like NaN in a string column
+        keys = np.asarray(found, dtype=object)
+        null = np.flatnonzero(keys == b"null")
+        if len(null):  # JSON null is "no value", like NaN in a string column
             codes = np.where(codes == null[0], -1, codes - (codes > null[0]))
-            uniq = np.delete(uniq, null[0])
-        values = [orjson.Fragment(k) for k in uniq]
-    if not values:
+            keys = np.delete(keys, null[0])
+        values = np.array([orjson.Fragment(k) for k in keys] or [], dtype=object)
+        fragments = True
+    _, dtype = _width(len(values) + 1)
+    return _Factorised((np.asarray(codes) + 1).astype(dtype), values, fragments)
+
+
+def _reranked(found: _Factorised, rows: np.ndarray) -> _Factorised:
+    """The factorisation of ``rows`` of a factorised column, numbered by first appearance
+    among those rows, as :func:`_factorise` of those rows gives it (linear, no sort of the
+    rows)."""
+    codes = found.codes[rows]
+    n, k = len(codes), len(found.values)
+    first = np.full(k + 1, n, dtype=np.int64)
+    first[codes[::-1]] = np.arange(n - 1, -1, -1)  # the last write, the first row, wins
+    present = np.flatnonzero(first[1:] < n)
+    order = present[np.argsort(first[1:][present], kind="stable")]
+    renumber = np.zeros(k + 1, dtype=np.int64)
+    renumber[order + 1] = np.arange(1, len(order) + 1)
+    _, dtype = _width(len(order) + 1)
+    return _Factorised(renumber[codes].astype(dtype), found.values[order], found.fragments)
+
+
+def _equal(a: object, b: object) -> bool:
+    """Two scalars of a typed column equal, or both missing."""
+    if pd.isna(a) or pd.isna(b):  # type: ignore[call-overload]
+        return bool(pd.isna(a) and pd.isna(b))  # type: ignore[call-overload]
+    return bool(a == b)
+
+
+def _held_factorised(frame: pd.DataFrame, name: str) -> _Factorised | None:
+    """The column factorised once for the held frame ``frame`` was taken from (kept while it
+    lives), renumbered for ``frame``'s rows; None when ``frame`` was not taken from one, or
+    its column differs from the held one's at the rows (a replaced column)."""
+    held = held_rows(frame)
+    if held is None or name not in held[0].columns:
         return None
-    if len(values) == 1 and (codes >= 0).all():
+    source, rows = held
+    mine, theirs = frame[name], source[name]
+    if mine.dtype != theirs.dtype:
+        return None
+    n = len(mine)
+    at = [0, n // 2, n - 1] if n else []
+    same = (lambda a, b: a is b) if mine.dtype == object else _equal
+    there = at if rows is None else rows[at].tolist()
+    if not all(same(mine.iat[i], theirs.iat[j]) for i, j in zip(at, there, strict=True)):
+        return None
+    found = cached(source, ("popup codes", name), name, lambda: _factorise(theirs))
+    if rows is None:
+        return found
+    if n > 16 and len(found.values) == len(source) and found.codes.all():
+        # every value distinct (ids, names): so are the rows', sent as a plain list
+        return _Factorised(found.codes[rows], found.values, found.fragments)
+    return _reranked(found, rows)
+
+
+def _encode_values(series: pd.Series, found: _Factorised) -> dict[str, Any] | None:
+    """A column of texts or objects, from its factorisation."""
+    n, values = len(series), found.values
+    if not len(values):
+        return None
+    if len(values) == 1 and found.codes.all():
         return {"t": "k", "v": values[0]}
     if n > 16 and len(values) > n * _DICT_SHARE:
-        if isinstance(values[0], orjson.Fragment):
-            return {"t": "s", "v": [None if c < 0 else values[c] for c in codes]}
+        if found.fragments:
+            return {"t": "s", "v": [None if c == 0 else values[c - 1]
+                                    for c in found.codes.tolist()]}
         arrow = getattr(series.array, "_pa_array", None)
         if arrow is not None:  # Arrow-held texts: read as Python values, nulls as None
             return {"t": "s", "v": arrow.to_pylist()}
         plain = series.astype(object)
         return {"t": "s", "v": plain.where(plain.notna(), None).tolist()}
-    w, dtype = _width(len(values) + 1)
-    return {"t": "d", "d": values, "i": b64((np.asarray(codes) + 1).astype(dtype)), "w": w}
+    w, _ = _width(len(values) + 1)
+    return {"t": "d", "d": list(values), "i": b64(found.codes), "w": w}
 
 
 def encode_table(frame: pd.DataFrame, columns: Collection[str]) -> dict[str, dict[str, Any]]:
@@ -129,7 +193,8 @@ def encode_table(frame: pd.DataFrame, columns: Collection[str]) -> dict[str, dic
         if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
             enc = _encode_numbers(pd.to_numeric(series).to_numpy(dtype=float, na_value=np.nan))
         else:
-            enc = _encode_values(series)
+            found = _held_factorised(frame, name)
+            enc = _encode_values(series, found if found is not None else _factorise(series))
         if enc is not None:
             out[name] = enc
     return out
@@ -143,7 +208,7 @@ def pack(payload: Mapping[str, Any]) -> str:
     """
     raw = orjson.dumps(payload, option=orjson.OPT_SERIALIZE_NUMPY)
     if len(raw) > COMPRESS_ABOVE:
-        return '"' + base64.b64encode(zlib.compress(raw, 1)).decode("ascii") + '"'
+        return '"' + base64.b64encode(isal_zlib.compress(raw, 1)).decode("ascii") + '"'
     return raw.replace(b"<", b"\\u003c").decode("utf-8")
 
 

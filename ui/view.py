@@ -12,7 +12,7 @@ import io
 import tempfile
 import weakref
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -23,7 +23,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from geo import settings
 from geo.export import EXTENSIONS, write_layers
+from geo.identity import by_identity
 from layers.attributable import ASSET_LAYERS
 from layers.ownership import OwnershipGraph
 from layers.query import Query, value_counts
@@ -162,7 +164,7 @@ def source_label(source: Mapping[str, object]) -> str:
 
 def _figure_source(sources: object, named: object, keys: Sequence[str]) -> str | None:
     """The sources that state these figures, as text (None when none is named)."""
-    if not isinstance(sources, list) or not isinstance(named, Mapping):
+    if not isinstance(sources, list) or not isinstance(named, dict | Mapping):
         return None
     found: list[int] = []
     for key in keys:
@@ -178,7 +180,7 @@ def _stake_keys(owners: object) -> list[str]:
     if not isinstance(owners, list):
         return []
     return [f"stake:{o['name']}" for o in owners
-            if isinstance(o, Mapping) and o.get("stake_pct") is not None]
+            if isinstance(o, dict | Mapping) and o.get("stake_pct") is not None]
 
 
 #: Rows the app's table shows at most (the first, in reading order); the downloads and
@@ -221,6 +223,8 @@ def table_rows(frames: Mapping[str, gpd.GeoDataFrame], *, limit: int | None = No
             left -= len(gdf)
         if not len(gdf):
             continue
+        owners, sources = _objects(gdf, "owners"), _objects(gdf, "sources")
+        named = _objects(gdf, "figure_sources")
         rows = pd.DataFrame({
             "layer": layer,
             "id": gdf["id"].to_numpy(),
@@ -228,26 +232,22 @@ def table_rows(frames: Mapping[str, gpd.GeoDataFrame], *, limit: int | None = No
             "country": gdf["country"].to_numpy(),
             "status": gdf["status"].to_numpy(),
             "stage": gdf["stage"].to_numpy() if "stage" in gdf.columns else None,
-            "owners": ["; ".join(_owner_text(o) for o in owners or [])
-                       for owners in gdf["owners"]],
-            "elements": [", ".join(v) if isinstance(v, list) else "" for v in gdf["elements"]],
+            "owners": _per_object(_owners_text, owners),
+            "elements": _per_object(_elements_text, _objects(gdf, "elements")),
             "hree_share_pct": pd.to_numeric(gdf["hree_share_pct"], errors="coerce").to_numpy(),
             "capacity": pd.to_numeric(gdf["capacity"], errors="coerce").to_numpy(),
             "capacity_unit": gdf["capacity_unit"].to_numpy(),
             "capacity_year": pd.to_numeric(gdf["capacity_year"], errors="coerce").to_numpy(),
             "as_of": gdf["as_of"].astype(str).to_numpy(),
             "checked_on": _column(gdf, "checked_on"),
-            "stake_sources": [_figure_source(s, n, _stake_keys(o)) for s, n, o in
-                              zip(gdf["sources"], _column(gdf, "figure_sources"), gdf["owners"],
-                                  strict=True)],
-            "hree_source": [_figure_source(s, n, ["hree_share_pct"]) for s, n in
-                            zip(gdf["sources"], _column(gdf, "figure_sources"), strict=True)],
-            "capacity_source": [_figure_source(s, n, ["capacity"]) for s, n in
-                                zip(gdf["sources"], _column(gdf, "figure_sources"), strict=True)],
-            "source": [next((u for s in v or [] if (u := _web_url(s.get("url")))), None)
-                       for v in gdf["sources"]],
-            "sources": ["; ".join(str(s.get("title", "")) for s in v or [])
-                        for v in gdf["sources"]],
+            "stake_sources": _per_object(
+                lambda s, n, o: _figure_source(s, n, _stake_keys(o)), sources, named, owners),
+            "hree_source": _per_object(
+                lambda s, n: _figure_source(s, n, ["hree_share_pct"]), sources, named),
+            "capacity_source": _per_object(
+                lambda s, n: _figure_source(s, n, ["capacity"]), sources, named),
+            "source": _per_object(_first_web_url, sources),
+            "sources": _per_object(_titles, sources),
             # the feature's own page (a link relative to the app: ?asset=layer/id)
             "page": ("?asset=" + layer + "/" + gdf["id"].astype(str)).to_numpy()
             if layer in PAGE_LAYERS else None,
@@ -256,6 +256,42 @@ def table_rows(frames: Mapping[str, gpd.GeoDataFrame], *, limit: int | None = No
     if not parts:  # typed like a filled table, so callers can still join text columns
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in TABLE_COLUMNS})
     return pd.concat(parts, ignore_index=True)[list(TABLE_COLUMNS)]
+
+
+def _objects(gdf: pd.DataFrame, name: str) -> np.ndarray:
+    """A column's values as an object array (None for each row when the frame lacks it)."""
+    if name not in gdf.columns:
+        return np.full(len(gdf), None, dtype=object)
+    return np.asarray(gdf[name].to_numpy(dtype=object), dtype=object)
+
+
+def _per_object(text: Callable[..., str | None], *columns: np.ndarray) -> list[str | None]:
+    """``text`` of each row's values, worked out once for the rows that hold the same
+    objects (an imported layer's pooled owners and sources: once per pool entry)."""
+    codes, firsts = by_identity(*columns)
+    done = np.empty(len(firsts), dtype=object)
+    done[:] = list(map(text, *(c[firsts].tolist() for c in columns)))
+    return list(done[codes])
+
+
+def _owners_text(owners: object) -> str:
+    return "; ".join(_owner_text(o) for o in owners) if isinstance(owners, list) else ""
+
+
+def _elements_text(elements: object) -> str:
+    return ", ".join(elements) if isinstance(elements, list) else ""
+
+
+def _first_web_url(sources: object) -> str | None:
+    """The first http(s) source URL."""
+    if not isinstance(sources, list):
+        return None
+    return next((u for s in sources if (u := _web_url(s.get("url")))), None)
+
+
+def _titles(sources: object) -> str:
+    return "; ".join(str(s.get("title", "")) for s in sources) if isinstance(
+        sources, list) else ""
 
 
 def _column(gdf: pd.DataFrame, name: str) -> list[object]:
@@ -325,7 +361,9 @@ def download(frames: Mapping[str, gpd.GeoDataFrame], fmt: str, *, stem: str = "r
 def effective_stakes(
     frames: Mapping[str, gpd.GeoDataFrame], graph: OwnershipGraph
 ) -> dict[str, dict[str, float]]:
-    """Look-through stakes of state-backed entities (JOGMEC, ...) in the shown features.
+    """Look-through stakes of state-backed entities (JOGMEC, ...) in the features the map
+    shows one by one (a layer of more than ``settings.MAX_POINTS_DRAWN`` is drawn in grid
+    cells, whose popups show no stakes).
 
     The stakes depend on the graph alone: they are worked out once per graph (each entity
     over the nodes it reaches) and kept while the graph lives; each call then picks the
@@ -340,7 +378,7 @@ def effective_stakes(
     every, held = _state_stakes(graph)
     out: dict[str, dict[str, float]] = {}
     for layer, gdf in frames.items():
-        if layer not in held or not len(gdf):
+        if layer not in held or not len(gdf) or len(gdf) > settings.MAX_POINTS_DRAWN:
             continue
         prefix = f"{layer}/"
         keys = [prefix + str(fid) for fid in gdf["id"][_among(gdf["id"], held[layer])].tolist()]
