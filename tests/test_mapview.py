@@ -306,3 +306,16 @@ def test_ensure_static_copies_once(tmp_path):
     stamp = (target / "leaflet.js").stat().st_mtime_ns
     ensure_static(target)
     assert (target / "leaflet.js").stat().st_mtime_ns == stamp
+
+
+@pytest.mark.parametrize("dtype", [object, "string[pyarrow]", "string[python]"])
+def test_ringed_rows_and_stakes_found_by_id_whatever_holds_the_ids(dtype) -> None:
+    from ui.pointlayer import point_payload
+
+    frame = _points(8)
+    frame["id"] = pd.Series(["a", "b", "c", "b", "d", "e", "f", "g"], dtype=dtype)
+    payload = point_payload(frame, "mines", name="mines", highlight={"b", "g", "zz"},
+                            effective={"mines": {"b": {"JOGMEC": 5.0}, "f": {"JOGMEC": 1.5},
+                                                 "zz": {"JOGMEC": 9.0}}})
+    assert payload["hl"] == [1, 3, 7]  # every row with a ringed id
+    assert payload["eff"] == {"1": {"JOGMEC": 5.0}, "6": {"JOGMEC": 1.5}}  # the first row

@@ -309,3 +309,24 @@ def test_table_text_of_shared_objects_is_each_rows_own(mini) -> None:
     assert shared.equals(table_rows({"mines": apart}))
     assert shared.loc[0, "owners"] == shared.loc[2, "owners"] != ""
     assert shared.loc[1, "name"] != shared.loc[0, "name"]
+
+
+def test_stakes_and_popups_of_a_selection_read_from_its_held_layer(tmp_path) -> None:
+    """A selection of a large layer (its rows' stakes and popup columns worked out once for
+    the held layer) gets what the same rows get on their own."""
+    from bench.appserver import _dataset
+    from layers.indexes import held_rows
+    from ui.mapview import build_map, map_html
+    from ui.pointlayer import payloads
+
+    dataset = _dataset(6000, tmp_path)
+    for query in (Query(owners=("jogmec",)), Query(countries=("AUS", "NAM"))):
+        selected = apply_query(dataset.frames, query, dataset.graph)
+        assert held_rows(selected["mines"]) is not None
+        alone = {k: v.copy() for k, v in selected.items()}  # not known to be taken
+        assert held_rows(alone["mines"]) is None
+        stakes = effective_stakes(selected, dataset.graph)
+        assert stakes == effective_stakes(alone, dataset.graph)
+        assert sum(k.startswith("mines/") for k in stakes) > 10
+        drawn = payloads(map_html(build_map(selected, effective_stakes=stakes)))
+        assert drawn == payloads(map_html(build_map(alone, effective_stakes=stakes)))

@@ -131,10 +131,10 @@ def _equal(a: object, b: object) -> bool:
     return bool(a == b)
 
 
-def _held_factorised(frame: pd.DataFrame, name: str) -> _Factorised | None:
-    """The column factorised once for the held frame ``frame`` was taken from (kept while it
-    lives), renumbered for ``frame``'s rows; None when ``frame`` was not taken from one, or
-    its column differs from the held one's at the rows (a replaced column)."""
+def _held_column(frame: pd.DataFrame, name: str) -> tuple[pd.DataFrame, np.ndarray | None] | None:
+    """The held frame ``frame`` was taken from and the rows it holds, when its column is
+    the held one's at those rows (checked at its first, middle and last row: a column
+    replaced since is not); else None."""
     held = held_rows(frame)
     if held is None or name not in held[0].columns:
         return None
@@ -148,10 +148,25 @@ def _held_factorised(frame: pd.DataFrame, name: str) -> _Factorised | None:
     there = at if rows is None else rows[at].tolist()
     if not all(same(mine.iat[i], theirs.iat[j]) for i, j in zip(at, there, strict=True)):
         return None
-    found = cached(source, ("popup codes", name), name, lambda: _factorise(theirs))
+    return held
+
+
+def _held_factorised(frame: pd.DataFrame, name: str) -> _Factorised | None:
+    """The column factorised once for the held frame ``frame`` was taken from (kept while it
+    lives), renumbered for ``frame``'s rows; None when ``frame`` was not taken from one, or
+    its column differs from the held one's (:func:`_held_column`)."""
+    held = _held_column(frame, name)
+    if held is None:
+        return None
+    source, rows = held
+    found = cached(source, ("popup codes", name), name, lambda: _factorise(source[name]))
     if rows is None:
         return found
-    if n > 16 and len(found.values) == len(source) and found.codes.all():
+    n, distinct = len(rows), len(found.values)
+    if not distinct or (distinct == 1 and found.codes.all()):
+        # no value anywhere, or one on every row: the same on the rows taken (if any)
+        return _Factorised(found.codes[:n], found.values[: min(n, distinct)], found.fragments)
+    if n > 16 and distinct == len(source) and found.codes.all():
         # every value distinct (ids, names): so are the rows', sent as a plain list
         return _Factorised(found.codes[rows], found.values, found.fragments)
     return _reranked(found, rows)

@@ -22,6 +22,8 @@ import geopandas as gpd
 import numpy as np
 import orjson
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 from branca.element import Element, MacroElement
 from folium.elements import ElementAddToElement
@@ -62,25 +64,38 @@ def _sources(frame: pd.DataFrame, limit: int = 12) -> list[str]:
     return list(seen)[:limit]
 
 
+def _ids(frame: pd.DataFrame) -> pa.Array:
+    """The ``id`` column as Arrow text (as held when Arrow-backed)."""
+    column = frame["id"]
+    arrow = getattr(column.array, "__arrow_array__", None)
+    if arrow is not None and pa.types.is_string(arrow().type):
+        return arrow().combine_chunks() if isinstance(arrow(), pa.ChunkedArray) else arrow()
+    return pa.array(column.astype(str).to_numpy(dtype=object), pa.string())
+
+
 def _extras(frame: pd.DataFrame, layer: str, highlight: Collection[str] | None,
             effective: Mapping[str, Mapping[str, Mapping[str, float | None]]] | None,
             ) -> dict[str, Any]:
+    """The rows to ring (``hl``) and each held row's look-through stakes (``eff``: the
+    first row with each id), found by Arrow's hash lookups over the ids."""
     out: dict[str, Any] = {}
     stakes = (effective or {}).get(layer)
     if "id" not in frame.columns or not (highlight or stakes):
         return out
-    ids = frame["id"].astype(str).to_numpy()
+    ids = _ids(frame)
     if highlight:
-        out["hl"] = np.flatnonzero(np.isin(ids, list(highlight))).tolist()
+        ringed = pc.is_in(ids, value_set=pa.array([str(h) for h in highlight], pa.string()))
+        out["hl"] = np.flatnonzero(pc.fill_null(ringed, False).to_numpy(
+            zero_copy_only=False)).tolist()
     if stakes:
-        index = pd.Index(ids)
-        if index.is_unique:  # each stake's row found by one hash lookup over the ids
-            rows = index.get_indexer(pd.Index(list(stakes))).tolist()
-            out["eff"] = {str(r): dict(v) for r, v in zip(rows, stakes.values(), strict=True)
-                          if r >= 0}
-        else:
-            pos = {v: i for i, v in enumerate(ids)}
-            out["eff"] = {str(pos[k]): dict(v) for k, v in stakes.items() if k in pos}
+        # each row's stake (the few stakes hashed, the many rows probed), then each
+        # stake's first row
+        which = pc.index_in(ids, value_set=pa.array(list(stakes), pa.string()))
+        rows = np.flatnonzero(which.is_valid().to_numpy(zero_copy_only=False))
+        found, first = np.unique(which.drop_null().to_numpy(), return_index=True)
+        values = list(stakes.values())
+        out["eff"] = {str(r): v if type(v) is dict else dict(v) for r, v in zip(
+            rows[first].tolist(), (values[i] for i in found.tolist()), strict=True)}
     return out
 
 

@@ -298,9 +298,12 @@ def _scaled(values: np.ndarray, units: pd.Series | None) -> np.ndarray:
     known = ~np.isnan(values) & (values >= 0)
     if not known.any():
         return out
-    keys = (units.astype(object).where(units.notna(), "").to_numpy() if units is not None
-            else np.zeros(len(values), dtype=object))
-    biggest = pd.Series(np.where(known, values, 0.0)).groupby(keys).transform("max").to_numpy()
+    # each unit's code (no unit and an empty one alike), then its largest value
+    keys = pd.factorize(units.fillna(""))[0] if units is not None else np.zeros(
+        len(values), dtype=np.intp)
+    largest = np.zeros(int(keys.max(initial=0)) + 1)
+    np.maximum.at(largest, keys, np.where(known, values, 0.0))
+    biggest = largest[keys]
     with np.errstate(invalid="ignore", divide="ignore"):
         out[known] = np.sqrt(np.where(biggest[known] > 0, values[known] / biggest[known], 0.0))
     return out

@@ -27,6 +27,7 @@ from geo import settings
 from geo.export import EXTENSIONS, write_layers
 from geo.identity import by_identity
 from layers.attributable import ASSET_LAYERS
+from layers.indexes import cached, held_rows
 from layers.ownership import OwnershipGraph
 from layers.query import Query, value_counts
 from layers.schema import LAYERS, READING_ORDER
@@ -381,9 +382,20 @@ def effective_stakes(
         if layer not in held or not len(gdf) or len(gdf) > settings.MAX_POINTS_DRAWN:
             continue
         prefix = f"{layer}/"
-        keys = [prefix + str(fid) for fid in gdf["id"][_among(gdf["id"], held[layer])].tolist()]
+        keys = [prefix + str(fid) for fid in gdf["id"][_held(gdf, held[layer])].tolist()]
         out.update(zip(keys, map(every.__getitem__, keys), strict=True))
     return out
+
+
+def _held(gdf: pd.DataFrame, ids: pa.Array) -> np.ndarray:
+    """Per row: its id is one of ``ids``; for a selection taken from a held frame, read
+    from that frame's answer (worked out once per frame and set of ids)."""
+    taken = held_rows(gdf)
+    if taken is None:
+        return _among(gdf["id"], ids)
+    source, rows = taken
+    found = cached(source, ("among", id(ids), len(ids)), "id", lambda: _among(source["id"], ids))
+    return found if rows is None else found[rows]
 
 
 def _among(column: pd.Series, values: pa.Array) -> np.ndarray:
