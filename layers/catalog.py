@@ -14,6 +14,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import pyarrow as pa
 
 from geo import settings
 from geo import store as geo_store
@@ -271,5 +272,24 @@ def merge_parts(
         for column in set(merged.columns) - shared:  # absent in curated rows: None, not NaN
             if column != "geometry":
                 merged[column] = merged[column].astype(object).where(merged[column].notna(), None)
-        out[layer] = merged
+        out[layer] = _one_chunk(merged)
     return out
+
+
+def _one_chunk(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The frame with each Arrow-backed column in one chunk (in place; returned).
+
+    Appending leaves a text column in as many chunks as the parts; Arrow's ``take`` across
+    chunks first joins them, so every selection of a million rows would copy each such
+    column whole (a filter change at 1M: about 5 ms a column, instead of 1).
+    """
+    for column in frame.columns:
+        array = frame[column].array
+        if not isinstance(array, pd.arrays.ArrowExtensionArray):
+            continue
+        chunked = array.__arrow_array__()
+        if isinstance(chunked, pa.ChunkedArray) and chunked.num_chunks > 1:
+            joined = pa.chunked_array([chunked.combine_chunks()], type=chunked.type)
+            frame[column] = pd.Series(pd.array(joined, dtype=array.dtype), index=frame.index,
+                                      name=column)
+    return frame

@@ -273,3 +273,18 @@ def test_a_geopackage_of_several_layers_needs_the_one_named(tmp_path: Path) -> N
     stored = import_file(path, label="wa", layer="mines", source_layer="wa_sites", store=store)
     assert stored.features == 1
     assert merge_imported({}, store=store)["mines"].loc[0, "name"] == "Eneabba"
+
+
+def test_appended_text_columns_are_held_in_one_chunk() -> None:
+    from layers.catalog import merge_parts
+
+    def part(ids: list[str]) -> gpd.GeoDataFrame:
+        return gpd.GeoDataFrame({"id": pd.Series(ids, dtype="str")},
+                                geometry=shapely.points([0.0] * len(ids), [0.0] * len(ids)),
+                                crs="EPSG:4326")
+
+    merged = merge_parts({"mines": part(["a", "b"])}, {"mines": [part(["c"]), part(["d"])]})
+    ids = merged["mines"]["id"]
+    assert ids.tolist() == ["a", "b", "c", "d"]
+    assert ids.dtype == "str"
+    assert ids.array.__arrow_array__().num_chunks == 1
