@@ -163,8 +163,10 @@ def source_label(source: Mapping[str, object]) -> str:
         source.get("title", ""))
 
 
-def _figure_source(sources: object, named: object, keys: Sequence[str]) -> str | None:
-    """The sources that state these figures, as text (None when none is named)."""
+def _figure_source(sources: object, named: object, keys: Sequence[str],
+                   label: Callable[[Mapping[str, object]], str] = source_label) -> str | None:
+    """The sources that state these figures, as text (None when none is named), each
+    labelled by ``label``."""
     if not isinstance(sources, list) or not isinstance(named, dict | Mapping):
         return None
     found: list[int] = []
@@ -174,7 +176,21 @@ def _figure_source(sources: object, named: object, keys: Sequence[str]) -> str |
             at = named.get("element_shares_pct")
         if isinstance(at, int) and 0 <= at < len(sources) and at not in found:
             found.append(at)
-    return "; ".join(source_label(sources[at]) for at in found) or None
+    return "; ".join(label(sources[at]) for at in found) or None
+
+
+def _labels() -> Callable[[Mapping[str, object]], str]:
+    """:func:`source_label`, worked out once per source object (pooled sources are shared
+    by many rows) while the returned function lives."""
+    done: dict[int, tuple[Mapping[str, object], str]] = {}
+
+    def label(source: Mapping[str, object]) -> str:
+        hit = done.get(id(source))
+        if hit is None or hit[0] is not source:
+            hit = done[id(source)] = (source, source_label(source))
+        return hit[1]
+
+    return label
 
 
 def _stake_keys(owners: object) -> list[str]:
@@ -217,6 +233,7 @@ def table_rows(frames: Mapping[str, gpd.GeoDataFrame], *, limit: int | None = No
     # top of the map first: mines, plants, ports, routes, chokepoints, seabed
     order = _in_reading_order(frames)
     left = limit
+    label = _labels()
     for layer in order:
         gdf = frames[layer]
         if left is not None:
@@ -242,11 +259,12 @@ def table_rows(frames: Mapping[str, gpd.GeoDataFrame], *, limit: int | None = No
             "as_of": gdf["as_of"].astype(str).to_numpy(),
             "checked_on": _column(gdf, "checked_on"),
             "stake_sources": _per_object(
-                lambda s, n, o: _figure_source(s, n, _stake_keys(o)), sources, named, owners),
+                lambda s, n, o: _figure_source(s, n, _stake_keys(o), label), sources, named,
+                owners),
             "hree_source": _per_object(
-                lambda s, n: _figure_source(s, n, ["hree_share_pct"]), sources, named),
+                lambda s, n: _figure_source(s, n, ["hree_share_pct"], label), sources, named),
             "capacity_source": _per_object(
-                lambda s, n: _figure_source(s, n, ["capacity"]), sources, named),
+                lambda s, n: _figure_source(s, n, ["capacity"], label), sources, named),
             "source": _per_object(_first_web_url, sources),
             "sources": _per_object(_titles, sources),
             # the feature's own page (a link relative to the app: ?asset=layer/id)
