@@ -3,6 +3,11 @@
 Numbers with few distinct values and repeated strings or objects are sent once with a
 per-row index; many distinct numbers as float32; unique strings as a plain list; typed
 arrays as base64. ``ui/pointlayer.js`` decodes the same format.
+
+A selection taken from a held layer (``layers.indexes.held_rows``: the app's filter
+result) is encoded from that layer's codes, worked out once per column while the layer
+lives and renumbered for the rows kept (linear, no hashing or serialising per filter
+change); the payload is the one the selection alone gives (``tests/test_columns.py``).
 """
 
 from __future__ import annotations
