@@ -168,11 +168,13 @@ def _write_file(n: int, folder: Path) -> Path:
     return path
 
 
-def user_path(results: Results, sizes: Sequence[int], *, repeat: int = 3) -> None:
-    """Every step of the user's path at each size, beside its baseline (issue 16)."""
+def user_path(results: Results, sizes: Sequence[int], *, repeat: int = 3,
+              repeat_1m: int = 1) -> None:
+    """Every step of the user's path at each size, beside its baseline (issue 16):
+    ``repeat`` runs each, ``repeat_1m`` from 1M features on (some 6 minutes a run)."""
     for n in sizes:
         with tempfile.TemporaryDirectory(prefix="reemap-bench-user-") as tmp:
-            _one_size(results, n, Path(tmp), 1 if n >= 1_000_000 and repeat > 1 else repeat)
+            _one_size(results, n, Path(tmp), repeat_1m if n >= 1_000_000 else repeat)
 
 
 def _one_size(results: Results, n: int, folder: Path, reps: int) -> None:
