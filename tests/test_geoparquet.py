@@ -126,3 +126,14 @@ def test_value_holding_itself_raises_as_json_dumps_does() -> None:
     values[:] = [[1], loop]
     with pytest.raises(ValueError, match="Circular reference"):
         json_texts(values)
+
+
+def test_row_groups_as_pyarrow_makes_them_or_as_asked(tmp_path: Path) -> None:
+    gdf = make_points(2_500)
+    ours, theirs = tmp_path / "ours.parquet", tmp_path / "theirs.parquet"
+    write_geoparquet_file(gdf, ours)
+    flatten(gdf).to_parquet(theirs, index=False)
+    assert pq.ParquetFile(ours).num_row_groups == pq.ParquetFile(theirs).num_row_groups == 1
+    write_geoparquet_file(gdf, ours, rows=1_000)  # each group's text decoded in turn
+    assert pq.ParquetFile(ours).num_row_groups == 3
+    assert pq.read_table(ours).equals(pq.read_table(theirs))
