@@ -15,7 +15,7 @@ import json
 import operator
 import uuid
 from itertools import repeat
-from typing import Any
+from typing import Any, NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -23,11 +23,15 @@ import pandas as pd
 import pyarrow as pa
 
 from geo.geojson import prepare_geometries
-from geo.identity import addresses, by_identity
+from geo.identity import addresses as object_addresses
+from geo.identity import groups
 
 __all__ = ["flatten", "json_column", "json_texts", "text_array"]
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False)
+#: The encoder of :func:`_one_call`. Without ``check_circular`` (a fifth faster): a value
+#: holding itself then raises RecursionError there, and :func:`_texts` falls back to
+#: ``json.dumps`` of each value, which raises the standard library's ValueError.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, check_circular=False)
 _CONTAINERS = frozenset({list, dict, tuple, np.ndarray}).__contains__
 
 
@@ -60,7 +64,8 @@ def json_texts(values: np.ndarray) -> np.ndarray:
 
 def _encoded(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each value's code and the texts of the distinct objects (:func:`json_texts`)."""
-    codes, firsts = by_identity(values)
+    addresses = object_addresses(values)
+    codes, firsts = _groups(addresses, _sample(addresses))
     return codes, _texts(values[firsts])
 
 
@@ -87,6 +92,104 @@ def _text_column(codes: np.ndarray, texts: np.ndarray) -> Any:
     picked = pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()),
                                             pa.array(texts.tolist(), pa.string()))
     return pd.array(picked.dictionary_decode(), dtype=dtype)
+
+
+#: Most distinct objects a column may hold for :func:`_few_groups` (above: a hash table).
+_FEW = 256
+
+#: Bits of :func:`_few_groups`' lookup table (``2**16`` slots: mostly free of collisions
+#: for up to :data:`_FEW` objects, and small enough to stay in the CPU's cache).
+_SLOT_BITS = 16
+
+#: Odd 64-bit multipliers tried in turn by :func:`_few_groups` (fixed: the same codes on
+#: every run).
+_MULTIPLIERS = np.random.default_rng(16).integers(1, 2**63, size=8, dtype=np.uint64) * 2 + 1
+
+
+class _Sample(NamedTuple):
+    """The distinct objects among evenly spaced values of a column."""
+
+    #: How many values the sample takes (one every ``step`` rows).
+    size: int
+    #: The distinct addresses (:func:`geo.identity.addresses`) among them, sorted.
+    distinct: np.ndarray
+    #: A row holding each of them.
+    rows: np.ndarray
+    #: How many sampled values each of them is.
+    counts: np.ndarray
+
+
+def _sample(addresses: np.ndarray, *, size: int = 4096) -> _Sample:
+    """The distinct objects among about ``size`` evenly spaced values."""
+    step = max(1, len(addresses) // size)
+    distinct, where, counts = np.unique(addresses[::step], return_index=True,
+                                        return_counts=True)
+    return _Sample(len(addresses[::step]), distinct, where * step, counts)
+
+
+def _groups(addresses: np.ndarray, sample: _Sample) -> tuple[np.ndarray, np.ndarray]:
+    """Each value's group (values that are one object) and a row of each group.
+
+    Like :func:`geo.identity.by_identity`, but a column of few distinct objects (all but a
+    few rows holding one of those sampled) is grouped by :func:`_few_groups`, about three times as
+    fast; its groups are then numbered in the order of their addresses, not of their first
+    appearance.
+
+    Parameters
+    ----------
+    addresses
+        A 1-d object array's :func:`geo.identity.addresses`.
+    sample
+        Its :func:`_sample`.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Each value's code, and for each code a row holding that object.
+    """
+    few = _few_groups(addresses, sample)
+    if few is not None:
+        return few
+    return groups(addresses)
+
+
+def _few_groups(addresses: np.ndarray,
+                sample: _Sample) -> tuple[np.ndarray, np.ndarray] | None:
+    """Codes and rows (:func:`_groups`) when the sample holds at most :data:`_FEW` distinct
+    objects and all but a few rows hold one of them; else None.
+
+    Each address is looked up in a table of ``2**16`` slots by multiplicative hashing
+    (numpy, a few passes over the column), with a multiplier that gives each sampled
+    address a slot of its own. The result is exact: each row's address is checked against
+    its slot's, and the rows whose object was not sampled (rare values) are grouped apart.
+    """
+    sampled = sample.distinct
+    if not len(addresses) or len(sampled) > _FEW:
+        return None
+    shift = np.uint64(64 - _SLOT_BITS)
+    for multiplier in _MULTIPLIERS:
+        slots = ((sampled * multiplier) >> shift).view(np.intp)
+        if len(np.unique(slots)) == len(sampled):
+            break
+    else:
+        return None
+    slot_codes = np.zeros(2**_SLOT_BITS, dtype=np.int32)
+    slot_codes[slots] = np.arange(len(sampled), dtype=np.int32)
+    slot_addresses = np.zeros(2**_SLOT_BITS, dtype=np.uint64)
+    slot_addresses[slots] = sampled
+    hashed = addresses * multiplier
+    hashed >>= shift
+    picks = hashed.view(np.intp)
+    missed = np.flatnonzero(np.take(slot_addresses, picks) != addresses)
+    if len(missed) * 64 > len(addresses):  # many values not sampled: hashing was no help
+        return None
+    codes = np.take(slot_codes, picks)
+    firsts = sample.rows
+    if len(missed):
+        rare, rare_firsts = groups(addresses[missed])
+        codes[missed] = rare + len(sampled)
+        firsts = np.concatenate((firsts, missed[rare_firsts]))
+    return codes, firsts
 
 
 def _one_call(values: np.ndarray) -> np.ndarray | None:
@@ -134,6 +237,22 @@ def json_column(column: pd.Series) -> Any:
     return out.tolist()
 
 
+#: :func:`_kind` of every value of these exact types (others: :func:`_kind` itself).
+_KINDS: dict[type, int] = {str: 0, list: 1, dict: 1, tuple: 1, np.ndarray: 1,
+                           type(None): 2, type(pd.NA): 2}
+
+
+def _kinds(values: np.ndarray) -> np.ndarray:
+    """:func:`_kind` of each value: looked up by its type, by :func:`_kind` where the type
+    alone does not tell (a float may be NaN)."""
+    kinds = np.fromiter(map(_KINDS.get, map(type, values), repeat(-1)), dtype=np.int8,
+                        count=len(values))
+    odd = np.flatnonzero(kinds < 0)
+    if len(odd):
+        kinds[odd] = [_kind(value) for value in values[odd]]
+    return kinds
+
+
 def _kind(value: Any) -> int:
     """0 text, 1 list or object, 2 missing (as pandas counts it in text), 3 anything else."""
     if isinstance(value, str):
@@ -146,11 +265,55 @@ def _kind(value: Any) -> int:
     return 3
 
 
-def _mostly_distinct(values: np.ndarray, *, sample: int = 4096) -> bool:
-    """Whether more than one in eight of ``sample`` evenly spaced values are distinct
-    objects (grouping them would cost more than it saves)."""
-    picked = addresses(values[:: max(1, len(values) // sample)])
-    return len(np.unique(picked)) * 8 > len(picked)
+def _mostly_distinct(sample: _Sample) -> bool:
+    """Whether more than one in eight sampled values are distinct objects (grouping them
+    would cost more than it saves)."""
+    return len(sample.distinct) * 8 > sample.size
+
+
+def _all_text(values: np.ndarray, sample: _Sample) -> bool:
+    """Whether every value is text or missing (pandas' ``string``); the sampled values are
+    looked at first (a column of lists is then told in a few thousand values)."""
+    infer = pd.api.types.infer_dtype
+    return (infer(values[sample.rows], skipna=True) == "string"
+            and infer(values, skipna=True) == "string")
+
+
+def _sparse_text(values: np.ndarray, addresses: np.ndarray,
+                 sample: _Sample) -> pa.Array | None:
+    """:func:`text_array` of a column missing in all but a few rows (one missing object,
+    such as None, in nearly every sampled row): only the other rows are converted, and the
+    column is laid out around their text in numpy (no pass of Arrow over the missing rows).
+    None when the column is not such, or its few values are not all text, lists, objects or
+    missing."""
+    if not sample.size or sample.counts.max() * 16 < sample.size * 15:
+        return None
+    common = int(np.argmax(sample.counts))
+    if _kind(values[sample.rows[common]]) != 2:
+        return None
+    rows = np.flatnonzero(addresses != sample.distinct[common])
+    if len(rows) * 16 > len(values):
+        return None
+    present = values[rows]
+    kinds = _kinds(present)
+    if (kinds == 3).any() or not (kinds < 2).any():
+        return None  # as the column's other objects decide (text_array)
+    texts = present.copy()
+    nested = kinds == 1
+    if nested.any():
+        texts[nested] = json_texts(present[nested])
+    texts[kinds == 2] = None
+    few = pa.array(texts, pa.large_string())
+    lengths = np.zeros(len(values), dtype=np.int64)
+    lengths[rows] = np.diff(np.frombuffer(few.buffers()[1], dtype=np.int64,
+                                          count=len(few) + 1))
+    offsets = np.zeros(len(values) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    valid = np.zeros(len(values), dtype=bool)
+    valid[rows] = kinds < 2
+    return pa.Array.from_buffers(pa.large_string(), len(values), [
+        pa.py_buffer(np.packbits(valid, bitorder="little")), pa.py_buffer(offsets),
+        few.buffers()[2] or pa.py_buffer(b"")])
 
 
 def text_array(values: np.ndarray, *, decoded: bool = True) -> pa.Array | None:
@@ -176,20 +339,25 @@ def text_array(values: np.ndarray, *, decoded: bool = True) -> pa.Array | None:
         None when the column holds anything else (numbers, bytes, dates), or only missing
         values, which pandas types otherwise.
     """
-    if _mostly_distinct(values) and pd.api.types.infer_dtype(values, skipna=True) == "string":
+    addresses = object_addresses(values)
+    sample = _sample(addresses)
+    if _mostly_distinct(sample) and _all_text(values, sample):
         return pa.array(values, type=pa.large_string(), from_pandas=True)  # row by row
-    codes, firsts = by_identity(values)
+    sparse = _sparse_text(values, addresses, sample)
+    if sparse is not None:
+        return sparse
+    codes, firsts = _groups(addresses, sample)
     distinct = values[firsts]
-    kinds = np.fromiter(map(_kind, distinct), dtype=np.int8, count=len(distinct))
+    kinds = _kinds(distinct)
     if (kinds == 3).any() or not (kinds < 2).any():
         return None
     texts = distinct.copy()
-    nested, missing = kinds == 1, kinds == 2
+    nested = kinds == 1
     if nested.any():
         texts[nested] = _texts(distinct[nested])
-    texts[missing] = ""  # never picked: those rows are null
-    picks = pa.array(codes, mask=missing[codes] if missing.any() else None)
-    picked = pa.DictionaryArray.from_arrays(picks, pa.array(texts, pa.large_string()))
+    texts[kinds == 2] = None  # missing: a null in the dictionary, so those rows are null
+    picked = pa.DictionaryArray.from_arrays(pa.array(codes),
+                                            pa.array(texts, pa.large_string()))
     return picked.dictionary_decode() if decoded else picked
 
 

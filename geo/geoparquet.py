@@ -3,12 +3,12 @@
 The file is the one geopandas writes for the flat frame (:func:`geo.flat.flatten`:
 lists and objects as JSON text, geometry prepared as in GeoJSON): the same Arrow schema
 with its ``pandas`` metadata, WKB geometry tagged ``geoarrow.wkb`` with its CRS, and the
-GeoParquet 1.1 ``geo`` metadata (CRS as PROJJSON, geometry types, bounding box). Built
-without the flat frame: text columns go from their distinct values to Arrow (no pandas
-object round trip), and points become WKB from their coordinates in numpy, so the whole
-export costs little more than geopandas' ``to_parquet`` of a frame already flat
-(``bench/``: about 1.2x in-process at 100k and 1M points, the write itself being the
-same).
+GeoParquet 1.1 ``geo`` metadata (CRS as PROJJSON, geometry types, bounding box), in the
+row groups pyarrow makes by default. Built without the flat frame: text columns go from
+their distinct values to Arrow (no pandas object round trip), and points become WKB from
+their coordinates in numpy, so the whole export, building the text included, costs about
+what geopandas' ``to_parquet`` of a frame already flat does (``bench/``: 0.95-1.0x
+in-process at 100k and 1M points, the write itself being the same).
 """
 
 from __future__ import annotations
@@ -55,22 +55,21 @@ def _column(values: pd.Series) -> tuple[pa.Array, Any]:
 
 def _point_wkb(geoms: np.ndarray, precision: int) -> tuple[pa.Array, list[float]] | None:
     """2-d points (none missing or empty) as WKB, rounded; None for any other geometry."""
-    if not len(geoms) or (shapely.get_type_id(geoms) != 0).any() or shapely.has_z(geoms).any():
+    if not len(geoms) or _POINT_WKB.itemsize * len(geoms) >= 2**31:  # past int32 offsets
         return None
-    xy = shapely.get_coordinates(geoms)
-    if len(xy) != len(geoms):  # an empty point has no coordinates
+    if (shapely.get_type_id(geoms) != 0).any() or shapely.has_z(geoms).any():
         return None
-    if _POINT_WKB.itemsize * len(xy) >= 2**31:  # past what a binary array's offsets hold
+    box = shapely.bounds(geoms)  # a point's own x and y: a quarter of get_coordinates' time
+    x, y = np.round(box[:, 0], precision), np.round(box[:, 1], precision)
+    if np.isnan(x).any() or np.isnan(y).any():  # an empty point (NaN): as geopandas does it
         return None
-    xy = np.round(xy, precision)
-    records = np.empty(len(xy), dtype=_POINT_WKB)
+    records = np.empty(len(geoms), dtype=_POINT_WKB)
     records["order"], records["type"] = 1, 1
-    records["x"], records["y"] = xy[:, 0], xy[:, 1]
-    offsets = np.arange(0, _POINT_WKB.itemsize * (len(xy) + 1), _POINT_WKB.itemsize,
+    records["x"], records["y"] = x, y
+    offsets = np.arange(0, _POINT_WKB.itemsize * (len(geoms) + 1), _POINT_WKB.itemsize,
                         dtype=np.int32)
-    wkb = pa.Array.from_buffers(pa.binary(), len(xy), [
+    wkb = pa.Array.from_buffers(pa.binary(), len(geoms), [
         None, pa.py_buffer(offsets), pa.py_buffer(records)])
-    x, y = xy[:, 0], xy[:, 1]  # one column at a time: numpy's min(axis=0) is slow here
     return wkb, [float(x.min()), float(y.min()), float(x.max()), float(y.max())]
 
 
@@ -98,18 +97,15 @@ def _without_member_ids(crs: Any) -> Any:
     return crs
 
 
-def _parts(gdf: gpd.GeoDataFrame) -> tuple[pa.Schema, list[pa.Array]]:
-    """The schema (with its ``pandas`` and ``geo`` metadata) and the columns, text columns
-    of grouped values still as dictionary arrays."""
+def _parts(gdf: gpd.GeoDataFrame, *,
+           decode_rows: int = 0) -> tuple[pa.Schema, list[pa.Array]]:
+    """The schema (with its ``pandas`` and ``geo`` metadata) and the columns; text columns
+    of grouped values longer than ``decode_rows`` rows still as dictionary arrays."""
     name = gdf.geometry.name
     columns = [c for c in gdf.columns if c != name] + [name]
-    arrays: dict[str, pa.Array] = {}
-    dtypes: dict[str, Any] = {name: object}
-    for column in columns[:-1]:
-        arrays[column], dtypes[column] = _column(gdf[column])
-    arrays[name], types, bbox = _geometry(np.asarray(gdf.geometry.values))
-    empty = pd.DataFrame({c: pd.array([], dtype=dtypes[c]) for c in columns})
-    schema = pa.Schema.from_pandas(empty, preserve_index=False)
+    arrays, dtypes, (wkb, types, bbox) = _columns(gdf, columns[:-1], decode_rows)
+    arrays[name], dtypes[name] = wkb, object
+    schema = _pandas_schema(columns, dtypes)
     crs = gdf.crs.to_json_dict() if gdf.crs is not None else None
     field = pa.field(name, pa.binary(), metadata={
         "ARROW:extension:name": "geoarrow.wkb",
@@ -128,6 +124,27 @@ def _parts(gdf: gpd.GeoDataFrame) -> tuple[pa.Schema, list[pa.Array]]:
     values = [a if a.type == f.type or isinstance(a, pa.DictionaryArray) else a.cast(f.type)
               for f, a in zip(fields, (arrays[f.name] for f in fields), strict=True)]
     return pa.schema(fields, metadata=metadata), values
+
+
+def _pandas_schema(columns: list[Any], dtypes: dict[Any, Any]) -> pa.Schema:
+    """The schema, with its ``pandas`` metadata, pyarrow gives a frame of these columns
+    and dtypes."""
+    empty = pd.DataFrame({c: pd.array([], dtype=dtypes[c]) for c in columns})
+    return pa.Schema.from_pandas(empty, preserve_index=False)
+
+
+def _columns(gdf: gpd.GeoDataFrame, columns: list[str], decode_rows: int) -> tuple[
+        dict[str, pa.Array], dict[str, Any], tuple[pa.Array, list[str], list[float]]]:
+    """Each property column as Arrow (:func:`_column`) with its pandas dtype, text columns
+    of at most ``decode_rows`` rows decoded; and the geometry (:func:`_geometry`)."""
+    arrays: dict[str, pa.Array] = {}
+    dtypes: dict[str, Any] = {}
+    for column in columns:
+        array, dtypes[column] = _column(gdf[column])
+        if isinstance(array, pa.DictionaryArray) and len(array) <= decode_rows:
+            array = array.dictionary_decode()
+        arrays[column] = array
+    return arrays, dtypes, _geometry(np.asarray(gdf.geometry.values))
 
 
 def _sliced(schema: pa.Schema, values: list[pa.Array], start: int, stop: int) -> pa.Table:
@@ -149,21 +166,31 @@ def geoparquet_table(gdf: gpd.GeoDataFrame) -> pa.Table:
     pyarrow.Table
         What ``flatten(gdf).to_parquet(path, index=False)`` writes.
     """
-    schema, values = _parts(gdf)
+    schema, values = _parts(gdf, decode_rows=len(gdf))
     return _sliced(schema, values, 0, len(gdf))
 
 
-#: Rows per row group of a written file. Each group's text is decoded just before it is
-#: written, so the memory of one group is reused by the next (fresh memory costs page
-#: faults: the first export of 1M points took 0.7 s more than the next ones, built whole).
-ROW_GROUP_ROWS = 131_072
+#: Rows per row group of a written file: pyarrow's default, so the file has the row groups
+#: geopandas writes (one up to 1,048,576 rows). A file of more rows has each group's text
+#: decoded just before it is written, so the memory of one group is reused by the next.
+ROW_GROUP_ROWS = 1_048_576
 
 
 def write_geoparquet_file(gdf: gpd.GeoDataFrame, target: Path, *,
                           rows: int = ROW_GROUP_ROWS) -> None:
     """Write one layer as a GeoParquet file (:func:`geoparquet_table`), snappy-compressed
-    as geopandas writes it, ``rows`` rows per row group."""
-    schema, values = _parts(gdf)
+    as geopandas writes it.
+
+    Parameters
+    ----------
+    gdf
+        Features; list and object properties become JSON text, the geometry WKB.
+    target
+        The file to write.
+    rows
+        Rows per row group (the last one holds the rest).
+    """
+    schema, values = _parts(gdf, decode_rows=rows)
     with pq.ParquetWriter(target, schema, compression="snappy") as writer:
         for start in range(0, max(len(gdf), 1), rows):
             writer.write_table(_sliced(schema, values, start, min(start + rows, len(gdf))))

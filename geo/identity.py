@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["addresses", "by_identity"]
+__all__ = ["addresses", "by_identity", "groups"]
 
 
 class _Pointers:
@@ -61,11 +61,34 @@ def by_identity(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         The first row of each group, by group: where the running maximum of the codes
         rises.
     """
-    codes: np.ndarray = np.zeros(len(columns[0]) if columns else 0, dtype=np.intp)
+    if len(columns) == 1:
+        return groups(addresses(columns[0]))
+    key: np.ndarray = np.zeros(len(columns[0]) if columns else 0, dtype=np.intp)
     for i, values in enumerate(columns):
         found, distinct = pd.factorize(addresses(values))
         # pairs numbered below n squared: no overflow under 3e9 rows
-        codes = found if i == 0 else pd.factorize(codes * len(distinct) + found)[0]
+        key = found if i == 0 else pd.factorize(key * len(distinct) + found)[0]
+    return groups(key)
+
+
+def groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's group (rows of one key, e.g. one object's address) and each group's first
+    row.
+
+    Parameters
+    ----------
+    keys
+        One integer per row.
+
+    Returns
+    -------
+    codes : numpy.ndarray
+        The group of each row, numbered 0, 1, ... in order of first appearance.
+    firsts : numpy.ndarray
+        The first row of each group, by group: where the running maximum of the codes
+        rises (compared in place: no full-length temporaries beyond it).
+    """
+    codes, _ = pd.factorize(keys)
     if not len(codes):
         return codes, np.empty(0, dtype=np.intp)
     highest = np.maximum.accumulate(codes)

@@ -66,3 +66,76 @@ def test_table_without_rows(tmp_path: Path) -> None:
     gdf = gpd.GeoDataFrame({"name": pd.Series([], dtype="str")}, geometry=[], crs="EPSG:4326")
     assert geoparquet_table(gdf).num_rows == 0
     _same_file(gdf, tmp_path)
+
+
+def test_shared_and_rare_objects_as_geopandas_writes_them(tmp_path: Path) -> None:
+    # More rows than geo.flat samples (4096), so rare objects are missed by the sample and
+    # grouped apart; a few shared objects, missing values of every kind, and a column of
+    # more distinct objects than the hashed lookup takes.
+    n = 20_000
+    rng = np.random.default_rng(7)
+    shared = [["Nd"], {"a": 1}, "text", None, np.nan]
+    picks = rng.integers(0, len(shared), n)
+    few = np.array([shared[i] for i in picks], dtype=object)
+    few[[3, 4_321, 19_999]] = [["rare"], "rare text", pd.NA]
+    many = np.empty(n, dtype=object)
+    many[:] = [[int(i)] for i in rng.integers(0, 1_000, n)]
+    text = np.array([f"t{i % 300}" for i in range(n)], dtype=object)
+    sparse = np.full(n, None, dtype=object)  # missing but in a few rows (geo.flat)
+    sparse[[0, 17, 5_000, 19_998]] = ["ü", ["Nd"], np.nan, ""]
+    sparse_number = np.full(n, None, dtype=object)  # not text: typed by pandas
+    sparse_number[9] = 3.5
+    sparse_nan = np.full(n, np.nan, dtype=object)
+    sparse_nan[[1, 2]] = [{"a": [1]}, None]
+    gdf = gpd.GeoDataFrame({"few": few, "many": many, "text": text, "sparse": sparse,
+                            "sparse_number": sparse_number, "sparse_nan": sparse_nan},
+                           geometry=shapely.points(rng.random((n, 2))), crs="EPSG:4326")
+    _same_file(gdf, tmp_path)
+
+
+def test_points_with_an_empty_one_as_geopandas_writes_them(tmp_path: Path) -> None:
+    points = list(shapely.points(np.arange(10.0), np.arange(10.0)))
+    points[5] = shapely.Point()
+    _same_file(gpd.GeoDataFrame({"n": range(10)}, geometry=points, crs="EPSG:4326"), tmp_path)
+
+
+@pytest.mark.parametrize("kind", ["few", "rare", "many", "empty"])
+def test_groups_by_identity(kind: str) -> None:
+    from geo.flat import _groups, _sample
+    from geo.identity import addresses as object_addresses
+    from geo.identity import by_identity
+
+    rng = np.random.default_rng(3)
+    objects = [[i] for i in range(5_000 if kind == "many" else 40)]
+    n = 0 if kind == "empty" else 50_000
+    values = np.empty(n, dtype=object)
+    values[:] = [objects[i] for i in rng.integers(0, len(objects), n)]
+    if kind == "rare":
+        values[rng.integers(0, n, 30)] = [[-1] for _ in range(30)]
+    addresses = object_addresses(values)
+    codes, rows = _groups(addresses, _sample(addresses))
+    assert all(values[rows][codes] == values)  # each row's group holds its very object
+    assert all(a is b for a, b in zip(values[rows][codes], values, strict=True))
+    assert len(rows) == len(by_identity(values)[1])  # one group per distinct object
+
+
+def test_value_holding_itself_raises_as_json_dumps_does() -> None:
+    from geo.flat import json_texts
+
+    loop: list[object] = []
+    loop.append(loop)
+    values = np.empty(2, dtype=object)
+    values[:] = [[1], loop]
+    with pytest.raises(ValueError, match="Circular reference"):
+        json_texts(values)
+
+
+def test_row_groups_as_pyarrow_makes_them_or_as_asked(tmp_path: Path) -> None:
+    gdf = make_points(2_500)
+    ours, theirs = tmp_path / "ours.parquet", tmp_path / "theirs.parquet"
+    write_geoparquet_file(gdf, ours)
+    flatten(gdf).to_parquet(theirs, index=False)
+    assert pq.ParquetFile(ours).num_row_groups == pq.ParquetFile(theirs).num_row_groups == 1
+    write_geoparquet_file(gdf, ours, rows=1_000)  # each group's text decoded in turn
+    assert pq.ParquetFile(ours).num_row_groups == 3
+    assert pq.read_table(ours).equals(pq.read_table(theirs))
