@@ -55,11 +55,8 @@ def by_identity(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
     Returns
     -------
-    codes : numpy.ndarray
-        The group of each row, numbered 0, 1, ... in order of first appearance.
-    firsts : numpy.ndarray
-        The first row of each group, by group: where the running maximum of the codes
-        rises.
+    tuple of numpy.ndarray
+        ``codes`` and ``firsts``, as :func:`groups` gives them.
     """
     if len(columns) == 1:
         return groups(addresses(columns[0]))
