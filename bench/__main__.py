@@ -149,7 +149,8 @@ same with pyogrio alone on the same file, interleaved in the same run (medians; 
 each process's own). The files are synthetic mines (`bench/synth.py`,
 `make_points_on_land`) drawn inside their stated countries, so every feature is valid.
 The dataset load and the GeoPackage/GeoParquet exports are timed inside one process
-against pyogrio's read and write of the same table. "App at scale" (`bench/appserver.py`)
+against pyogrio's read and write of the same table (5 runs below 1M, ours and the
+baseline taking turns going first). "App at scale" (`bench/appserver.py`)
 is what a page run computes after a filter change, with the imported layer held once as
 the app holds it (`st.cache_resource`), in CPU time (the machine is shared), beside the
 least a filter change costs (the kept rows copied by one boolean mask); the browser's share

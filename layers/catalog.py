@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -271,9 +272,20 @@ def merge_parts(
         shared = set(base.columns) if base is not None else set()
         for column in set(merged.columns) - shared:  # absent in curated rows: None, not NaN
             if column != "geometry":
-                merged[column] = merged[column].astype(object).where(merged[column].notna(), None)
+                merged[column] = _objects_with_none(merged[column])
         out[layer] = _one_chunk(merged)
     return out
+
+
+def _objects_with_none(column: pd.Series) -> pd.Series:
+    """The column as Python objects, missing values None; equal texts one object (a
+    label on a million rows is one string, not a million copies of it)."""
+    if column.dtype == object or not pd.api.types.is_string_dtype(column.dtype):
+        return column.astype(object).where(column.notna(), None)
+    codes, distinct = pd.factorize(column)
+    values = np.empty(len(distinct) + 1, dtype=object)  # the last one: None, for code -1
+    values[:-1] = np.asarray(distinct, dtype=object)
+    return pd.Series(values[codes], index=column.index, name=column.name, dtype=object)
 
 
 def _one_chunk(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -288,3 +288,18 @@ def test_appended_text_columns_are_held_in_one_chunk() -> None:
     assert ids.tolist() == ["a", "b", "c", "d"]
     assert ids.dtype == "str"
     assert ids.array.__arrow_array__().num_chunks == 1
+
+
+def test_a_column_only_imported_rows_have_holds_one_object_per_text_none_elsewhere() -> None:
+    from layers.catalog import merge_parts
+
+    curated = gpd.GeoDataFrame({"id": pd.Series(["a"], dtype="str")},
+                               geometry=shapely.points([0.0], [0.0]), crs="EPSG:4326")
+    part = gpd.GeoDataFrame({"id": pd.Series(["b", "c", "d"], dtype="str"),
+                             "source_label": pd.Series(["survey.geojson", None,
+                                                        "survey.geojson"], dtype="str")},
+                            geometry=shapely.points([1.0] * 3, [1.0] * 3), crs="EPSG:4326")
+    labels = merge_parts({"mines": curated}, {"mines": [part]})["mines"]["source_label"]
+    assert labels.dtype == object
+    assert labels.tolist() == [None, "survey.geojson", None, "survey.geojson"]
+    assert labels.iloc[1] is labels.iloc[3]
