@@ -27,7 +27,8 @@ from layers.tables import folder_dependency, folder_flows
 from layers.validate import country_outlines
 from ui.permalink import PARAM_KEYS, View, from_params, to_params, view_of, widget_state
 from ui.snapshot import snapshot_png
-from ui.view import TABLE_LIMIT, download, effective_stakes, table_rows
+from ui.stakes import effective_stakes
+from ui.view import TABLE_LIMIT, download, table_rows
 
 #: The filter widgets' keys (session state): kept alive while a page without them shows.
 FILTER_KEYS: tuple[str, ...] = (*widget_state(View()), "f_jogmec", "f_stat", "f_stat_year")

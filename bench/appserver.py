@@ -67,7 +67,8 @@ def _dataset(n: int, folder: Path) -> Any:
 def _steps(dataset: Any, query: Any) -> dict[str, Callable[[], object]]:
     from layers.query import all_value_counts, apply_query, query_masks
     from ui.mapview import build_map, map_html
-    from ui.view import effective_stakes, summarise, table_rows
+    from ui.stakes import effective_stakes
+    from ui.view import summarise, table_rows
 
     frames, graph = dataset.frames, dataset.graph
     state: dict[str, Any] = {}
@@ -112,7 +113,7 @@ def _browser(dataset: Any, query: Any, folder: Path) -> list[float] | None:
     from bench import browser
     from layers.query import apply_query
     from ui.mapview import build_map, map_html
-    from ui.view import effective_stakes
+    from ui.stakes import effective_stakes
 
     if not browser.CHROMIUM.exists():
         return None

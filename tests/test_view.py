@@ -19,9 +19,9 @@ from geo.errors import InputError
 from layers.query import Query, apply_query
 from reemap.cli import main as cli
 from ui.permalink import View, filter_summary
+from ui.stakes import effective_stakes
 from ui.view import (
     download,
-    effective_stakes,
     feature_bounds,
     option_counts,
     summarise,
@@ -265,7 +265,6 @@ def test_table_lists_the_top_of_the_map_first(mini):
 def test_effective_stakes_are_the_graphs_ranges_of_the_shown_features(mini_dir: Path) -> None:
     from layers.catalog import load_dataset
     from layers.ownership import asset_key
-    from ui.view import effective_stakes
 
     dataset = load_dataset(mini_dir)
     graph = dataset.graph

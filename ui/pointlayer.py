@@ -67,9 +67,10 @@ def _sources(frame: pd.DataFrame, limit: int = 12) -> list[str]:
 def _ids(frame: pd.DataFrame) -> pa.Array:
     """The ``id`` column as Arrow text (as held when Arrow-backed)."""
     column = frame["id"]
-    arrow = getattr(column.array, "__arrow_array__", None)
-    if arrow is not None and pa.types.is_string(arrow().type):
-        return arrow().combine_chunks() if isinstance(arrow(), pa.ChunkedArray) else arrow()
+    if isinstance(column.array, pd.arrays.ArrowExtensionArray):
+        held = column.array.__arrow_array__()
+        if pa.types.is_string(held.type) or pa.types.is_large_string(held.type):
+            return held.combine_chunks() if isinstance(held, pa.ChunkedArray) else held
     return pa.array(column.astype(str).to_numpy(dtype=object), pa.string())
 
 
