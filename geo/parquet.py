@@ -32,6 +32,7 @@ import pyarrow.parquet as pq
 
 from geo.atomic import staged
 from geo.errors import InputError
+from geo.flat import json_text
 from geo.geojson import prepare_geometries
 from geo.geoparquet import SCHEMA_VERSION
 from geo.io import loads_lenient
@@ -50,12 +51,13 @@ ROW_GROUP_SIZE = 10_000
 
 def _text(value: object) -> object:
     if isinstance(value, list | dict | tuple | np.ndarray):
-        return orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY).decode()
+        return json_text(value)
     return None if value is pd.NA else value
 
 
 def _flat(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Lists and objects as JSON text (encoded by orjson); geometry prepared as in GeoJSON."""
+    """Lists and objects as JSON text (:func:`geo.flat.json_text`); geometry prepared as in
+    GeoJSON."""
     data = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
     for column in data.columns:
         if data[column].dtype == object:
