@@ -8,6 +8,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import shapely
@@ -15,7 +16,7 @@ from geopandas.testing import assert_geodataframe_equal
 
 from bench.synth import make_points
 from geo.flat import flatten
-from geo.geoparquet import geoparquet_table, write_geoparquet_file
+from geo.geoparquet import dictionary_columns, geoparquet_table, write_geoparquet_file
 from layers.catalog import load_layers
 
 
@@ -139,3 +140,34 @@ def test_row_groups_as_pyarrow_makes_them_or_as_asked(tmp_path: Path) -> None:
     write_geoparquet_file(gdf, ours, rows=1_000)  # each group's text decoded in turn
     assert pq.ParquetFile(ours).num_row_groups == 3
     assert pq.read_table(ours).equals(pq.read_table(theirs))
+
+
+def _dictionary_encoded(path: Path) -> dict[str, bool]:
+    group = pq.ParquetFile(path).metadata.row_group(0)
+    return {group.column(i).path_in_schema: group.column(i).has_dictionary_page
+            for i in range(group.num_columns)}
+
+
+def test_columns_of_distinct_values_are_written_without_a_dictionary(tmp_path: Path) -> None:
+    """Ids and points (every value its own) skip the dictionary a Parquet writer would try
+    and give up; columns that repeat a value keep it; the values read back as geopandas'
+    file's."""
+    gdf = make_points(4_000)  # fewer rows than the sample: every value looked at
+    gdf["repeats_once"] = np.arange(4_000) % 3_999  # the last row repeats the first
+    gdf["all_none"] = None
+    _same_file(gdf, tmp_path)
+    ours, theirs = (_dictionary_encoded(tmp_path / f"{who}.parquet") for who in ("ours", "theirs"))
+    assert all(theirs.values())  # the default: a dictionary tried for every column
+    flat = flatten(gdf).to_wkb()
+    repeating = {c: flat[c].nunique(dropna=False) < len(flat) for c in flat.columns}
+    assert ours == repeating
+    assert not ours["id"] and not ours["geometry"]
+    assert ours["repeats_once"] and ours["all_none"] and ours["country"]
+    assert dictionary_columns(pq.read_table(tmp_path / "ours.parquet")) == [
+        name for name, encoded in ours.items() if encoded]
+
+
+def test_columns_of_one_value_keep_their_dictionary() -> None:
+    assert dictionary_columns(pa.table({"one": ["x"]})) == ["one"]
+    assert dictionary_columns(pa.table({"ids": ["a", "b"], "same": ["x", "x"],
+                                        "nulls": [None, None]})) == ["same", "nulls"]
