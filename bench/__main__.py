@@ -150,7 +150,7 @@ each process's own). The files are synthetic mines (`bench/synth.py`,
 `make_points_on_land`) drawn inside their stated countries, so every feature is valid.
 The dataset load and the GeoPackage/GeoParquet exports are timed inside one process
 against pyogrio's read and write of the same table (5 runs below 1M, ours and the
-baseline taking turns going first). "App at scale" (`bench/appserver.py`)
+baseline taking turns going first, each writing a new file). "App at scale" (`bench/appserver.py`)
 is what a page run computes after a filter change, with the imported layer held once as
 the app holds it (`st.cache_resource`), in CPU time (the machine is shared), beside the
 least a filter change costs (the kept rows copied by one boolean mask); the browser's share
