@@ -26,7 +26,7 @@ import shapely
 from geo.atomic import staged
 from geo.errors import InputError
 from geo.flat import flatten
-from geo.geojson import to_geojson_bytes
+from geo.geojson import geojson_parts
 from geo.geoparquet import write_geoparquet_file
 from geo.heap import collector_paused
 
@@ -250,7 +250,8 @@ def write_layers(
                 tmp = stack.enter_context(staged(final))
                 gdf = frames[name]
                 if fmt == "geojson":
-                    tmp.write_bytes(to_geojson_bytes(gdf))
+                    with tmp.open("wb") as out:  # as encoded: one chunk in memory at a time
+                        out.writelines(geojson_parts(gdf))
                 elif fmt == "csv":
                     _write_csv(gdf, tmp)
                 else:

@@ -6,7 +6,7 @@ same FeatureCollection, built in one pass over arrays (see ``bench/`` for the fi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import partial
 from itertools import repeat
 from typing import Any
@@ -20,7 +20,7 @@ import shapely
 from geo import settings
 from geo.antimeridian import needs_split, split_antimeridian
 
-__all__ = ["prepare_geometries", "to_geojson_bytes"]
+__all__ = ["CHUNK_ROWS", "geojson_parts", "prepare_geometries", "to_geojson_bytes"]
 
 
 _LINE_IDS = (1, 5)  # shapely type ids of LineString and MultiLineString
@@ -144,10 +144,31 @@ def _geometries(geoms: np.ndarray, precision: int) -> list[Iterable[bytes]]:
     return [(b"null" if g is None else g.encode() for g in encoded)]
 
 
+#: Features encoded at a time by :func:`geojson_parts`: the per-value pieces of one chunk
+#: are held at once, not a whole layer's (a million features: about 3 GB of them).
+CHUNK_ROWS = 131_072
+
+
 def to_geojson_bytes(
     gdf: gpd.GeoDataFrame, *, precision: int = settings.GEOJSON_PRECISION
 ) -> bytes:
-    """Encode a frame as an RFC 7946 FeatureCollection.
+    """Encode a frame as an RFC 7946 FeatureCollection: :func:`geojson_parts` joined
+    (parameters and errors as there), for a caller that needs the whole text at once.
+
+    Returns
+    -------
+    bytes
+        UTF-8 JSON, one feature per line.
+    """
+    return b"".join(geojson_parts(gdf, precision=precision))
+
+
+def geojson_parts(
+    gdf: gpd.GeoDataFrame, *, precision: int = settings.GEOJSON_PRECISION,
+    rows: int = CHUNK_ROWS,
+) -> Iterator[bytes]:
+    """An RFC 7946 FeatureCollection as consecutive pieces of bytes, ``rows`` features at
+    a time, to write as they come (the memory of one piece, not of the whole file).
 
     Each column is encoded by orjson on its own (numbers in one call), the geometry by
     shapely, and each feature is one join of those pieces: no Python code runs per value,
@@ -159,22 +180,35 @@ def to_geojson_bytes(
         Features in EPSG:4326; every non-geometry column becomes a property.
     precision
         Decimal places of the coordinates.
+    rows
+        Features per piece.
 
-    Returns
-    -------
+    Yields
+    ------
     bytes
-        UTF-8 JSON, one feature per line.
+        The opening, the features (one per line) ``rows`` at a time, the closing.
 
     Raises
     ------
     ValueError
-        When the frame is not in EPSG:4326 (RFC 7946 allows no other CRS).
+        When the frame is not in EPSG:4326 (RFC 7946 allows no other CRS); raised on the
+        first piece, before anything is yielded.
     """
     if gdf.crs is not None and not gdf.crs.equals(settings.WGS84):
         raise ValueError(
             f"GeoJSON (RFC 7946) must be WGS84; the frame is in {gdf.crs.to_string()}: "
             "call .to_crs('EPSG:4326') first"
         )
+    yield b'{"type":"FeatureCollection","features":[\n'
+    for start in range(0, len(gdf), rows):
+        part = gdf if rows >= len(gdf) else gdf.iloc[start:start + rows]
+        features = _features(part, precision)
+        yield features + b",\n" if start + rows < len(gdf) else features + b"\n"
+    yield b"]}\n"
+
+
+def _features(gdf: gpd.GeoDataFrame, precision: int) -> bytes:
+    """The features of a frame, one per line, joined by commas."""
     columns = [c for c in gdf.columns if c != gdf.geometry.name]
     # every feature is one join of constant pieces and pre-encoded values, zipped in C
     pieces: list[Iterable[bytes]] = []
@@ -187,6 +221,4 @@ def to_geojson_bytes(
         *_geometries(np.asarray(gdf.geometry.values), precision),
         repeat(b"}"),
     ]
-    features = b",\n".join(map(b"".join, zip(*pieces, strict=False)))
-    newline = b"\n" if features else b""
-    return b'{"type":"FeatureCollection","features":[\n' + features + newline + b"]}\n"
+    return b",\n".join(map(b"".join, zip(*pieces, strict=False)))

@@ -17,7 +17,7 @@ import shapely
 from geopandas.testing import assert_geodataframe_equal
 from shapely.geometry import LineString, Point, Polygon
 
-from geo.geojson import prepare_geometries, to_geojson_bytes
+from geo.geojson import geojson_parts, prepare_geometries, to_geojson_bytes
 from layers.catalog import load_layers
 
 MINI = Path(__file__).resolve().parent / "data" / "mini"
@@ -156,3 +156,34 @@ def test_values_holding_the_internal_separator_are_still_written_whole() -> None
                              crs="EPSG:4326")
     doc = orjson.loads(to_geojson_bytes(frame))
     assert [f["properties"]["owners"] for f in doc["features"]] == owners
+
+
+@pytest.mark.parametrize("rows", [1, 2, 4, 1_000])
+def test_chunks_join_to_the_same_file(awkward: gpd.GeoDataFrame, rows: int) -> None:
+    """Encoded a chunk at a time, the collection is byte for byte the one-piece one (text
+    encoded per chunk, a missing value at a chunk's edge, mixed geometry)."""
+    frame = pd.concat([awkward] * 3, ignore_index=True)
+    frame.loc[4, "geometry"] = LineString([(179, 0), (-179, 1)])
+    frame.loc[5, "geometry"] = None
+    whole = b"".join(geojson_parts(frame, rows=len(frame)))
+    parts = list(geojson_parts(frame, rows=rows))
+    assert len(parts) == 2 + -(-len(frame) // rows)  # opening, chunks, closing
+    assert b"".join(parts) == whole == to_geojson_bytes(frame)
+    assert len(orjson.loads(whole)["features"]) == len(frame)
+
+
+def test_export_writes_the_chunks_in_turn(tmp_path: Path) -> None:
+    from geo.export import write_layers
+
+    frame = load_layers(("mines",), data_dir=MINI)["mines"]
+    written = write_layers({"mines": frame}, tmp_path / "mines.geojson")
+    assert written[0].read_bytes() == to_geojson_bytes(frame)
+
+
+def test_a_refused_crs_writes_no_file(awkward: gpd.GeoDataFrame, tmp_path: Path) -> None:
+    from geo.export import write_layers
+
+    target = tmp_path / "mines.geojson"
+    with pytest.raises(ValueError, match="must be WGS84"):
+        write_layers({"mines": awkward.to_crs(3857)}, target)
+    assert list(tmp_path.iterdir()) == []  # no staged half-file left behind
