@@ -141,7 +141,7 @@ def test_csv_export_neutralises_formulas(store: Path, tmp_path: Path) -> None:
     assert row["notes"] == "'@SUM(1+1)"
     assert row["operator"].startswith("'+cmd")
     assert row["name_local"] == "'-2+3"
-    assert row["owners"].startswith('[{"name": "=1+1"')  # JSON text starts with '[': inert
+    assert row["owners"].startswith('[{"name":"=1+1"')  # JSON text starts with '[': inert
     for r in rows:
         for value in r.values():
             assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), value
