@@ -32,7 +32,7 @@ import pyarrow.parquet as pq
 
 from geo.atomic import staged
 from geo.errors import InputError
-from geo.flat import json_text
+from geo.flat import json_column
 from geo.geojson import prepare_geometries
 from geo.geoparquet import SCHEMA_VERSION
 from geo.io import loads_lenient
@@ -49,20 +49,14 @@ MISSING = "__HIVE_DEFAULT_PARTITION__"
 ROW_GROUP_SIZE = 10_000
 
 
-def _text(value: object) -> object:
-    if isinstance(value, list | dict | tuple | np.ndarray):
-        return json_text(value)
-    return None if value is pd.NA else value
-
-
 def _flat(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Lists and objects as JSON text (:func:`geo.flat.json_text`); geometry prepared as in
-    GeoJSON."""
+    """Lists and objects as JSON text (:func:`geo.flat.json_column`: each shared object
+    encoded once), missing values None; geometry prepared as in GeoJSON."""
     data = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
     for column in data.columns:
         if data[column].dtype == object:
-            data[column] = pd.Series([_text(v) for v in data[column].to_numpy()],
-                                     index=data.index, dtype=object)
+            data[column] = pd.Series(json_column(data[column]), index=data.index,
+                                     dtype=object)
     geoms = prepare_geometries(np.asarray(gdf.geometry.values))
     return gpd.GeoDataFrame(data, geometry=geoms, crs=gdf.crs)
 
